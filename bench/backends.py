@@ -1,0 +1,158 @@
+"""Per-backend setup behind one small API: device discovery, threads, seeding, determinism,
+device synchronisation for timing, and versions for the config card.
+
+Frameworks are imported inside the functions, never at module level.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as md
+import os
+import random
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from bench.errors import BenchError, choices
+
+BACKENDS = ("tf", "torch", "keras")
+REFERENCE_BACKENDS = ("numpy",)  # framework-free references, where an algorithm has one
+DEVICES = ("cpu", "gpu")
+
+# distribution names whose versions go on every config card
+PACKAGES = {
+    "tf": ("tensorflow", "tensorflow-probability"),
+    "torch": ("torch",),
+    "keras": ("keras", "tensorflow", "tf-keras", "tensorflow-probability"),
+    "numpy": (),
+}
+
+
+@dataclass
+class Session:
+    """A configured backend: what the runner needs to time and describe a run."""
+
+    backend: str
+    device: str
+    sync: Callable[[], None]
+    facts: dict = field(default_factory=dict)
+
+
+def versions(backend: str) -> dict[str, str]:
+    out = {"numpy": np.__version__}
+    for dist in PACKAGES[backend]:
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def framework_installed(backend: str) -> bool:
+    mod = {"tf": "tensorflow", "torch": "torch", "keras": "keras", "numpy": "numpy"}[backend]
+    try:
+        md.version({"tensorflow": "tensorflow"}.get(mod, mod))
+        return True
+    except md.PackageNotFoundError:
+        return False
+
+
+def gpu_present() -> bool:
+    """Cheap check, no framework import: an NVIDIA driver that lists at least one GPU."""
+    if os.environ.get("BENCH_FORCE_NO_GPU"):
+        return False
+    smi = shutil.which("nvidia-smi")
+    if not smi:
+        return False
+    try:
+        out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and "GPU" in out.stdout
+
+
+def available_devices() -> list[str]:
+    return ["cpu", "gpu"] if gpu_present() else ["cpu"]
+
+
+def check_device(device: str) -> None:
+    if device not in DEVICES:
+        raise BenchError(f"unknown device '{device}'; choose from: {choices(DEVICES + ('all',))}")
+    if device == "gpu" and not gpu_present():
+        raise BenchError("no GPU is available on this machine; devices here: cpu")
+
+
+def setup(backend: str, device: str, seed: int, threads: int | None = None,
+          deterministic: bool = True) -> Session:
+    """Import and configure one framework for a run. Call once per process, before building
+    any model."""
+    random.seed(seed)
+    np.random.seed(seed)
+    threads = threads or os.cpu_count() or 1
+    if backend == "torch":
+        return _setup_torch(device, seed, threads, deterministic)
+    if backend in ("tf", "keras"):
+        return _setup_tf(backend, device, seed, threads, deterministic)
+    if backend == "numpy":
+        return Session(backend, device, lambda: None, {"threads": threads, "compile": "none (numpy)",
+                                                       "device_name": "cpu"})
+    raise BenchError(f"unknown backend '{backend}'; choose from: {choices(BACKENDS)}")
+
+
+def _setup_torch(device, seed, threads, deterministic):
+    import torch
+
+    torch.manual_seed(seed)
+    torch.set_num_threads(threads)
+    if deterministic:
+        os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+        torch.use_deterministic_algorithms(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
+    if device == "gpu":
+        if not torch.cuda.is_available():
+            raise BenchError("PyTorch sees no CUDA GPU on this machine (this torch build is "
+                             f"{torch.__version__}); run with --device cpu")
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        name = torch.cuda.get_device_name(0)
+        sync = torch.cuda.synchronize
+    else:
+        name, sync = "cpu", (lambda: None)
+    return Session("torch", device, sync, {"threads": threads, "device_name": name,
+                                           "deterministic": deterministic, "tf32": False})
+
+
+def _setup_tf(backend, device, seed, threads, deterministic):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import tensorflow as tf
+
+    gpus = tf.config.list_physical_devices("GPU")
+    if device == "cpu":
+        tf.config.set_visible_devices([], "GPU")
+    elif not gpus:
+        raise BenchError("TensorFlow sees no GPU on this machine; run with --device cpu")
+    else:
+        tf.config.experimental.enable_tensor_float_32_execution(False)
+    tf.config.threading.set_intra_op_parallelism_threads(threads)
+    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    tf.random.set_seed(seed)
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    facts = {"threads": threads, "deterministic": deterministic,
+             "device_name": gpus[0].name if device == "gpu" else "cpu"}
+    if backend == "keras":
+        import keras
+
+        keras.utils.set_random_seed(seed)
+        facts["keras_backend"] = keras.backend.backend()
+
+    def sync():
+        # Reading a value already synchronises; this waits for queued GPU kernels too.
+        if device == "gpu":
+            tf.test.experimental.sync_devices()
+
+    return Session(backend, device, sync, facts)

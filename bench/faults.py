@@ -1,0 +1,53 @@
+"""Fault injection for testing the harness itself (never set in real runs).
+
+``BENCH_FAULT`` holds comma-separated ``kind[:backend][@step]`` items:
+``crash`` kills the process, ``hang`` sleeps forever, ``nan`` makes the loss NaN,
+``slow=SECONDS`` sleeps in every train step. ``backend`` limits the fault to one backend;
+``@step`` fires it from that train step on (default 0).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+
+def parse(spec: str | None):
+    faults = []
+    for item in (spec or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        item, _, step = item.partition("@")
+        kind, _, arg = item.partition("=")
+        kind, _, backend = kind.partition(":")
+        faults.append((kind, backend or None, float(arg) if arg else 0.0, int(step or 0)))
+    return faults
+
+
+def wrap(train_step, backend: str):
+    """Wrap a learner's train_step with the faults that apply to ``backend``."""
+    faults = [f for f in parse(os.environ.get("BENCH_FAULT")) if f[1] in (None, backend)]
+    if not faults:
+        return train_step
+    count = [0]
+
+    def step(x, y):
+        n = count[0]
+        count[0] += 1
+        loss = train_step(x, y)
+        for kind, _, arg, start in faults:
+            if n < start:
+                continue
+            if kind == "crash":
+                os.kill(os.getpid(), signal.SIGKILL)
+            elif kind == "hang":
+                time.sleep(10**6)
+            elif kind == "nan":
+                loss = float("nan")
+            elif kind == "slow":
+                time.sleep(arg)
+        return loss
+
+    return step

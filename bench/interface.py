@@ -1,0 +1,61 @@
+"""The common interface every backend implements.
+
+A *learner* is one algorithm in one framework: the model, its loss and its update step, and
+nothing else (no timing, data loading, file I/O or printing: the harness owns those).
+
+* ``Learner(hp, seed, device)`` builds the model from the spec's resolved hyperparameters.
+  ``device`` is ``"cpu"`` or ``"gpu"``; the harness has already configured the framework.
+* ``train_step(x, y)`` runs one compiled update on numpy batches and returns the loss as a
+  framework scalar (the harness converts it with ``float()`` only when it needs the value, so a
+  GPU pipeline is not forced to synchronise on every step).
+* ``predict(x)`` returns a numpy array.
+* ``get_weights()`` / ``set_weights(w)`` exchange a ``dict[str, np.ndarray]`` in the canonical
+  layout (Keras conventions: dense kernels ``(in, out)``, conv kernels ``(h, w, in, out)``,
+  names ``"<layer>/<kind>"``), so the harness can copy one set of weights into every backend.
+  :mod:`bench.layout` converts to and from other layouts.
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, Mapping
+
+import numpy as np
+
+Weights = dict[str, np.ndarray]
+
+
+class Learner(abc.ABC):
+    def __init__(self, hp: Mapping[str, Any], seed: int, device: str = "cpu"):
+        self.hp = dict(hp)
+        self.seed = seed
+        self.device = device
+
+    @abc.abstractmethod
+    def train_step(self, x: np.ndarray, y: np.ndarray) -> Any: ...
+
+    @abc.abstractmethod
+    def predict(self, x: np.ndarray) -> np.ndarray: ...
+
+    @abc.abstractmethod
+    def get_weights(self) -> Weights: ...
+
+    @abc.abstractmethod
+    def set_weights(self, weights: Mapping[str, np.ndarray]) -> None: ...
+
+    def describe(self) -> dict:
+        """Facts for the config card (for example the compile mode); override to add."""
+        return {}
+
+
+def check_weights(expected: Mapping[str, np.ndarray], given: Mapping[str, np.ndarray]) -> None:
+    """Raise a clear error when a canonical weight dict does not fit the model."""
+    missing = sorted(set(expected) - set(given))
+    extra = sorted(set(given) - set(expected))
+    if missing or extra:
+        raise ValueError(f"weights do not match the model: missing {missing}, unexpected {extra}")
+    for name, ref in expected.items():
+        if tuple(np.shape(given[name])) != tuple(np.shape(ref)):
+            raise ValueError(
+                f"weight '{name}' has shape {tuple(np.shape(given[name]))}, the model expects {tuple(np.shape(ref))}"
+            )

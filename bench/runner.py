@@ -1,0 +1,88 @@
+"""Runs one cell (algorithm x backend x device x seed x budget) in this process -> a Result.
+
+:mod:`bench.matrix` calls this in a fresh subprocess per cell; tests and the pytest-benchmark
+suite call :func:`prepare` directly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+
+from bench import backends, faults, registry, specs
+from bench.card import config_card
+from bench.init import initial_weights
+from bench.results import Result
+
+# spec.kind -> the module whose ``train(...)`` runs it
+DRIVERS = {"supervised": "bench.drivers.supervised"}
+
+
+@dataclass
+class Cell:
+    algo: str
+    backend: str
+    device: str = "cpu"
+    seed: int = 0
+    budget: str = "quick"
+    overrides: dict = field(default_factory=dict)
+    threads: int | None = None
+    deterministic: bool = True
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def label(self) -> str:
+        return f"{self.algo}/{self.backend}/{self.device}/seed{self.seed}"
+
+
+@dataclass
+class Prepared:
+    spec: specs.Spec
+    hp: dict
+    session: backends.Session
+    data: object
+    learner: object
+
+
+def build_learner(spec, hp, backend, seed, device="cpu"):
+    """A learner with the canonical initial weights of (spec, seed) set into it."""
+    learner = registry.load(spec.name, backend)(hp, seed, device)
+    shapes = {k: v.shape for k, v in learner.get_weights().items()}
+    learner.set_weights(initial_weights(shapes, seed, spec.init, hp))
+    return learner
+
+
+def prepare(cell: Cell) -> Prepared:
+    spec = specs.get(cell.algo)
+    hp = spec.resolve(cell.budget, cell.overrides)
+    registry.check(cell.algo, cell.backend)
+    session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic)
+    data = spec.load_data(hp, cell.seed)
+    learner = build_learner(spec, hp, cell.backend, cell.seed, cell.device)
+    return Prepared(spec, hp, session, data, learner)
+
+
+def run_cell(cell: Cell, on_eval=None) -> Result:
+    t0 = time.perf_counter()
+    result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
+                    overrides=dict(cell.overrides))
+    try:
+        p = prepare(cell)
+        result.metric, result.target, result.hparams = p.spec.metric, p.spec.target, p.hp
+        result.dataset = getattr(p.data, "name", None)
+        result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
+        driver = importlib.import_module(DRIVERS[p.spec.kind])
+        step = faults.wrap(p.learner.train_step, cell.backend)
+        out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
+        for key, value in out.items():
+            setattr(result, key, value)
+    except Exception as exc:  # a failed cell is a result, not a crash of the matrix
+        result.status = "failed"
+        result.error = f"{type(exc).__name__}: {exc}".strip()
+        result.log = traceback.format_exc(limit=-8)
+    result.wall_s = time.perf_counter() - t0
+    return result

@@ -1,0 +1,36 @@
+"""The algorithm specs. Each module in this package that defines ``SPEC`` is one algorithm;
+adding a module adds the algorithm to the registry, the CLI and the test matrix."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import lru_cache
+
+from bench.errors import BenchError, choices
+from bench.specs.base import BUDGETS, Spec, parse_overrides
+
+__all__ = ["BUDGETS", "Spec", "all_specs", "get", "names", "parse_overrides"]
+
+
+@lru_cache(maxsize=None)
+def all_specs() -> dict[str, Spec]:
+    found: dict[str, Spec] = {}
+    for mod in pkgutil.iter_modules(__path__):
+        if mod.name.startswith("_") or mod.name == "base":
+            continue
+        spec = getattr(importlib.import_module(f"{__name__}.{mod.name}"), "SPEC", None)
+        if isinstance(spec, Spec):
+            found[spec.name] = spec
+    return dict(sorted(found.items()))
+
+
+def names() -> list[str]:
+    return list(all_specs())
+
+
+def get(name: str) -> Spec:
+    specs = all_specs()
+    if name not in specs:
+        raise BenchError(f"unknown algorithm '{name}'; choose from: {choices(specs)}")
+    return specs[name]

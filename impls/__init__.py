@@ -1,0 +1,1 @@
+"""Per-framework translations of the specs in bench/specs."""

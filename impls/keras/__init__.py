@@ -1,0 +1,1 @@
+"""keras implementations: one module per algorithm."""

@@ -1,0 +1,29 @@
+"""Linear regression by gradient descent in Keras 3: Dense(1), SGD, MSE, train_on_batch."""
+
+import keras
+
+from bench.interface import Learner as Base, check_weights
+
+
+class Learner(Base):
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        self.model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, name="dense")])
+        self.model.compile(optimizer=keras.optimizers.SGD(hp["lr"]), loss="mse")
+
+    def train_step(self, x, y):
+        return self.model.train_on_batch(x[:, None], y[:, None])
+
+    def predict(self, x):
+        return keras.ops.convert_to_numpy(self.model(x[:, None], training=False))[:, 0]
+
+    def get_weights(self):
+        kernel, bias = self.model.get_layer("dense").get_weights()
+        return {"W": kernel.reshape(1), "b": bias}
+
+    def set_weights(self, weights):
+        check_weights(self.get_weights(), weights)
+        self.model.get_layer("dense").set_weights([weights["W"].reshape(1, 1), weights["b"]])
+
+    def describe(self):
+        return {"compile": "keras train_on_batch (tf.function)"}

@@ -1,0 +1,1 @@
+"""numpy implementations: one module per algorithm."""

@@ -1,0 +1,1 @@
+"""tf implementations: one module per algorithm."""

@@ -1,0 +1,1 @@
+"""torch implementations: one module per algorithm."""

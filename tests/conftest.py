@@ -1,0 +1,28 @@
+"""Test configuration.
+
+* Plain ``pytest`` runs the tests; the pytest-benchmark benchmarks (tests/benchmarks) are
+  skipped unless ``--benchmark-only`` is given.
+* Tests marked ``slow`` train to a full budget; they run with ``--runslow``.
+"""
+
+import os
+
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def pytest_addoption(parser):
+    parser.addoption("--runslow", action="store_true", help="also run tests marked slow")
+
+
+def pytest_collection_modifyitems(config, items):
+    bench_only = config.getoption("benchmark_only", default=False)
+    skip_bench = pytest.mark.skip(reason="benchmark: run with pytest --benchmark-only")
+    skip_slow = pytest.mark.skip(reason="slow: run with --runslow")
+    for item in items:
+        if "benchmark" in getattr(item, "fixturenames", ()) and not bench_only:
+            item.add_marker(skip_bench)
+        if "slow" in item.keywords and not config.getoption("--runslow"):
+            item.add_marker(skip_slow)
