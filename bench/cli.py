@@ -7,15 +7,17 @@ gives a one-line message naming the valid choices and exit status 2; never a tra
 from __future__ import annotations
 
 import argparse
+import importlib
 import itertools
 import sys
-from pathlib import Path
 
 from bench import backends, registry, specs
 from bench.errors import BenchError, choices
 from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS = 2, 1
+# modules that each add a subcommand through ``register(subparsers)``
+EXTRA_COMMANDS: tuple[str, ...] = ()
 
 
 def _split(values, default):
@@ -156,6 +158,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--results-dir", default=None, help="where results go (default results/runs)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
+    for name in EXTRA_COMMANDS:  # modules that add their own subcommand: register(subparsers)
+        importlib.import_module(name).register(sub)
     return p
 
 

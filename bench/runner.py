@@ -17,7 +17,7 @@ from bench.init import initial_weights
 from bench.results import Result
 
 # spec.kind -> the module whose ``train(...)`` runs it
-DRIVERS = {"supervised": "bench.drivers.supervised"}
+DRIVERS = {"supervised": "bench.drivers.supervised", "rl": "bench.rl.driver"}
 
 
 @dataclass

@@ -3,7 +3,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
@@ -18,6 +18,9 @@ class SupervisedData:
     y_eval: np.ndarray
     name: str
     extra: dict = field(default_factory=dict)  # e.g. the closed-form solution of a synthetic set
+    # training-time augmentation applied by the driver to each batch, with the run's seeded RNG
+    # (the same draws for every backend): (x_batch, rng) -> x_batch
+    augment: Callable[[np.ndarray, np.random.Generator], np.ndarray] | None = None
 
     @property
     def n_train(self) -> int:

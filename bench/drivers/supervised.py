@@ -24,6 +24,7 @@ class Diverged(Exception):
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
     train_step = train_step or learner.train_step
     rng = np.random.default_rng(seed) if hp.get("shuffle") else None
+    aug_rng = np.random.default_rng([seed, 1])
     epochs, every = int(hp["epochs"]), max(1, int(hp.get("eval_every", 1)))
     out = {"curve": [], "compile_s": None, "steps": 0, "time_to_target_s": None,
            "steps_to_target": None, "target_reached": False, "status": "ok"}
@@ -46,6 +47,8 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) ->
     for epoch in range(1, epochs + 1):
         # slice the epoch's batches before the clock starts: data preparation is not training
         epoch_batches = [(data.x_train[i], data.y_train[i]) for i in batches(data.n_train, hp.get("batch_size"), rng)]
+        if data.augment is not None:
+            epoch_batches = [(data.augment(xb, aug_rng), yb) for xb, yb in epoch_batches]
         if out["compile_s"] is None:
             xb, yb = epoch_batches.pop(0)
             sync()

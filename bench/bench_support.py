@@ -1,0 +1,44 @@
+"""What the pytest-benchmark suite (tests/benchmarks) needs from the harness."""
+
+from __future__ import annotations
+
+import os
+
+from bench import registry, specs
+from bench.card import config_card
+from bench.runner import Cell, prepare
+
+CELLS_SUPERVISED = [
+    (name, b)
+    for name, spec in specs.all_specs().items() if spec.kind == "supervised"
+    for b in registry.backends_for(name)
+]
+
+
+def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None = None) -> None:
+    """Train the quick budget in-process (quality metric for extra_info), then time the train
+    step on one fixed batch: warm-up rounds first, device synchronised inside each timed call."""
+    import importlib
+
+    device = device or os.environ.get("BENCH_DEVICE", "cpu")
+    cell = Cell(algo, backend, device, seed=0, budget="quick")
+    p = prepare(cell)
+    driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
+    out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync)
+    bs = p.hp.get("batch_size") or p.data.n_train
+    xb, yb = p.data.x_train[:bs], p.data.y_train[:bs]
+
+    def step():
+        loss = p.learner.train_step(xb, yb)
+        p.session.sync()
+        return loss
+
+    benchmark.extra_info.update({
+        "algo": algo, "backend": backend, "device": device, "batch_size": int(bs),
+        "metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric),
+        "quality_budget": "quick", "dataset": getattr(p.data, "name", None),
+        "card": config_card(backend, p.session.facts, p.learner.describe()),
+    })
+    benchmark.pedantic(step, rounds=int(os.environ.get("BENCH_ROUNDS", 30)),
+                       iterations=int(os.environ.get("BENCH_ITERATIONS", 10)), warmup_rounds=3)
+    benchmark.extra_info["samples_per_s_median"] = bs / (benchmark.stats.stats.median or float("nan"))
