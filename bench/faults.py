@@ -1,9 +1,10 @@
 """Fault injection for testing the harness itself (never set in real runs).
 
-``BENCH_FAULT`` holds comma-separated ``kind[:backend][@step]`` items:
-``crash`` kills the process, ``hang`` sleeps forever, ``nan`` makes the loss NaN,
-``slow=SECONDS`` sleeps in every train step. ``backend`` limits the fault to one backend;
-``@step`` fires it from that train step on (default 0).
+``BENCH_FAULT`` holds comma-separated ``kind[:backend][=arg][@step]`` items, for example
+``slow:torch=0.002`` or ``nan@10,crash:keras@50``. ``crash`` kills the process, ``hang``
+sleeps forever, ``nan`` makes the loss NaN, ``slow=SECONDS`` sleeps in every train step.
+``backend`` limits the fault to one backend; ``@step`` fires it from that train step on
+(default 0).
 """
 
 from __future__ import annotations
