@@ -20,3 +20,45 @@ def accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     else:
         pred = (scores.reshape(-1) > 0.5).astype(labels.dtype)
     return float(np.mean(pred == labels))
+
+
+class RunningMean:
+    """The running mean of the values given to ``update`` (numpy's tf.keras.metrics.Mean):
+    ``update(values, weights=None)``, ``result()`` (0.0 when empty), ``reset()``."""
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self.total, self.count = 0.0, 0.0
+
+    def update(self, values, weights=None) -> None:
+        values = np.asarray(values, dtype=np.float64).reshape(-1)
+        w = np.ones_like(values) if weights is None else np.broadcast_to(
+            np.asarray(weights, dtype=np.float64).reshape(-1), values.shape)
+        self.total += float(np.sum(values * w))
+        self.count += float(np.sum(w))
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+
+class SparseCategoricalAccuracy(RunningMean):
+    """Running top-1 accuracy of class scores (N, C) against integer labels (N,)."""
+
+    def update(self, labels, scores) -> None:  # noqa: D102 (same order as Keras: y_true, y_pred)
+        labels = np.asarray(labels).reshape(-1)
+        super().update(np.asarray(scores).argmax(-1) == labels)
+
+
+def log_softmax(logits: np.ndarray) -> np.ndarray:
+    """Numerically stable log-softmax over the last axis (subtracts the maximum first)."""
+    z = np.asarray(logits, dtype=np.float64)
+    z = z - z.max(-1, keepdims=True)
+    return z - np.log(np.exp(z).sum(-1, keepdims=True))
+
+
+def sparse_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-example cross-entropy of logits (N, C) against integer labels (N,)."""
+    labels = np.asarray(labels).reshape(-1).astype(np.int64)
+    return -log_softmax(logits)[np.arange(len(labels)), labels]
