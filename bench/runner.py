@@ -30,6 +30,7 @@ class Cell:
     overrides: dict = field(default_factory=dict)
     threads: int | None = None
     deterministic: bool = True
+    tensorboard: str | None = None  # directory for TensorBoard event files of the curves
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -70,8 +71,16 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
     t0 = time.perf_counter()
     result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
                     overrides=dict(cell.overrides))
+    logger = None
     try:
+        if cell.tensorboard:
+            from bench.tensorboard import CurveLogger
+
+            logger = CurveLogger(cell.tensorboard, cell.algo, cell.backend, cell.device, cell.seed, cell.budget)
+            on_eval = _chain(logger, on_eval)
         p = prepare(cell)
+        if logger:
+            logger.metric = p.spec.metric
         result.metric, result.target, result.hparams = p.spec.metric, p.spec.target, p.hp
         result.dataset = getattr(p.data, "name", None)
         result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
@@ -84,5 +93,17 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()
         result.log = traceback.format_exc(limit=-8)
+    if logger:
+        logger.finish(result)
     result.wall_s = time.perf_counter() - t0
     return result
+
+
+def _chain(first, second):
+    if second is None:
+        return first
+
+    def both(point):
+        first(point)
+        second(point)
+    return both
