@@ -62,3 +62,10 @@ def sparse_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
     """Per-example cross-entropy of logits (N, C) against integer labels (N,)."""
     labels = np.asarray(labels).reshape(-1).astype(np.int64)
     return -log_softmax(logits)[np.arange(len(labels)), labels]
+
+
+def param_count(weights, trainable_only: bool = True) -> int:
+    """Number of parameters in a canonical weight dict; BatchNorm moving statistics
+    ("*/moving_mean", "*/moving_variance") are not trainable and count only when asked."""
+    return int(sum(np.size(v) for k, v in weights.items()
+                   if not (trainable_only and k.rsplit("/", 1)[-1].startswith("moving_"))))
