@@ -1,10 +1,10 @@
 """Fault injection for testing the harness itself (never set in real runs).
 
-``BENCH_FAULT`` holds comma-separated ``kind[:backend][=arg][@step]`` items, for example
+``BENCH_FAULT`` holds comma-separated ``kind[:scope][=arg][@step]`` items, for example
 ``slow:torch=0.002`` or ``nan@10,crash:keras@50``. ``crash`` kills the process, ``hang``
 sleeps forever, ``nan`` makes the loss NaN, ``slow=SECONDS`` sleeps in every train step.
-``backend`` limits the fault to one backend; ``@step`` fires it from that train step on
-(default 0).
+``scope`` (written after the colon) limits the fault to one backend or one algorithm;
+``@step`` fires it from that train step on (default 0).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ def parse(spec: str | None):
     return faults
 
 
-def wrap(train_step, backend: str):
-    """Wrap a learner's train_step with the faults that apply to ``backend``."""
-    faults = [f for f in parse(os.environ.get("BENCH_FAULT")) if f[1] in (None, backend)]
+def wrap(train_step, backend: str, algo: str | None = None):
+    """Wrap a learner's train_step with the faults that apply to ``backend`` or ``algo``."""
+    faults = [f for f in parse(os.environ.get("BENCH_FAULT")) if f[1] in (None, backend, algo)]
     if not faults:
         return train_step
     count = [0]

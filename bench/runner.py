@@ -85,7 +85,7 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
         result.dataset = getattr(p.data, "name", None)
         result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
         driver = importlib.import_module(DRIVERS[p.spec.kind])
-        step = faults.wrap(p.learner.train_step, cell.backend)
+        step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
         for key, value in out.items():
             setattr(result, key, value)
