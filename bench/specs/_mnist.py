@@ -1,0 +1,32 @@
+"""Shared pieces of the MNIST workloads (mlp, metrics_cnn, lenet5): data, evaluation and the
+optimizer settings every backend uses."""
+
+from bench.data import mnist
+from bench.metrics import RunningMean, SparseCategoricalAccuracy, sparse_cross_entropy
+
+# Adam as the documents use it (Keras defaults), written out so no framework default decides:
+# epsilon 1e-7 everywhere (PyTorch's default is 1e-8).
+COMMON = dict(
+    dataset="auto",  # auto: MNIST when mnist.npz is found, else sklearn's bundled digits
+    data_seed=0, train_limit=0, eval_limit=0,
+    n_classes=10,
+    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    xla=False,  # TF tf.function(jit_compile=...) and Keras compile(jit_compile=...) alike
+    shuffle=True, eval_every=1,
+)
+
+
+def load_data(hp, seed):
+    return mnist.load(hp, seed)
+
+
+def evaluate(learner, data, hp, batch_size=1000):
+    """Test accuracy and mean test cross-entropy, accumulated batch by batch in the harness's
+    running metrics (RunningMean, SparseCategoricalAccuracy) for every backend alike."""
+    loss, acc = RunningMean(), SparseCategoricalAccuracy()
+    for i in range(0, len(data.x_eval), batch_size):
+        xb, yb = data.x_eval[i : i + batch_size], data.y_eval[i : i + batch_size]
+        logits = learner.predict(xb)
+        loss.update(sparse_cross_entropy(logits, yb))
+        acc.update(yb, logits)
+    return {"accuracy": acc.result(), "test_loss": loss.result()}
