@@ -30,7 +30,7 @@ class Learner(Base):
         with tf.GradientTape() as tape:
             loss = -tf.reduce_mean(self._dist(x).log_prob(y))
         variables = [self.kernel, self.bias]
-        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     def train_step(self, x, y):
