@@ -17,7 +17,7 @@ from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS = 2, 1
 # modules that each add a subcommand through ``register(subparsers)``
-EXTRA_COMMANDS: tuple[str, ...] = ()
+EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history")
 
 
 def _split(values, default):
@@ -56,7 +56,8 @@ def build_cells(args) -> list:
             if args.backend:  # asked for by name: say so; otherwise skip quietly
                 registry.check(algo, backend)
             continue
-        cells.append(Cell(algo, backend, device, seed, args.budget, overrides, args.threads))
+        cells.append(Cell(algo, backend, device, seed, args.budget, overrides, args.threads,
+                          tensorboard=getattr(args, "tensorboard", None)))
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
@@ -128,6 +129,13 @@ def cmd_run(args) -> int:
     with pd.option_context("display.width", 200, "display.max_columns", 30, "display.float_format", "{:.4g}".format):
         print(summary_table(done).to_string(index=False))
     print(f"\n{len(done)} results written to {out_dir}/")
+    if not args.no_history:
+        from bench.history import db_path, record_session
+
+        try:
+            print(f"recorded in {db_path()} as session {record_session(done, str(out_dir))}")
+        except Exception as exc:  # the results are on disk; the history can import them later
+            print(f"warning: not recorded in the history database: {exc}", file=sys.stderr)
     bad = [r for r in done if r.status != "ok"]
     if bad:
         print(f"{len(bad)} of {len(done)} cells did not finish ok", file=sys.stderr)
@@ -157,6 +165,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--threads", type=int, default=None, help="framework threads (default: all cores)")
     run.add_argument("--results-dir", default=None, help="where results go (default results/runs)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.add_argument("--tensorboard", default=None, metavar="DIR", help="write each cell's curves as TensorBoard events under DIR")
+    run.add_argument("--no-history", action="store_true", help="do not record the results in the history database")
     run.set_defaults(func=cmd_run)
     for name in EXTRA_COMMANDS:  # modules that add their own subcommand: register(subparsers)
         importlib.import_module(name).register(sub)

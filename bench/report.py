@@ -1,0 +1,560 @@
+"""``bench report``: the comparison report, as one self-contained HTML page and a Markdown file.
+
+For each algorithm: quality per backend and device (median over seeds and a 95 % bootstrap
+interval), throughput (median and interquartile range over every timed round of every seed),
+speedup relative to a reference backend, time-to-target, parity status, the dataset actually
+used, and each row's config card on demand; plots of the learning curves of the backends
+overlaid, throughput bars with error bars, and speedups. A cross-algorithm summary comes first.
+
+Parity status is read from a JUnit XML file made by the parity tests
+(``pytest -k parity --junitxml=results/parity.xml``); without one it reads "not run".
+
+Everything is read and checked before anything is written, and the files are replaced
+atomically, so bad input never leaves a half-written or overwritten report.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from bench.errors import BenchError
+from bench.results import Result, atomic_write
+
+BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
+COLORS = {"tf": "#ff8f00", "torch": "#ee4c2c", "keras": "#4a6fd1", "numpy": "#555555"}
+NOT_RUN = "not run"
+
+
+# statistics -------------------------------------------------------------------------------------
+def _finite(values) -> np.ndarray:
+    v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)], dtype=float)
+    return v[np.isfinite(v)]
+
+
+def median_ci(values, n_boot: int = 2000, seed: int = 0) -> tuple:
+    """Median and 95 % percentile-bootstrap interval of the median (None with one value)."""
+    v = _finite(values)
+    if v.size == 0:
+        return None, None, None
+    med = float(np.median(v))
+    if v.size < 2:
+        return med, None, None
+    rng = np.random.default_rng(seed)
+    boots = np.median(rng.choice(v, (n_boot, v.size)), axis=1)
+    return med, float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
+
+
+def rounds_of(results) -> np.ndarray:
+    vals = []
+    for r in results:
+        tp = r.throughput or {}
+        got = _finite(tp.get("values") or [])
+        if got.size == 0:
+            got = _finite([tp.get("median")])
+        vals.extend(got.tolist())
+    return np.asarray(vals, dtype=float)
+
+
+def fmt(v, digits: int = 4) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if isinstance(v, (int, np.integer)):
+        return str(v)
+    a = abs(v)
+    if a != 0 and (a >= 1e5 or a < 1e-3):
+        return f"{v:.{digits - 1}e}"
+    return f"{v:.{digits}g}"
+
+
+# parity ------------------------------------------------------------------------------------------
+def read_parity(path: Path | None, algos, backends) -> dict:
+    """{(algo, backend or '*'): [passed, failed, skipped]} from a JUnit XML of the parity tests."""
+    if path is None:
+        return {}
+    import xml.etree.ElementTree as ET
+
+    try:
+        root = ET.parse(path).getroot()
+    except (OSError, ET.ParseError) as exc:
+        raise BenchError(f"cannot read parity results {path}: {exc}") from None
+    counts: dict = {}
+    names = sorted(algos, key=len, reverse=True)
+    for case in root.iter("testcase"):
+        cls, name = case.get("classname", ""), case.get("name", "")
+        if "parity" not in (cls + " " + name).lower():
+            continue
+        text = name.lower()
+        algo = next((a for a in names if re.search(rf"(?<![a-z0-9]){re.escape(a)}(?![a-z0-9])", text)), None)
+        if algo is None:
+            continue
+        params = text[text.find("["):] if "[" in text else ""
+        backend = next((b for b in backends if re.search(rf"(?<![a-z0-9]){b}(?![a-z0-9])", params)), "*")
+        if case.find("failure") is not None or case.find("error") is not None:
+            idx = 1
+        elif case.find("skipped") is not None:
+            idx = 2
+        else:
+            idx = 0
+        counts.setdefault((algo, backend), [0, 0, 0])[idx] += 1
+    return counts
+
+
+def parity_status(counts: dict, algo: str, backend: str) -> str:
+    got = [0, 0, 0]
+    for key in ((algo, backend), (algo, "*")):
+        for i, n in enumerate(counts.get(key, (0, 0, 0))):
+            got[i] += n
+    passed, failed, skipped = got
+    if failed:
+        return f"FAILED ({failed} of {passed + failed})"
+    if passed:
+        return f"passed ({passed})"
+    if skipped:
+        return "skipped"
+    return NOT_RUN
+
+
+# model -------------------------------------------------------------------------------------------
+@dataclass
+class CellStats:
+    algo: str
+    backend: str
+    device: str
+    results: list
+    ok: list = field(default_factory=list)
+
+    def __post_init__(self):
+        self.ok = [r for r in self.results if r.status == "ok"]
+
+
+def group(results) -> dict:
+    """{algo: {(backend, device): CellStats}} in a stable order."""
+    out: dict = {}
+    for r in results:
+        out.setdefault(r.algo, {}).setdefault((r.backend, r.device), []).append(r)
+
+    def order(key):
+        b, d = key
+        return (BACKEND_ORDER.index(b) if b in BACKEND_ORDER else 99, b, d)
+
+    return {a: {k: CellStats(a, k[0], k[1], cells[k]) for k in sorted(cells, key=order)}
+            for a, cells in sorted(out.items())}
+
+
+def _spec(algo):
+    try:
+        from bench import specs
+
+        return specs.get(algo)
+    except Exception:
+        return None
+
+
+def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
+    metric = next((r.metric for r in c.results if r.metric), None)
+    q, lo, hi = median_ci([r.metrics.get(metric) for r in c.ok] if metric else [])
+    rounds = rounds_of(c.ok)
+    tp_med = float(np.median(rounds)) if rounds.size else None
+    reached = [r for r in c.ok if r.target_reached]
+    ttt = _finite([r.time_to_target_s for r in reached])
+    unit = next(((r.throughput or {}).get("unit") for r in c.ok if (r.throughput or {}).get("unit")), "samples/s")
+    return {
+        "backend": c.backend, "device": c.device,
+        "seeds": f"{len(c.ok)}/{len(c.results)}",
+        "metric": metric, "quality": q, "ci": (lo, hi),
+        "unit": unit, "tp_median": tp_med,
+        "tp_p25": float(np.percentile(rounds, 25)) if rounds.size else None,
+        "tp_p75": float(np.percentile(rounds, 75)) if rounds.size else None,
+        "rounds": int(rounds.size),
+        "speedup": (tp_med / ref_speed) if (tp_med and ref_speed) else None,
+        "compile_s": float(np.median(_finite([r.compile_s for r in c.ok]))) if _finite([r.compile_s for r in c.ok]).size else None,
+        "ttt": float(np.median(ttt)) if ttt.size else None,
+        "reached": f"{len(reached)}/{len(c.ok)}" if any(r.target is not None for r in c.ok) else "no target",
+        "parity": parity_status(parity, c.algo, c.backend),
+        "datasets": sorted({r.dataset for r in c.results if r.dataset}),
+        "status": ", ".join(sorted({f"{r.status}: {r.error}" for r in c.results if r.status != "ok"})),
+        "cards": [{"seed": r.seed, "run_id": r.run_id, **(r.card or {})} for r in c.results],
+    }
+
+
+def reference_speed(cells: dict, reference: str) -> dict:
+    """{device: median throughput of the reference backend}."""
+    out = {}
+    for (b, d), c in cells.items():
+        if b == reference:
+            rounds = rounds_of(c.ok)
+            if rounds.size:
+                out[d] = float(np.median(rounds))
+    return out
+
+
+# plots -------------------------------------------------------------------------------------------
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _x_of(point):
+    for key in ("step", "env_steps", "epoch"):
+        if isinstance(point.get(key), (int, float)):
+            return key, point[key]
+    return None, None
+
+
+def plot_curves(algo: str, cells: dict, metric: str):
+    """Quality metric and training loss against steps: one line per backend and device (median
+    over seeds), band from the lowest to the highest seed."""
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    xlabel = "step"
+    drew = False
+    widths = iter([3.4, 2.4, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0] * 4)
+    for (b, d), c in cells.items():
+        lw = next(widths)
+        for ax, key in zip(axes, (metric, "loss")):
+            series = []
+            for r in c.ok:
+                pts = [(x, p.get(key)) for p in r.curve for xk, x in [_x_of(p)]
+                       if x is not None and isinstance(p.get(key), (int, float)) and math.isfinite(p[key])]
+                if pts:
+                    series.append(dict(pts))
+                    xlabel = _x_of(r.curve[0])[0] or xlabel
+            if not series:
+                continue
+            xs = sorted(set().union(*series))
+            ys = np.array([[s.get(x, np.nan) for x in xs] for s in series], dtype=float)
+            med = np.nanmedian(ys, axis=0)
+            style = "-" if d == "cpu" else "--"
+            ax.plot(xs, med, style, color=COLORS.get(b), label=f"{b} ({d})", lw=lw, alpha=0.9)
+            if len(series) > 1:
+                ax.fill_between(xs, np.nanmin(ys, axis=0), np.nanmax(ys, axis=0), color=COLORS.get(b), alpha=0.15)
+            drew = True
+    for ax, key in zip(axes, (metric, "loss")):
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(key)
+        ax.set_title(f"{algo}: {key}")
+        ax.grid(alpha=0.3)
+        lines = ax.get_lines()
+        if lines:
+            data = np.concatenate([ln.get_ydata() for ln in lines]).astype(float)
+            data = data[np.isfinite(data)]
+            if data.size and data.min() > 0 and data.max() / data.min() > 100:
+                ax.set_yscale("log")
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig if drew else (plt.close(fig) or None)
+
+
+def plot_speed(algo: str, rows: list, reference: str):
+    plt = _plt()
+    rows = [r for r in rows if r["tp_median"]]
+    if not rows:
+        return None
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.2))
+    labels = [f"{r['backend']}\n{r['device']}" for r in rows]
+    med = [r["tp_median"] for r in rows]
+    err = [[r["tp_median"] - r["tp_p25"] for r in rows], [r["tp_p75"] - r["tp_median"] for r in rows]]
+    colors = [COLORS.get(r["backend"], "#888") for r in rows]
+    axes[0].bar(labels, med, yerr=err, capsize=5, color=colors)
+    axes[0].set_ylabel(rows[0]["unit"])
+    axes[0].set_title(f"{algo}: throughput (median, IQR over rounds)")
+    axes[0].grid(axis="y", alpha=0.3)
+    sp = [r["speedup"] if r["speedup"] is not None else 0.0 for r in rows]
+    axes[1].bar(labels, sp, color=colors)
+    axes[1].axhline(1.0, color="k", lw=1)
+    for i, v in enumerate(sp):
+        axes[1].text(i, v, f"{v:.2f}×" if v else "n/a", ha="center", va="bottom", fontsize=9)
+    axes[1].set_title(f"{algo}: speedup relative to {reference}")
+    axes[1].set_ylabel(f"× {reference}")
+    axes[1].grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def _png(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=90)
+    _plt().close(fig)
+    return buf.getvalue()
+
+
+# documents ---------------------------------------------------------------------------------------
+def _quality_text(row) -> tuple:
+    q = fmt(row["quality"])
+    lo, hi = row["ci"]
+    ci = f"[{fmt(lo)}, {fmt(hi)}]" if lo is not None else "n=1"
+    return q, ci
+
+
+def _speed_text(row) -> tuple:
+    if row["tp_median"] is None:
+        return "–", "–"
+    return fmt(row["tp_median"]), f"{fmt(row['tp_p25'])}–{fmt(row['tp_p75'])} (n={row['rounds']})"
+
+
+def build(results: list, reference: str = "tf", parity: dict | None = None, progress=None) -> dict:
+    """Tables and figures of the report (no files written)."""
+    parity = parity or {}
+    groups = group(results)
+    sections = []
+    for algo, cells in groups.items():
+        spec = _spec(algo)
+        refs = reference_speed(cells, reference)
+        rows = [cell_row(c, refs.get(c.device), parity) for c in cells.values()]
+        metric = next((r["metric"] for r in rows if r["metric"]), None)
+        figs = {}
+        if metric:
+            fig = plot_curves(algo, cells, metric)
+            if fig is not None:
+                figs["curves"] = _png(fig)
+        fig = plot_speed(algo, rows, reference)
+        if fig is not None:
+            figs["speed"] = _png(fig)
+        sections.append({
+            "algo": algo, "title": spec.title if spec else algo, "metric": metric,
+            "direction": ("higher is better" if spec.higher_is_better else "lower is better") if spec else "",
+            "target": next((r.target for r in results if r.algo == algo and r.target is not None), None),
+            "budgets": sorted({r.budget for r in results if r.algo == algo}),
+            "datasets": sorted({d for row in rows for d in row["datasets"]}),
+            "rows": rows, "figs": figs, "has_ref": bool(refs),
+        })
+        if progress:
+            progress(algo)
+    return {"sections": sections, "reference": reference,
+            "n_results": len(results), "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "machines": sorted({f"{(r.card or {}).get('machine', {}).get('cpu', '?')} "
+                                f"({(r.card or {}).get('machine', {}).get('cores', '?')} cores)"
+                                for r in results if r.card}),
+            "commits": sorted({str((r.card or {}).get("commit") or "?")[:10] for r in results if r.card}),
+            "backends": [b for b in BACKEND_ORDER if any(r.backend == b for r in results)]
+            + sorted({r.backend for r in results} - set(BACKEND_ORDER))}
+
+
+def summary_rows(doc) -> list:
+    out = []
+    for s in doc["sections"]:
+        row = {"algorithm": s["algo"], "metric": f"{s['metric']} ({'↑' if 'higher' in s['direction'] else '↓'})",
+               "target": fmt(s["target"])}
+        for b in doc["backends"]:
+            cells = [r for r in s["rows"] if r["backend"] == b]
+            if not cells:
+                row[b] = "–"
+                continue
+            parts = []
+            for r in cells:
+                sp = f" ({r['speedup']:.2f}×)" if r["speedup"] is not None else ""
+                parts.append(f"{fmt(r['quality'])} · {fmt(r['tp_median'], 3)} {r['unit']}{sp}"
+                             + (f" [{r['device']}]" if r["device"] != "cpu" else ""))
+            row[b] = "; ".join(parts)
+        statuses = {r["parity"] for r in s["rows"]}
+        row["parity"] = (next(iter(statuses)) if len(statuses) == 1 else
+                         ("FAILED" if any(p.startswith("FAILED") for p in statuses) else "partial"))
+        out.append(row)
+    return out
+
+
+COLUMNS = ("backend", "device", "seeds ok", "quality (median)", "95% CI", "throughput (median)",
+           "IQR (rounds)", "speedup", "compile s", "time to target s", "target reached", "parity",
+           "dataset", "config card")
+
+
+def _cell_cells(r, reference) -> list:
+    q, ci = _quality_text(r)
+    tp, iqr = _speed_text(r)
+    return [r["backend"], r["device"], r["seeds"], q, ci, f"{tp} {r['unit']}" if tp != "–" else tp, iqr,
+            f"{r['speedup']:.2f}× {reference}" if r["speedup"] is not None else "–",
+            fmt(r["compile_s"], 3), fmt(r["ttt"], 3), r["reached"], r["parity"],
+            ", ".join(r["datasets"]) or "–"]
+
+
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px 40px;color:#222;max-width:1500px}
+h1{margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:36px}
+table{border-collapse:collapse;margin:10px 0;font-size:13px}
+th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+th{background:#f0f3f7} tr:nth-child(even) td{background:#fafafa}
+.meta{color:#555;font-size:13px} .bad{color:#b00020;font-weight:600} .ok{color:#1b7a1b}
+img{max-width:100%;border:1px solid #eee;margin:6px 0}
+details pre{font-size:11px;max-height:320px;overflow:auto;background:#f7f7f7;padding:6px}
+"""
+
+
+def _status_class(text: str) -> str:
+    return "bad" if text.startswith("FAILED") else ("ok" if text.startswith("passed") else "")
+
+
+def render_html(doc) -> str:
+    e = html.escape
+    ref = doc["reference"]
+    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+           "<title>Benchmark report</title>", f"<style>{CSS}</style></head><body>",
+           "<h1>Benchmark report: TensorFlow, PyTorch and Keras on the same algorithms</h1>",
+           f"<p class='meta'>Generated {e(doc['generated'])} from {doc['n_results']} results · "
+           f"machines: {e('; '.join(doc['machines']) or '?')} · commits: {e(', '.join(doc['commits']) or '?')} · "
+           f"speedups relative to <b>{e(ref)}</b> on the same device.</p>",
+           "<h2 id='summary'>Summary</h2>",
+           "<p class='meta'>Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "
+           "(speedup relative to the reference). Parity from the parity tests' JUnit XML.</p>"]
+    rows = summary_rows(doc)
+    if rows:
+        keys = list(rows[0])
+        out.append("<table id='summary-table'><tr>" + "".join(f"<th>{e(k)}</th>" for k in keys) + "</tr>")
+        for row in rows:
+            out.append("<tr>" + "".join(
+                f"<td class='{_status_class(str(row[k])) if k == 'parity' else ''}'>"
+                + (f"<a href='#{e(row[k])}'>{e(row[k])}</a>" if k == "algorithm" else e(str(row[k])))
+                + "</td>" for k in keys) + "</tr>")
+        out.append("</table>")
+    for s in doc["sections"]:
+        out.append(f"<h2 id='{e(s['algo'])}'>{e(s['algo'])}: {e(s['title'])}</h2>")
+        out.append(f"<p class='meta'>Metric <b>{e(str(s['metric']))}</b> ({e(s['direction'])}); target "
+                   f"{e(fmt(s['target']))}; budget {e(', '.join(s['budgets']))}; dataset used: "
+                   f"{e(', '.join(s['datasets']) or 'unknown')}"
+                   + ("" if s["has_ref"] else f"; no {e(ref)} result, so no speedups") + "</p>")
+        out.append("<table class='algo-table'><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "</tr>")
+        for r in s["rows"]:
+            cells = _cell_cells(r, ref)
+            tds = "".join(f"<td class='{_status_class(c) if i == 11 else ''}'>{e(c)}</td>" for i, c in enumerate(cells))
+            card = e(json.dumps(r["cards"], indent=1, sort_keys=True, default=str))
+            out.append(f"<tr>{tds}<td><details><summary>card</summary><pre>{card}</pre></details></td></tr>")
+            if r["status"]:
+                out.append(f"<tr><td colspan='{len(COLUMNS)}' class='bad'>{e(r['status'][:500])}</td></tr>")
+        out.append("</table>")
+        for name, alt in (("curves", "learning curves"), ("speed", "throughput and speedup")):
+            if name in s["figs"]:
+                data = base64.b64encode(s["figs"][name]).decode()
+                out.append(f"<img class='plot' alt='{e(s['algo'])} {alt}' src='data:image/png;base64,{data}'>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(keys, rows) -> list:
+    out = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    out += ["| " + " | ".join(_md_escape(v) for v in row) + " |" for row in rows]
+    return out
+
+
+def render_markdown(doc, image_dir: str) -> str:
+    ref = doc["reference"]
+    out = ["# Benchmark report: TensorFlow, PyTorch and Keras on the same algorithms", "",
+           f"Generated {doc['generated']} from {doc['n_results']} results. Machines: "
+           f"{'; '.join(doc['machines']) or '?'}. Commits: {', '.join(doc['commits']) or '?'}. "
+           f"Speedups are relative to **{ref}** on the same device.", "",
+           "## Summary", "",
+           "Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "
+           "(speedup relative to the reference).", ""]
+    rows = summary_rows(doc)
+    if rows:
+        out += _md_table(list(rows[0]), [list(r.values()) for r in rows])
+    for s in doc["sections"]:
+        out += ["", f"## {s['algo']}: {s['title']}", "",
+                f"Metric **{s['metric']}** ({s['direction']}); target {fmt(s['target'])}; budget "
+                f"{', '.join(s['budgets'])}; dataset used: {', '.join(s['datasets']) or 'unknown'}.", ""]
+        out += _md_table(COLUMNS[:-1], [_cell_cells(r, ref) for r in s["rows"]])
+        for r in s["rows"]:
+            if r["status"]:
+                out.append(f"\n{r['backend']}/{r['device']}: {r['status'][:300]}")
+        for name, alt in (("curves", "learning curves"), ("speed", "throughput and speedup")):
+            if name in s["figs"]:
+                out += ["", f"![{s['algo']} {alt}]({image_dir}/{s['algo']}_{name}.png)"]
+        cards = [c for r in s["rows"] for c in r["cards"][:1]]
+        if cards:
+            c = cards[0]
+            out += ["", "<details><summary>config card (first seed of each backend)</summary>", "", "```json",
+                    json.dumps([c for r in s["rows"] for c in r["cards"][:1]], indent=1, sort_keys=True,
+                               default=str), "```", "", "</details>"]
+    out.append("")
+    return "\n".join(out)
+
+
+def write(results: list, out_dir: Path, reference: str = "tf", parity_path: Path | None = None,
+          name: str = "report", progress=None) -> tuple:
+    """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths."""
+    if not results:
+        raise BenchError("no results to report")
+    backends_seen = {r.backend for r in results}
+    if reference not in backends_seen:
+        raise BenchError(f"reference backend '{reference}' has no results; choose from: "
+                         f"{', '.join(sorted(backends_seen))}")
+    parity = read_parity(parity_path, {r.algo for r in results}, backends_seen | set(BACKEND_ORDER))
+    doc = build(results, reference, parity, progress)
+    out_dir = Path(out_dir)
+    image_dir = f"{name}_files"
+    html_text = render_html(doc)
+    md_text = render_markdown(doc, image_dir)
+    for s in doc["sections"]:
+        for fig, data in s["figs"].items():
+            path = out_dir / image_dir / f"{s['algo']}_{fig}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".png.tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+    html_path, md_path = out_dir / f"{name}.html", out_dir / f"{name}.md"
+    atomic_write(html_path, html_text)
+    atomic_write(md_path, md_text)
+    for path in (html_path, md_path):
+        path.chmod(0o644)
+    return html_path, md_path
+
+
+# command line ---------------------------------------------------------------------------------
+def register(sub) -> None:
+    p = sub.add_parser("report", help="HTML + Markdown comparison report of stored results")
+    p.add_argument("sources", nargs="*", default=None,
+                   help="result files or directories, or history selectors (default: results/runs)")
+    p.add_argument("--out", default="results", help="output directory (default results/)")
+    p.add_argument("--name", default="report", help="file name stem (default report -> report.html, report.md)")
+    p.add_argument("--reference", default="tf", help="backend the speedups are relative to (default tf)")
+    p.add_argument("--parity", default=None, metavar="JUNIT_XML",
+                   help="JUnit XML of the parity tests (default: results/parity.xml when present)")
+    p.add_argument("--db", default=None, help="history database for selectors")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args) -> int:
+    from tqdm import tqdm
+
+    from bench.compare import resolve
+    from bench.results import results_dir
+
+    sources = args.sources or [str(results_dir())]
+    results, seen = [], set()
+    for src in sources:
+        got, _ = resolve(src, args.db)
+        for r in got:
+            if r.run_id not in seen:
+                seen.add(r.run_id)
+                results.append(r)
+    parity = Path(args.parity) if args.parity else None
+    if parity is None and Path("results/parity.xml").exists():
+        parity = Path("results/parity.xml")
+    if parity is not None and not parity.exists():
+        raise BenchError(f"no such parity results file: {parity}")
+    n_algos = len({r.algo for r in results})
+    bar = tqdm(total=n_algos, desc="report", unit="algo", disable=args.no_progress, file=sys.stderr)
+    html_path, md_path = write(results, Path(args.out), args.reference, parity, args.name,
+                               progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1)))
+    bar.close()
+    print(f"report of {len(results)} results ({n_algos} algorithms) written to {html_path} and {md_path}"
+          + ("" if parity else "; parity: not run (no JUnit XML given)"))
+    return 0
