@@ -1,0 +1,299 @@
+"""The RL interaction loop and the greedy evaluation protocol, shared by every backend.
+
+Timing follows the supervised driver: the first update (trace/compile) and the first action
+selection are timed on their own (``compile_s``); then every ``eval_every`` env steps form one
+timed *round* (acting, environment, replay and updates) whose env steps/s is one throughput
+measurement; evaluation runs outside the clock on a separate, unnoised environment. Time to
+target is the training wall time and the env steps at the first greedy evaluation whose mean
+return reaches the spec's target. A non-finite loss stops the run as ``diverged``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from bench.rl.envs import make_env, seeded_reset
+from bench.rl.replay import PrioritizedReplay, ReplayBuffer
+from bench.rl.returns import discounted_returns, normalise
+from bench.rl.schedules import epsilon_schedule, linear
+from bench.stats import spread
+
+EVAL_SEED = 10_000
+
+
+def _scale(obs, hp):
+    s = hp.get("obs_scale", 1.0)
+    return obs.astype(np.float32) * np.float32(s) if s != 1.0 or obs.dtype != np.float32 else obs
+
+
+def greedy_action(learner, obs, hp) -> int:
+    x = _scale(obs[None], hp)
+    out = learner.probs(x) if hp["agent"] == "reinforce" else learner.q_values(x)
+    return int(np.argmax(out[0]))
+
+
+def run_episodes(policy, desc, seed: int, episodes: int, max_steps: int | None = None) -> list[float]:
+    """Undiscounted returns of ``episodes`` episodes of ``policy(obs, rng) -> action`` on an
+    unnoised environment; episode k starts from reset(seed=EVAL_SEED + 100 * seed + k), so every
+    evaluation of a run sees the same start states."""
+    env = make_env(desc, seed, train=False)
+    rng = np.random.default_rng([seed, 13])
+    out = []
+    try:
+        for k in range(episodes):
+            env.action_space.seed(EVAL_SEED + 100 * seed + k)
+            obs, _ = env.reset(seed=EVAL_SEED + 100 * seed + k)
+            total, n = 0.0, 0
+            while True:
+                obs, r, term, trunc, _ = env.step(policy(obs, rng))
+                total, n = total + float(r), n + 1
+                if term or trunc or (max_steps and n >= max_steps):
+                    break
+            out.append(total)
+    finally:
+        env.close()
+    return out
+
+
+def greedy_evaluation(learner, desc, hp, seed: int = 0) -> dict:
+    """The evaluation protocol: ``eval_episodes`` greedy episodes (argmax of Q or of pi)."""
+    returns = run_episodes(lambda o, _: greedy_action(learner, o, hp), desc, seed,
+                           int(hp["eval_episodes"]), hp.get("eval_max_steps"))
+    return {"eval_return": float(np.mean(returns)), "eval_return_min": float(np.min(returns)),
+            "eval_return_max": float(np.max(returns)), "eval_episodes": len(returns)}
+
+
+def random_policy_return(desc, hp, seed: int = 0) -> float:
+    n = None
+
+    def policy(obs, rng):
+        nonlocal n
+        return int(rng.integers(n))
+
+    env = make_env(desc, seed, train=False)
+    n = int(env.action_space.n)
+    env.close()
+    return float(np.mean(run_episodes(policy, desc, seed, int(hp["eval_episodes"]), hp.get("eval_max_steps"))))
+
+
+def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
+    train_step = train_step or learner.train_step
+    loop = _Loop(spec, learner, data, hp, seed, sync, train_step, on_eval)
+    return loop.run()
+
+
+class _Loop:
+    def __init__(self, spec, learner, desc, hp, seed, sync, train_step, on_eval):
+        self.spec, self.learner, self.desc, self.hp, self.seed = spec, learner, desc, hp, seed
+        self.sync, self.train_step, self.on_eval = sync, train_step, on_eval
+        self.out = {"curve": [], "compile_s": 0.0, "steps": 0, "time_to_target_s": None,
+                    "steps_to_target": None, "target_reached": False, "status": "ok"}
+        self.train_time, self.updates, self.episodes = 0.0, 0, 0
+        self.rates, self.losses, self.ep_returns, self.ep_lengths = [], [], [], []
+        self.metrics = {}
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def evaluate(self):
+        metrics = self.spec.evaluate(self.learner, self.desc, self.hp)
+        recent = self.ep_returns[-10:]
+        point = {"step": self.out["steps"], "episodes": self.episodes, "updates": self.updates,
+                 "train_time_s": self.train_time, "loss": self._round_loss(),
+                 "train_return": float(np.mean(recent)) if recent else None, **metrics}
+        self.out["curve"].append(point)
+        if self.on_eval:
+            self.on_eval(point)
+        if not self.out["target_reached"] and self.spec.reached(metrics.get(self.spec.metric)):
+            self.out.update(target_reached=True, time_to_target_s=self.train_time,
+                            steps_to_target=self.out["steps"])
+        self.metrics = metrics
+        return metrics
+
+    def _round_loss(self):
+        values = [float(v) for v in self.losses]
+        return float(np.mean(values)) if values else None
+
+    def end_round(self, elapsed, steps) -> bool:
+        """Close a timed round; False when the run must stop (diverged or target reached)."""
+        self.train_time += elapsed
+        loss = self._round_loss()
+        if loss is not None and not math.isfinite(loss):
+            self.out.update(status="diverged",
+                            error=f"loss became {loss} after {self.updates} updates ({self.out['steps']} env steps)")
+            self.out["curve"].append({"step": self.out["steps"], "updates": self.updates,
+                                      "train_time_s": self.train_time, "loss": loss})
+            return False
+        if elapsed > 0 and steps:
+            self.rates.append(steps / elapsed)
+        self.evaluate()
+        self.losses = []
+        return not (self.out["target_reached"] and self.hp.get("stop_on_target"))
+
+    def finish(self) -> dict:
+        m = dict(self.metrics)
+        tt = self.train_time or float("nan")
+        m.update(env_steps=self.out["steps"], updates=self.updates, episodes=self.episodes,
+                 updates_per_s=self.updates / tt, env_steps_per_s=self.out["steps"] / tt,
+                 best_eval_return=max((p.get(self.spec.metric, -math.inf) for p in self.out["curve"]
+                                       if p.get(self.spec.metric) is not None), default=None),
+                 mean_eval_return=float(np.mean([p[self.spec.metric] for p in self.out["curve"]
+                                                 if p.get(self.spec.metric) is not None][1:] or [math.nan])),
+                 train_return_last10=float(np.mean(self.ep_returns[-10:])) if self.ep_returns else None)
+        if self.hp.get("report_random_return"):
+            m["random_return"] = random_policy_return(self.desc, self.hp, self.seed)
+        self.out.update(metrics=m, train_time_s=self.train_time,
+                        throughput={"unit": "env steps/s", **spread(self.rates), "values": self.rates})
+        return self.out
+
+    def timed_first(self, fn, *args):
+        self.sync()
+        t0 = time.perf_counter()
+        value = fn(*args)
+        float(value) if np.ndim(value) == 0 else np.asarray(value)
+        self.sync()
+        dt = time.perf_counter() - t0
+        self.out["compile_s"] += dt
+        self.train_time += dt
+        return value
+
+    def run(self) -> dict:
+        return self.run_policy_gradient() if self.hp["agent"] == "reinforce" else self.run_q()
+
+    # -- DQN family ----------------------------------------------------------------------------
+    def run_q(self) -> dict:
+        hp, learner = self.hp, self.learner
+        env = make_env(self.desc, self.seed, train=True)
+        obs, _ = seeded_reset(env, self.seed)
+        n_actions = int(env.action_space.n)
+        act_rng = np.random.default_rng([self.seed, 11])
+        replay_rng = np.random.default_rng([self.seed, 12])
+        if hp.get("prioritized"):
+            memory = PrioritizedReplay(hp["replay_size"], obs.shape, obs.dtype, hp["per_alpha"], hp["per_eps"])
+        else:
+            memory = ReplayBuffer(hp["replay_size"], obs.shape, obs.dtype)
+        eps_fn = epsilon_schedule(hp)
+        total, every, bs = int(hp["total_steps"]), int(hp["eval_every"]), int(hp["batch_size"])
+        learn_start, train_every = int(hp["learn_start"]), int(hp.get("train_every", 1))
+        sync_mode, tau, hard_every = hp["target_update"], float(hp["tau"]), int(hp.get("target_update_every", 1))
+        beta_steps = max(1, total - learn_start)
+
+        self.timed_first(learner.q_values, _scale(obs[None], hp))  # trace the action selection
+        self.evaluate()
+        ep_return, ep_len, compiled = 0.0, 0, False
+        round_steps, round_time = 0, 0.0
+        self.sync()
+        t0 = time.perf_counter()
+        step = 0
+        try:
+            while step < total:
+                if act_rng.random() < eps_fn(step):
+                    action = int(act_rng.integers(n_actions))
+                else:
+                    action = int(np.argmax(learner.q_values(_scale(obs[None], hp))[0]))
+                next_obs, reward, term, trunc, info = env.step(action)
+                memory.add(obs, action, reward, next_obs, term)
+                ep_return += float(info.get("raw_reward", reward))
+                ep_len += 1
+                if term or trunc:
+                    self.ep_returns.append(ep_return)
+                    self.ep_lengths.append(ep_len)
+                    self.episodes += 1
+                    ep_return, ep_len = 0.0, 0
+                    obs, _ = env.reset()
+                else:
+                    obs = next_obs
+                step += 1
+                round_steps += 1
+                if step >= learn_start and step % train_every == 0 and len(memory) >= bs:
+                    batch = memory.sample(bs, replay_rng, linear(step - learn_start, hp.get("per_beta0", 0.4), 1.0, beta_steps))
+                    batch["obs"], batch["next_obs"] = _scale(batch["obs"], hp), _scale(batch["next_obs"], hp)
+                    if not compiled:  # the first update traces/compiles: timed on its own
+                        self.sync()
+                        round_time += time.perf_counter() - t0
+                        self.losses.append(self.timed_first(self.train_step, batch, batch["weights"]))
+                        compiled = True
+                        t0 = time.perf_counter()
+                    else:
+                        self.losses.append(self.train_step(batch, batch["weights"]))
+                    if hp.get("prioritized"):
+                        memory.update_priorities(batch["idx"], np.asarray(learner.last_td))
+                    self.updates += 1
+                    if sync_mode == "soft":
+                        learner.sync_target(tau)
+                    elif sync_mode == "hard" and self.updates % hard_every == 0:
+                        learner.sync_target(1.0)
+                if step % every == 0 or step == total:
+                    self.sync()
+                    round_time += time.perf_counter() - t0
+                    self.out["steps"] = step
+                    go_on = self.end_round(round_time, round_steps)
+                    round_steps, round_time = 0, 0.0
+                    if not go_on:
+                        break
+                    self.sync()
+                    t0 = time.perf_counter()
+        finally:
+            env.close()
+        self.out["steps"] = step
+        return self.finish()
+
+    # -- REINFORCE -----------------------------------------------------------------------------
+    def run_policy_gradient(self) -> dict:
+        hp, learner = self.hp, self.learner
+        env = make_env(self.desc, self.seed, train=True)
+        obs, _ = seeded_reset(env, self.seed)
+        rng = np.random.default_rng([self.seed, 11])
+        total, every, gamma = int(hp["total_steps"]), int(hp["eval_every"]), float(hp["gamma"])
+        self.timed_first(learner.probs, _scale(obs[None], hp))
+        self.evaluate()
+        step, next_eval, compiled = 0, every, False
+        round_steps, round_time = 0, 0.0
+        try:
+            while step < total:
+                self.sync()
+                t0 = time.perf_counter()
+                states, actions, rewards, raw = [], [], [], 0.0
+                while True:
+                    x = _scale(obs, hp)
+                    action = learner.act(x, rng)
+                    next_obs, reward, term, trunc, info = env.step(action)
+                    states.append(x)
+                    actions.append(action)
+                    rewards.append(reward)
+                    raw += float(info.get("raw_reward", reward))
+                    step += 1
+                    obs = next_obs
+                    if term or trunc:
+                        obs, _ = env.reset()
+                        break
+                # an episode cut by the time limit is treated as finished (REINFORCE needs
+                # complete returns; CartPole's limit is far beyond the discount horizon)
+                returns = normalise(discounted_returns(rewards, gamma)).astype(np.float32)
+                batch = {"obs": np.stack(states), "actions": np.asarray(actions, dtype=np.int64)}
+                if not compiled:
+                    self.sync()
+                    round_time += time.perf_counter() - t0
+                    self.losses.append(self.timed_first(self.train_step, batch, returns))
+                    compiled = True
+                else:
+                    self.losses.append(self.train_step(batch, returns))
+                    self.sync()
+                    round_time += time.perf_counter() - t0
+                round_steps += len(rewards)
+                self.updates += 1
+                self.episodes += 1
+                self.ep_returns.append(raw)
+                self.ep_lengths.append(len(rewards))
+                if step >= next_eval or step >= total:
+                    next_eval = step + every
+                    self.out["steps"] = step
+                    go_on = self.end_round(round_time, round_steps)
+                    round_steps, round_time = 0, 0.0
+                    if not go_on:
+                        break
+        finally:
+            env.close()
+        self.out["steps"] = step
+        return self.finish()

@@ -1,0 +1,13 @@
+"""Double DQN with proportional prioritized replay (seed 002, Algorithm 1: alpha = 0.6,
+beta annealed linearly from 0.4 to 1 over the run, importance weights normalised by their max,
+new transitions at the maximal priority).
+
+Tuned for CartPole-v1; the documented settings are the spec ``per_ddqn_doc``."""
+
+from bench.specs._rl import CARTPOLE, TUNED_Q, make
+
+DOCUMENTED = dict(CARTPOLE, target_mode="double", target_update="soft", tau=0.08, prioritized=True,
+                  per_alpha=0.6, per_beta0=0.4)
+TUNED = dict(TUNED_Q)
+
+SPEC = make("per_ddqn", "Prioritized-replay Double DQN, CartPole-v1, tuned", "seed 002 prioritized experience replay; seed 000 Double Q", DOCUMENTED, TUNED, impl="dqn")

@@ -1,0 +1,78 @@
+"""DQN-family network side in PyTorch: online and target nn.Modules, Q-targets (online max /
+target max / double) under no_grad, MSE or Huber TD loss with importance weights, torch.optim
+Adam, soft or hard target update. Eager."""
+
+import torch
+import torch.nn.functional as F
+
+from bench.interface import check_weights
+from bench.rl.agent import QLearner
+from impls.torch._rlnet import Net
+
+
+class Learner(QLearner):
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        self.dev = torch.device("cuda" if device == "gpu" else "cpu")
+        self.online, self.target = Net(hp).to(self.dev), Net(hp).to(self.dev)
+        self.target.requires_grad_(False)
+        self.opt = torch.optim.Adam(self.online.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
+                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+
+    def _t(self, x, dtype=torch.float32):
+        return torch.as_tensor(x, dtype=dtype, device=self.dev)
+
+    def update(self, batch, weights=None):
+        hp, mode = self.hp, self.hp["target_mode"]
+        obs, next_obs = self._t(batch["obs"]), self._t(batch["next_obs"])
+        actions = self._t(batch["actions"], torch.int64)
+        rewards, term = self._t(batch["rewards"]), self._t(batch["terminated"])
+        with torch.no_grad():
+            if mode == "online":
+                boot = self.online(next_obs).max(1).values
+            elif mode == "target":
+                boot = self.target(next_obs).max(1).values
+            else:
+                best = self.online(next_obs).argmax(1, keepdim=True)
+                boot = self.target(next_obs).gather(1, best).squeeze(1)
+            y = rewards + hp["gamma"] * (1.0 - term) * boot
+        q_sa = self.online(obs).gather(1, actions[:, None]).squeeze(1)
+        td = y - q_sa
+        if hp["loss"] == "huber":
+            per = F.huber_loss(q_sa, y, reduction="none", delta=hp["huber_delta"])
+        else:
+            per = td.square()
+        loss = per.mean() if weights is None else (self._t(weights) * per).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if hp["grad_clip_norm"]:
+            torch.nn.utils.clip_grad_norm_(self.online.parameters(), hp["grad_clip_norm"])
+        self.opt.step()
+        return loss.detach(), td.detach()
+
+    @torch.no_grad()
+    def sync_target(self, tau=1.0):
+        t, o = list(self.target.parameters()), list(self.online.parameters())
+        if tau >= 1.0:
+            torch._foreach_copy_(t, o)
+        else:
+            torch._foreach_lerp_(t, o, tau)  # t + tau * (o - t)
+
+    @torch.no_grad()
+    def q_values(self, obs):
+        return self.online(self._t(obs)).cpu().numpy()
+
+    @torch.no_grad()
+    def target_q_values(self, obs):
+        return self.target(self._t(obs)).cpu().numpy()
+
+    def get_weights(self):
+        return self.online.canonical()
+
+    def set_weights(self, weights):
+        check_weights(self.get_weights(), weights)
+        self.online.load_canonical(weights)
+        self.target.load_canonical(weights)
+
+    def describe(self):
+        return {"compile": "eager"}

@@ -1,0 +1,44 @@
+"""REINFORCE policy network in PyTorch: nn.Module with a softmax head, one torch.optim Adam
+step per episode on -mean_t G_t log pi(a_t | s_t). Eager."""
+
+import torch
+
+from bench.interface import check_weights
+from bench.rl.agent import PolicyLearner
+from impls.torch._rlnet import Net
+
+
+class Learner(PolicyLearner):
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        self.dev = torch.device("cuda" if device == "gpu" else "cpu")
+        self.net = Net(hp, head="pi").to(self.dev)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
+                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+
+    def update(self, obs, actions, returns):
+        obs = torch.as_tensor(obs, dtype=torch.float32, device=self.dev)
+        actions = torch.as_tensor(actions, dtype=torch.int64, device=self.dev)
+        returns = torch.as_tensor(returns, dtype=torch.float32, device=self.dev)
+        logp = torch.log_softmax(self.net(obs), 1).gather(1, actions[:, None]).squeeze(1)
+        loss = -(returns * logp).mean()
+        self.opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if self.hp["grad_clip_norm"]:
+            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.hp["grad_clip_norm"])
+        self.opt.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def probs(self, obs):
+        return torch.softmax(self.net(torch.as_tensor(obs, dtype=torch.float32, device=self.dev)), 1).cpu().numpy()
+
+    def get_weights(self):
+        return self.net.canonical()
+
+    def set_weights(self, weights):
+        check_weights(self.get_weights(), weights)
+        self.net.load_canonical(weights)
+
+    def describe(self):
+        return {"compile": "eager"}
