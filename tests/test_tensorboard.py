@@ -1,0 +1,89 @@
+"""TensorBoard event files written by the harness: readable by TensorFlow's own reader, and of the
+same structure for every backend."""
+
+import struct
+
+import pytest
+
+from bench import tensorboard as tb
+from bench.results import Result
+
+
+def _read_with_tf(path):
+    tf = pytest.importorskip("tensorflow")
+    events = list(tf.compat.v1.train.summary_iterator(str(path)))
+    scalars = {}
+    for ev in events[1:]:
+        for v in ev.summary.value:
+            scalars.setdefault(v.tag, []).append((ev.step, v.simple_value))
+    return events, scalars
+
+
+def test_crc32c_known_values():
+    # RFC 3720 test vectors
+    assert tb.crc32c(b"") == 0
+    assert tb.crc32c(b"123456789") == 0xE3069283
+    assert tb.crc32c(bytes(32)) == 0x8A9136AA
+
+
+def test_event_file_is_read_back_by_tensorflow(tmp_path):
+    with tb.EventWriter(tmp_path) as w:
+        w.scalars(0, {"loss": 2.5, "metric/acc": 0.25})
+        w.scalars(10, {"loss": 1.25, "metric/acc": 0.5, "skipped": float("nan")})
+    events, scalars = _read_with_tf(w.path)
+    assert events[0].file_version == "brain.Event:2"
+    assert scalars["loss"] == [(0, 2.5), (10, 1.25)]
+    assert scalars["metric/acc"] == [(0, 0.25), (10, 0.5)]
+    assert "skipped" not in scalars
+
+
+def test_records_are_framed_with_checksums(tmp_path):
+    with tb.EventWriter(tmp_path) as w:
+        w.scalars(3, {"x": 1.0})
+    data = w.path.read_bytes()
+    n = struct.unpack("<Q", data[:8])[0]
+    assert struct.unpack("<I", data[8:12])[0] == tb._masked_crc(data[:8])
+    assert struct.unpack("<I", data[12 + n:16 + n])[0] == tb._masked_crc(data[12:12 + n])
+
+
+def _result(backend):
+    curve = [{"epoch": e, "step": 10 * e, "samples": 320 * e, "train_time_s": 0.1 * e,
+              "loss": None if e == 0 else 1.0 / e, "nll": 2.0 - 0.1 * e, "slope": 1.5} for e in range(4)]
+    return Result("mle_normal", backend, "cpu", 0, "quick", metric="nll", curve=curve,
+                  throughput={"unit": "samples/s", "values": [100.0, 110.0, 105.0]})
+
+
+def test_same_structure_for_every_backend(tmp_path):
+    tags = {}
+    for backend in ("tf", "torch", "keras"):
+        logdir = tb.write_result(tmp_path, _result(backend))
+        assert logdir == tmp_path / "mle_normal" / f"{backend}-cpu-seed0-quick"
+        (path,) = logdir.glob("events.out.tfevents.*")
+        _, scalars = _read_with_tf(path)
+        tags[backend] = {k: [s for s, _ in v] for k, v in scalars.items()}
+    assert tags["tf"] == tags["torch"] == tags["keras"]
+    assert set(tags["tf"]) == {"loss", "time/train_s", "metric/nll", "metric/slope", "quality",
+                               "throughput/samples/s"}
+    assert tags["tf"]["loss"] == [10, 20, 30]  # no loss before the first step
+    assert tags["tf"]["quality"] == [0, 10, 20, 30]
+
+
+def test_rl_points_use_env_steps():
+    point = {"env_steps": 5000, "episode": 12, "return": 180.0, "train_time_s": 3.0}
+    assert tb.point_step(point) == 5000
+    assert tb.point_scalars(point, "return") == {"time/train_s": 3.0, "metric/return": 180.0, "quality": 180.0}
+
+
+def test_bench_run_tensorboard_writes_events(tmp_path):
+    """A real (tiny) cell through the runner with Cell.tensorboard set."""
+    from bench.runner import Cell, run_cell
+
+    cell = Cell("linreg", "numpy", seed=0, budget="quick", overrides={"epochs": "20", "eval_every": "5"},
+                tensorboard=str(tmp_path / "tb"))
+    result = run_cell(cell)
+    assert result.status == "ok", result.error
+    (path,) = (tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick").glob("events.out.tfevents.*")
+    _, scalars = _read_with_tf(path)
+    assert [s for s, _ in scalars["quality"]] == [p["step"] for p in result.curve]
+    assert scalars["quality"][-1][1] == pytest.approx(result.value, rel=1e-6)
+    assert len(scalars["throughput/samples/s"]) == result.throughput["n"]
