@@ -173,6 +173,7 @@ class _Loop:
             memory = PrioritizedReplay(hp["replay_size"], obs.shape, obs.dtype, hp["per_alpha"], hp["per_eps"])
         else:
             memory = ReplayBuffer(hp["replay_size"], obs.shape, obs.dtype)
+        self.memory = memory
         eps_fn = epsilon_schedule(hp)
         total, every, bs = int(hp["total_steps"]), int(hp["eval_every"]), int(hp["batch_size"])
         learn_start, train_every = int(hp["learn_start"]), int(hp.get("train_every", 1))

@@ -124,8 +124,9 @@ def make_env(desc: EnvDesc, seed: int, train: bool = True):
         raise BenchError(f"unknown environment id '{desc.env_id}': {exc}") from None
     except gym.error.Error as exc:
         raise BenchError(f"cannot create environment '{desc.env_id}': {exc}") from None
-    except Exception as exc:  # ale-py raises its own errors for a missing ROM
-        if "rom" in str(exc).lower():
+    except Exception as exc:  # ale-py raises OSError / NotADirectoryError for a missing ROM
+        atari = desc.atari or desc.env_id.startswith("ALE/")
+        if atari and (isinstance(exc, OSError) or "rom" in str(exc).lower()):
             raise BenchError(f"the Atari ROM for '{desc.env_id}' is missing: {exc}; "
                              "install an ale-py wheel that ships the ROMs (ale-py >= 0.9)") from None
         raise BenchError(f"cannot create environment '{desc.env_id}': {type(exc).__name__}: {exc}") from None
