@@ -1,0 +1,40 @@
+"""The small MNIST CNN of seed 000, "Metrics and summaries in TensorFlow 2".
+
+Architecture, as in the document: 28x28x1 input -> conv1 2x2, 32 filters, stride 1, VALID,
+ReLU -> max-pool 2x2 (stride 2, VALID) -> bn1 -> conv2 2x2, 32 filters, VALID, ReLU ->
+max-pool 2x2 -> bn2 -> flatten (6x6x32 = 1152, NHWC order) -> dense 10 logits.
+BatchNorm: Keras's defaults written out, momentum 0.99 (the moving statistics keep 0.99 of
+their old value; PyTorch's momentum is 1 - 0.99 = 0.01) and epsilon 1e-3 (PyTorch's default
+is 1e-5). Loss: mean sparse softmax cross-entropy on the logits. Adam with Keras's defaults
+(1e-3, epsilon 1e-7), batch 64.
+
+The document trains 10 "epochs" of 10000 // 64 = 156 batches; the suite trains whole epochs
+of the 60000 training images (full budget: 2 epochs, about 1875 steps, a little more than the
+document's 1560). Its running metrics (the Mean of the loss and SparseCategoricalAccuracy) are
+the harness's numpy metrics in bench/metrics.py, the same for every backend: evaluation
+accumulates them over the test set batch by batch (``test_loss``, ``accuracy``); the training
+loss per round is in the curve.
+"""
+
+from bench.specs import _mnist
+from bench.specs.base import Spec
+
+SPEC = Spec(
+    name="metrics_cnn",
+    title="Small CNN with BatchNorm on MNIST (running metrics)",
+    kind="supervised",
+    source="seed 000, Metrics and summaries in TensorFlow 2",
+    hparams=dict(_mnist.COMMON, image_size=28, flatten=False,
+                 filters=32, kernel_size=2, pool=2, bn_momentum=0.99, bn_epsilon=1e-3,
+                 batch_size=64, epochs=2),
+    budgets={"quick": dict(epochs=2, train_limit=5000, eval_limit=2000), "full": {}},
+    metric="accuracy",
+    higher_is_better=True,
+    target=None,
+    # predict_atol: BatchNorm in inference mode on top of two convs; ~1e-6 observed.
+    # loss_rtol: first 10 Adam steps, batch statistics (docs/vision.md).
+    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-3},
+    load_data=_mnist.load_data,
+    evaluate=_mnist.evaluate,
+    notes="Quality: test accuracy; test_loss is the running mean of the test cross-entropy.",
+)
