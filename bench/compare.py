@@ -294,9 +294,10 @@ def compare(baseline: list, current: list, th: Thresholds | None = None, force: 
     return Comparison(rows, names[0], names[1], th, forced=bool(force and fb and fc and set(fb) != set(fc)))
 
 
-def print_comparison(cmp: Comparison, file=sys.stdout) -> None:
+def print_comparison(cmp: Comparison, file=None) -> None:
     import pandas as pd
 
+    file = file or sys.stdout
     print(f"baseline: {cmp.baseline}\ncurrent:  {cmp.current}", file=file)
     th = cmp.thresholds
     print(f"throughput: SLOWER when the median drops by more than max({th.rel:.0%}, baseline run-to-run noise) "

@@ -1,0 +1,175 @@
+"""bench compare: noise-aware throughput and quality regressions, machine and algorithm checks,
+exit codes and messages."""
+
+import json
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from bench import compare, results
+from bench.cli import main
+from bench.errors import BenchError
+from bench.results import Result
+
+MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
+
+
+def run(algo="mle_normal", backend="torch", seed=0, value=1.5, speed=1000.0, noise=0.08, rounds=30,
+        rng_seed=0, machine=MACHINE, status="ok", unit="samples/s", metric="nll", target=None, reached=False):
+    rng = np.random.default_rng(rng_seed)
+    values = (speed * rng.lognormal(0.0, noise, rounds)).tolist()
+    return Result(algo, backend, "cpu", seed, "quick", status=status, metric=metric, metrics={metric: value},
+                  target=target, target_reached=reached,
+                  throughput={"unit": unit, "median": float(np.median(values)), "n": rounds, "values": values},
+                  card={"machine": dict(machine), "commit": "a" * 40})
+
+
+def rows_by_backend(cmp):
+    return {r.backend: r for r in cmp.rows}
+
+
+def test_identical_code_different_noise_draws_is_not_a_regression():
+    base = [run(backend=b, rng_seed=i) for i, b in enumerate(("tf", "torch", "keras"))]
+    cur = [run(backend=b, rng_seed=10 + i) for i, b in enumerate(("tf", "torch", "keras"))]
+    cmp = compare.compare(base, cur)
+    assert cmp.regressions == []
+    assert {r.tp_verdict for r in cmp.rows} == {"same"}
+    assert {r.q_verdict for r in cmp.rows} == {"same"}
+
+
+def test_thirty_percent_slowdown_is_caught_five_percent_is_not():
+    base = [run(backend="torch", rng_seed=1), run(backend="tf", rng_seed=2)]
+    cur = [run(backend="torch", speed=700.0, rng_seed=3), run(backend="tf", speed=950.0, rng_seed=4)]
+    rows = rows_by_backend(compare.compare(base, cur))
+    assert rows["torch"].tp_verdict == "SLOWER" and rows["torch"].regression
+    assert rows["torch"].p_value < 0.01 and rows["torch"].ratio == pytest.approx(0.7, abs=0.05)
+    lo, hi = rows["torch"].ratio_ci
+    assert lo < rows["torch"].ratio < hi < 0.9
+    assert rows["tf"].tp_verdict == "same" and not rows["tf"].regression
+
+
+def test_a_large_drop_in_few_noisy_rounds_is_not_significant():
+    base = [run(rounds=3, noise=0.4, rng_seed=5)]
+    cur = [run(rounds=3, noise=0.4, speed=750.0, rng_seed=6)]
+    row = compare.compare(base, cur).rows[0]
+    assert row.p_value is not None and row.p_value >= 0.01
+    assert row.tp_verdict != "SLOWER"
+
+
+def test_threshold_follows_the_baselines_run_to_run_noise():
+    # three baseline runs whose medians differ by up to ~35 %: a 30 % drop is within that noise
+    base = [run(speed=s, rng_seed=i, seed=0) for i, s in enumerate((1000.0, 650.0, 1000.0))]
+    cur = [run(speed=700.0, rng_seed=9)]
+    row = compare.compare(base, cur).rows[0]
+    assert row.tp_threshold > 0.3
+    assert row.tp_verdict == "same"
+
+
+def test_faster_is_reported_not_flagged():
+    row = compare.compare([run(rng_seed=1)], [run(speed=1500.0, rng_seed=2)]).rows[0]
+    assert row.tp_verdict == "faster" and not row.regression
+
+
+def test_quality_regression_beyond_seed_spread_and_tolerance():
+    base = [run(seed=s, value=v, rng_seed=s) for s, v in enumerate((1.50, 1.52, 1.49))]
+    within = [run(seed=s, value=v, rng_seed=10 + s) for s, v in enumerate((1.53, 1.51, 1.52))]
+    worse = [run(seed=s, value=v, rng_seed=20 + s) for s, v in enumerate((1.80, 1.85, 1.79))]
+    assert compare.compare(base, within).rows[0].q_verdict == "same"
+    row = compare.compare(base, worse).rows[0]
+    assert row.q_verdict == "WORSE" and row.regression
+    assert row.q_tol == pytest.approx(0.05 * 1.50)  # 5 % beats the 0.03 seed range here
+
+
+def test_higher_is_better_metric_and_env_steps(monkeypatch):
+    """An RL-like result: a return (higher is better) and env steps/s."""
+    fake_spec = SimpleNamespace(higher_is_better=True, tolerances={"return": 20.0})
+    monkeypatch.setattr(compare, "_spec", lambda algo: fake_spec)
+    kw = dict(algo="dqn_cartpole", metric="return", unit="env steps/s")
+    base = [run(value=v, seed=s, rng_seed=s, **kw) for s, v in enumerate((450.0, 480.0, 500.0))]
+    lower = [run(value=v, seed=s, rng_seed=5 + s, **kw) for s, v in enumerate((300.0, 320.0, 280.0))]
+    higher = [run(value=v, seed=s, rng_seed=9 + s, **kw) for s, v in enumerate((500.0, 520.0, 560.0))]
+    row = compare.compare(base, lower).rows[0]
+    assert row.q_verdict == "WORSE" and row.unit == "env steps/s"
+    assert row.q_tol == pytest.approx(50.0)  # the seed range 450..500
+    assert compare.compare(base, higher).rows[0].q_verdict in ("same", "better")
+
+
+def test_lost_target_and_failed_cells_are_regressions():
+    base = [run(target=2.0, reached=True)]
+    cur = [run(target=2.0, reached=False, rng_seed=3)]
+    assert compare.compare(base, cur).rows[0].q_verdict == "WORSE (target lost)"
+    failed = run(status="diverged", rng_seed=4)
+    failed.error = "loss became nan in epoch 3"
+    cmp = compare.compare([run(), run(backend="tf")], [failed, run(backend="tf", rng_seed=7)])
+    row = rows_by_backend(cmp)["torch"]
+    assert row.status == "failed" and row.regression and "loss became nan" in row.notes[0]
+
+
+def test_refuses_other_machines_unless_forced():
+    other = dict(MACHINE, fingerprint="999999999999", cpu="Other CPU")
+    base, cur = [run()], [run(machine=other, rng_seed=2)]
+    with pytest.raises(BenchError, match="different machines.*--force"):
+        compare.compare(base, cur)
+    assert compare.compare(base, cur, force=True).forced
+
+
+def test_refuses_different_algorithms_and_empty_sides():
+    with pytest.raises(BenchError, match="different algorithms: baseline has linreg, current has mle_normal"):
+        compare.compare([run(algo="linreg")], [run()])
+    with pytest.raises(BenchError, match="holds no results"):
+        compare.compare([], [run()])
+
+
+def test_missing_and_new_cells_are_listed_not_flagged():
+    cmp = compare.compare([run(backend="tf"), run(backend="torch")], [run(backend="torch"), run(backend="keras")])
+    rows = rows_by_backend(cmp)
+    assert rows["tf"].status == "missing" and rows["keras"].status == "new"
+    assert cmp.regressions == []
+
+
+def _write(directory, rs):
+    for r in rs:
+        results.save(r, directory)
+    return str(directory)
+
+
+def test_cli_exit_codes_table_and_json(tmp_path, capsys):
+    base = _write(tmp_path / "base", [run(backend="tf", rng_seed=1), run(backend="torch", rng_seed=2)])
+    same = _write(tmp_path / "same", [run(backend="tf", rng_seed=3), run(backend="torch", rng_seed=4)])
+    slow = _write(tmp_path / "slow", [run(backend="tf", rng_seed=5), run(backend="torch", speed=650.0, rng_seed=6)])
+    assert main(["compare", base, same]) == 0
+    out = capsys.readouterr().out
+    assert "2 cells compared, 0 regression(s)" in out and "ratio" in out
+    assert main(["compare", base, slow, "--json", str(tmp_path / "cmp.json")]) == 1
+    assert "1 regression(s): mle_normal/torch/cpu" in capsys.readouterr().out
+    saved = json.loads((tmp_path / "cmp.json").read_text())
+    assert saved["regressions"] == 1 and saved["thresholds"]["rel"] == 0.1
+
+
+def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("BENCH_HISTORY", str(tmp_path / "h.sqlite"))
+    base = _write(tmp_path / "base", [run()])
+    corrupt = tmp_path / "corrupt.json"
+    corrupt.write_text("{not json")
+    other = _write(tmp_path / "other", [run(algo="linreg")])
+    cases = [
+        ([base, str(corrupt)], "cannot read result file"),
+        ([base, "0123abcd"], "no history database"),
+        ([base, other], "different algorithms"),
+        ([base, base, "--threshold", "2"], "--threshold and --alpha must lie between 0 and 1"),
+    ]
+    for argv, message in cases:
+        assert main(["compare", *argv]) == 2
+        err = capsys.readouterr().err
+        assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    from bench.history import History
+
+    History(tmp_path / "h.sqlite").close()  # an empty database
+    assert main(["compare", base, "latest"]) == 2
+    assert "is empty" in capsys.readouterr().err
+    with History(tmp_path / "h.sqlite") as h:
+        h.add([run()], "s1")
+    assert main(["compare", base, "feedface"]) == 2
+    assert "unknown commit, session or run id 'feedface'" in capsys.readouterr().err
+    assert main(["compare", base, "s1"]) == 0
