@@ -277,6 +277,7 @@ def plot_speed(algo: str, rows: list, reference: str):
     sp = [r["speedup"] if r["speedup"] is not None else 0.0 for r in rows]
     axes[1].bar(labels, sp, color=colors)
     axes[1].axhline(1.0, color="k", lw=1)
+    axes[1].set_ylim(0, max([1.0] + sp) * 1.18)
     for i, v in enumerate(sp):
         axes[1].text(i, v, f"{v:.2f}×" if v else "n/a", ha="center", va="bottom", fontsize=9)
     axes[1].set_title(f"{algo}: speedup relative to {reference}")
