@@ -294,7 +294,7 @@ def from_pytest_benchmark(data: dict, path) -> list[Result]:
                              f"algo/backend in extra_info (was it made by tests/benchmarks?)")
         bs = float(info.get("batch_size") or 1)
 
-        def rate(t):
+        def rate(t, bs=bs):
             t = _num(t)
             return bs / t if t else None
 

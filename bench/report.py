@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.errors import BenchError
-from bench.results import Result, atomic_write
+from bench.results import atomic_write
 
 BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
 COLORS = {"tf": "#ff8f00", "torch": "#ee4c2c", "keras": "#4a6fd1", "numpy": "#555555"}
@@ -226,7 +226,7 @@ def plot_curves(algo: str, cells: dict, metric: str):
     widths = iter([3.4, 2.4, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0] * 4)
     for (b, d), c in cells.items():
         lw = next(widths)
-        for ax, key in zip(axes, (metric, "loss")):
+        for ax, key in zip(axes, (metric, "loss"), strict=True):
             series = []
             for r in c.ok:
                 pts = [(x, p.get(key)) for p in r.curve for xk, x in [_x_of(p)]
@@ -244,7 +244,7 @@ def plot_curves(algo: str, cells: dict, metric: str):
             if len(series) > 1:
                 ax.fill_between(xs, np.nanmin(ys, axis=0), np.nanmax(ys, axis=0), color=COLORS.get(b), alpha=0.15)
             drew = True
-    for ax, key in zip(axes, (metric, "loss")):
+    for ax, key in zip(axes, (metric, "loss"), strict=True):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(key)
         ax.set_title(f"{algo}: {key}")
@@ -479,10 +479,8 @@ def render_markdown(doc, image_dir: str) -> str:
                 out += ["", f"![{s['algo']} {alt}]({image_dir}/{s['algo']}_{name}.png)"]
         cards = [c for r in s["rows"] for c in r["cards"][:1]]
         if cards:
-            c = cards[0]
             out += ["", "<details><summary>config card (first seed of each backend)</summary>", "", "```json",
-                    json.dumps([c for r in s["rows"] for c in r["cards"][:1]], indent=1, sort_keys=True,
-                               default=str), "```", "", "</details>"]
+                    json.dumps(cards, indent=1, sort_keys=True, default=str), "```", "", "</details>"]
     out.append("")
     return "\n".join(out)
 

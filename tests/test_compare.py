@@ -173,3 +173,54 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
     assert main(["compare", base, "feedface"]) == 2
     assert "unknown commit, session or run id 'feedface'" in capsys.readouterr().err
     assert main(["compare", base, "s1"]) == 0
+
+
+# the gate (python -m bench.gate): its confirmation rerun and its errors, with the cells' runs faked
+def _baseline_dir(tmp_path, base):
+    from bench import gate
+
+    d = tmp_path / "baseline"
+    _write(d / "runs", base)
+    plan = dict(gate.DEFAULT_PLAN, algos=["mle_normal"], backends=["tf", "torch"])
+    (d / gate.MANIFEST).write_text(json.dumps({"plan": plan}))
+    return d
+
+
+def _fake_runs(monkeypatch, *batches):
+    from bench import gate
+
+    calls = iter(batches)
+
+    def run_cells(cells, out_dir, timeout_s, label=""):
+        wanted = {(c.algo, c.backend) for c in cells}
+        return [r for r in next(calls) if (r.algo, r.backend) in wanted]
+    monkeypatch.setattr(gate, "run_cells", run_cells)
+
+
+def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkeypatch, capsys):
+    from bench import gate
+
+    d = _baseline_dir(tmp_path, [run(backend=b, rng_seed=i) for i, b in enumerate(("tf", "torch"))])
+    same = [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)]
+    burst = [run(backend="tf", rng_seed=13), run(backend="torch", speed=600.0, rng_seed=14)]
+    slow = [run(backend="tf", rng_seed=15), run(backend="torch", speed=650.0, rng_seed=16)]
+    _fake_runs(monkeypatch, same)
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "a")]) == 0
+    _fake_runs(monkeypatch, burst, same)  # flagged once, not by the rerun: noise
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "b")]) == 0
+    assert "not confirmed by a rerun" in capsys.readouterr().out
+    _fake_runs(monkeypatch, slow, slow)  # flagged twice: a regression
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "c")]) == 1
+    saved = json.loads((tmp_path / "c" / "comparison.json").read_text())
+    assert saved["regressions"] == 1
+    assert [r["backend"] for r in saved["rows"] if r["regression"]] == ["torch"]
+
+
+def test_gate_bad_input(tmp_path, capsys):
+    from bench import gate
+
+    assert gate.main(["--baseline", str(tmp_path / "none")]) == 2
+    assert "no baseline at" in capsys.readouterr().err
+    d = _baseline_dir(tmp_path, [run()])
+    assert gate.main(["--baseline", str(d), "--algo", "resnet"]) == 2
+    assert "not in the baseline" in capsys.readouterr().err
