@@ -96,6 +96,7 @@ def test_missing_mnist_is_an_error_when_asked_for(offline):
         mnist.load(dict(HP, dataset="mnist"))
     msg = str(e.value)
     assert "mnist.npz" in msg and "BENCH_DATA_DIR" in msg and "BENCH_OFFLINE" in msg
+    assert mnist.MNIST_URL in msg and "11,490,434 bytes" in msg
     assert "\n" not in msg
 
 
@@ -147,7 +148,8 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
     assert bench.cli.main(argv) == bench.cli.EXIT_FAILED_CELLS
     cap = capsys.readouterr()
     err = cap.out + cap.err  # the per-cell line goes through the progress bar's writer
-    assert "mlp/torch/cpu/seed0: failed: BenchError: MNIST (Keras layout) not found: put mnist.npz" in err
+    assert "mlp/torch/cpu/seed0: failed: BenchError: MNIST (Keras's mnist.npz, from "
+            f"{mnist.MNIST_URL}) not found: put mnist.npz" in err
     assert "Traceback" not in err
 
     (data_dir / "mnist.npz").write_bytes(b"truncated")

@@ -32,7 +32,7 @@ from bench.errors import BenchError, choices
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
 MNIST = RemoteFile(
     filename="mnist.npz",
-    description="MNIST (Keras layout)",
+    description=f"MNIST (Keras's mnist.npz, from {MNIST_URL})",
     url=MNIST_URL,
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",  # Keras's own file
     size=11_490_434,

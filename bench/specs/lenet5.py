@@ -37,7 +37,7 @@ SPEC = Spec(
     target=0.988,
     # predict_atol: two conv layers and three dense layers in float32, different kernels per
     # backend (oneDNN, ATen); ~1e-6 observed. loss_rtol: first 10 Adam steps (docs/vision.md).
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-3},
+    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3},
     init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1,
           "fc*/bias": ("normal", 0.1)},
     load_data=_mnist.load_data,

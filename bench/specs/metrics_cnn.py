@@ -33,7 +33,7 @@ SPEC = Spec(
     target=None,
     # predict_atol: BatchNorm in inference mode on top of two convs; ~1e-6 observed.
     # loss_rtol: first 10 Adam steps, batch statistics (docs/vision.md).
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-3},
+    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
     notes="Quality: test accuracy; test_loss is the running mean of the test cross-entropy.",

@@ -24,7 +24,7 @@ SPEC = Spec(
     target=0.975,
     # predict_atol: one 784x300 and one 300x10 float32 matmul, summation order differs between
     # backends (~1e-6 observed); loss_rtol: first 10 Adam steps (see docs/vision.md).
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-3},
+    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3},
     init={"*kernel": ("normal", 0.03), "*bias": ("normal", 1.0)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,

@@ -37,7 +37,7 @@ class Learner(Base):
         return keras.ops.convert_to_numpy(self.model(x, training=False))
 
     def get_weights(self):
-        return {f"{layer.name}/{v.name}": v.numpy() for layer in self.model.layers for v in layer.weights}
+        return {f"{layer.name}/{v.name}": v.numpy().copy() for layer in self.model.layers for v in layer.weights}
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

@@ -53,7 +53,7 @@ class Learner(Base):
         return self._logits(tf.convert_to_tensor(x, tf.float32)).numpy()
 
     def get_weights(self):
-        return {n: v.numpy() for n, v in self.w.items()}
+        return {n: v.numpy().copy() for n, v in self.w.items()}  # copies: .numpy() may share memory
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

@@ -59,7 +59,7 @@ class Learner(Base):
         for name, layer in self.net.named_children():
             w = layer.weight.detach().cpu().numpy()
             out[f"{name}/kernel"] = conv_from_torch(w) if w.ndim == 4 else dense_from_torch(w)
-            out[f"{name}/bias"] = layer.bias.detach().cpu().numpy()
+            out[f"{name}/bias"] = layer.bias.detach().cpu().numpy().copy()
         return out
 
     @torch.no_grad()

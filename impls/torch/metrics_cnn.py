@@ -67,7 +67,7 @@ class Learner(Base):
     def get_weights(self):
         out = {}
         for name, t in self._tensors():
-            a = t.detach().cpu().numpy()
+            a = t.detach().cpu().numpy().copy()
             out[name] = conv_from_torch(a) if a.ndim == 4 else dense_from_torch(a) if a.ndim == 2 else a
         return out
 

@@ -43,7 +43,7 @@ class Learner(Base):
         for name in ("dense1", "dense2"):
             layer = getattr(self.net, name)
             out[f"{name}/kernel"] = dense_from_torch(layer.weight.detach().cpu().numpy())
-            out[f"{name}/bias"] = layer.bias.detach().cpu().numpy()
+            out[f"{name}/bias"] = layer.bias.detach().cpu().numpy().copy()
         return out
 
     @torch.no_grad()
