@@ -6,11 +6,15 @@
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+# runs made by tests never touch the user's history database
+os.environ["BENCH_HISTORY"] = str(Path(tempfile.mkdtemp(prefix="bench-test-")) / "history.sqlite")
 
 
 def pytest_addoption(parser):
