@@ -244,6 +244,9 @@ def plot_curves(algo: str, cells: dict, metric: str):
             if len(series) > 1:
                 ax.fill_between(xs, np.nanmin(ys, axis=0), np.nanmax(ys, axis=0), color=COLORS.get(b), alpha=0.15)
             drew = True
+    units = {(r.throughput or {}).get("unit") for c in cells.values() for r in c.ok}
+    if xlabel == "step" and "env steps/s" in units:
+        xlabel = "environment steps"
     for ax, key in zip(axes, (metric, "loss"), strict=True):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(key)

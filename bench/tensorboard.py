@@ -9,6 +9,7 @@ have the same structure for TensorFlow, PyTorch and Keras: one run directory per
                                 (for RL this includes the evaluation return),
 * ``quality``                   the spec's primary metric again, under one tag for all algorithms,
 * ``time/train_s``              training time so far (compile included, evaluation excluded),
+* ``progress/<name>``           counters an RL run reports (episodes, updates),
 * ``throughput/<unit>``         one point per timed round, written when the cell ends.
 
 The x axis (``step``) is the number of train steps (or environment steps) so far.
@@ -28,8 +29,9 @@ import struct
 import time
 from pathlib import Path
 
-# points in a curve that are coordinates, not scalars to plot
-COORDS = ("epoch", "step", "samples", "train_time_s", "env_steps", "episode")
+# points in a curve that are coordinates, not scalars to plot, and counters (under progress/)
+COORDS = ("epoch", "step", "samples", "train_time_s", "env_steps")
+COUNTERS = ("episodes", "episode", "updates")
 
 _CRC_TABLE = []
 for _i in range(256):
@@ -142,7 +144,7 @@ def point_scalars(point: dict, metric: str | None) -> dict[str, float]:
     for key, value in point.items():
         if key in COORDS or key == "loss" or not _is_number(value):
             continue
-        out[f"metric/{key}"] = value
+        out[f"progress/{key}" if key in COUNTERS else f"metric/{key}"] = value
     if metric and _is_number(point.get(metric)):
         out["quality"] = point[metric]
     return out

@@ -69,9 +69,13 @@ def test_same_structure_for_every_backend(tmp_path):
 
 
 def test_rl_points_use_env_steps():
-    point = {"env_steps": 5000, "episode": 12, "return": 180.0, "train_time_s": 3.0}
+    # the point bench.rl.driver hands to on_eval: step = environment steps so far
+    point = {"step": 5000, "episodes": 12, "updates": 1200, "train_time_s": 3.0, "loss": 0.5,
+             "train_return": None, "return": 180.0}
     assert tb.point_step(point) == 5000
-    assert tb.point_scalars(point, "return") == {"time/train_s": 3.0, "metric/return": 180.0, "quality": 180.0}
+    assert tb.point_scalars(point, "return") == {
+        "loss": 0.5, "time/train_s": 3.0, "progress/episodes": 12, "progress/updates": 1200,
+        "metric/return": 180.0, "quality": 180.0}
 
 
 def test_bench_run_tensorboard_writes_events(tmp_path):
