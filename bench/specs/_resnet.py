@@ -1,0 +1,68 @@
+"""Shared pieces of the ResNet and plain-net specs (seed 000, "Introduction to ResNet in
+TensorFlow 2"), CIFAR-10 24x24.
+
+The document's network: Conv2D(32, 3, relu, 'valid') -> Conv2D(64, 3, relu, 'valid') ->
+MaxPool(3) (24 -> 22 -> 20 -> 6), then 10 blocks of 64 filters, Conv2D(64, 3, relu, 'valid')
+(6 -> 4), global average pooling, Dense(256, relu), Dropout(0.5), Dense(10, softmax).
+
+* residual block (``residual=True``), exactly as the document's ``res_net_block``:
+  Conv(3x3, 'same', relu) -> BN -> Conv(3x3, 'same') -> BN -> add the block input -> ReLU.
+  (The document puts the ReLU of the first conv *before* its BatchNorm.)
+* plain block (``residual=False``, ``non_res_block``):
+  Conv(3x3, 'same', relu) -> BN -> Conv(3x3, 'same', relu) -> BN.
+
+Data: CIFAR-10 scaled to [0, 1], central 75% crop (24x24) for train and test, random
+left-right flip of training images (bench/data/cifar10.py). Settings the document leaves to Keras
+defaults are written out: Glorot-uniform kernels, zero biases, BatchNorm momentum 0.99 (PyTorch
+0.01) and epsilon 1e-3, Adam(lr 1e-3, betas 0.9/0.999, epsilon 1e-7); the loss is the mean
+sparse categorical cross-entropy computed from the logits (the stable form of softmax + CE).
+'same' padding with a 3x3 kernel and stride 1 is PyTorch's padding=1.
+
+Budget: the base settings are the document's (batch 64, 30 epochs; it runs 195 batches per
+epoch on the 50,000 training images, 374,400 samples). The ``full`` budget is reduced, because
+the reference machine has 2 CPU cores shared by several jobs: the first 1000 training images and
+500 test images of the offline subset, 5 epochs of batch 32 (160 updates, 1.4% of the
+document's samples). Batch 32 rather than 64 so that the BatchNorm moving averages (momentum
+0.99) hold only 0.99^160 = 20% of their initial values at evaluation (with 64: 45%). Nothing is
+tuned to the result.
+"""
+
+from bench.data import cifar10
+from bench.metrics import accuracy, param_count, predict_batched, sparse_cross_entropy
+
+HPARAMS = dict(
+    n_train=4000, n_test=1000, crop=cifar10.CROP, flip=True,
+    conv1_filters=32, conv2_filters=64, kernel_size=3, pool_size=3,
+    blocks=10, block_filters=64, residual=True, dense_units=256, dropout=0.5, n_classes=10,
+    bn_momentum=0.99, bn_epsilon=1e-3,
+    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    epochs=30, batch_size=64, shuffle=True, eval_every=1,
+)
+BUDGETS = {"quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32),
+           "full": dict(n_train=1000, n_test=500, epochs=5, batch_size=32, eval_every=5)}
+INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
+        "*moving_mean": "zeros", "*moving_variance": "ones"}
+# Parity (tests/test_parity_cnn.py). predict_atol: softmax outputs after 23 conv layers and 20
+# BatchNorms; the backends' conv kernels (oneDNN in TF/Keras and in PyTorch, different
+# blockings) sum the 576-term dot products in different orders, and float32 rounding of ~1e-7
+# per layer compounds through the depth. The training-loss tolerances are in the test, with why.
+TOLERANCES = {"predict_atol": 1e-4}
+
+
+def load_data(hp, seed):
+    return cifar10.load(hp["n_train"], hp["n_test"], hp["crop"], hp["flip"])
+
+
+def evaluate(learner, data, hp):
+    """Test accuracy and loss, accuracy on the (cropped, unflipped) training images in inference
+    mode (no dropout; BatchNorm moving statistics), and the parameter counts."""
+    p_test = predict_batched(learner, data.x_eval, 500)
+    p_train = predict_batched(learner, data.x_train, 500)
+    weights = learner.get_weights()
+    return {
+        "test_acc": accuracy(p_test, data.y_eval),
+        "test_loss": float(sparse_cross_entropy(p_test, data.y_eval).mean()),
+        "train_acc": accuracy(p_train, data.y_train),
+        "params": param_count(weights),
+        "params_all": param_count(weights, trainable_only=False),
+    }

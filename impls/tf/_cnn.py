@@ -1,0 +1,42 @@
+"""Low-level TensorFlow building blocks shared by the CNN learners: canonical-layout variables
+and BatchNorm with batch statistics in training and moving statistics (Keras update rule)."""
+
+import tensorflow as tf
+
+BN = ("gamma", "beta", "moving_mean", "moving_variance")
+
+
+def variables(shapes):
+    """Canonical name -> tf.Variable; BatchNorm moving statistics are not trainable."""
+    return {n: tf.Variable(tf.zeros(s), name=n.replace("/", "_"), trainable=not n.endswith(("mean", "variance")))
+            for n, s in shapes.items()}
+
+
+def bn_shapes(name, n):
+    return {f"{name}/{k}": (n,) for k in BN}
+
+
+def batch_norm(v, x, name, training, momentum, epsilon):
+    """Normalise over every axis but the last; in training, update the moving statistics as
+    Keras does: moving = moving * momentum + batch * (1 - momentum), biased batch variance."""
+    g, b, mm, mv = (v[f"{name}/{k}"] for k in BN)
+    if training:
+        mean, var = tf.nn.moments(x, axes=list(range(len(x.shape) - 1)))
+        mm.assign(mm * momentum + mean * (1 - momentum))
+        mv.assign(mv * momentum + var * (1 - momentum))
+    else:
+        mean, var = mm, mv
+    return tf.nn.batch_normalization(x, mean, var, b, g, epsilon)
+
+
+def conv(v, x, name, padding):
+    return tf.nn.conv2d(x, v[f"{name}/kernel"], 1, padding) + v[f"{name}/bias"]
+
+
+def dense(v, x, name):
+    return tf.matmul(x, v[f"{name}/kernel"]) + v[f"{name}/bias"]
+
+
+def adam(hp):
+    return tf.keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
+                                    epsilon=hp["adam_epsilon"])

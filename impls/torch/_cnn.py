@@ -1,0 +1,40 @@
+"""Canonical weights of a PyTorch CNN built from named Conv2d / Linear / BatchNorm children:
+"<child>/kernel|bias" and "<child>/gamma|beta|moving_mean|moving_variance" (bench.layout)."""
+
+import torch
+from torch import nn
+
+from bench.interface import check_weights
+from bench.layout import conv_from_torch, conv_to_torch, dense_from_torch, dense_to_torch
+
+BN = {"gamma": "weight", "beta": "bias", "moving_mean": "running_mean", "moving_variance": "running_var"}
+LAYERS = (nn.Conv2d, nn.Linear, nn.modules.batchnorm._BatchNorm)
+
+
+def _layers(net):
+    return {n.replace(".", "_"): m for n, m in net.named_modules() if isinstance(m, LAYERS)}
+
+
+def get_weights(net):
+    out = {}
+    for name, m in _layers(net).items():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            frm = conv_from_torch if isinstance(m, nn.Conv2d) else dense_from_torch
+            out[f"{name}/kernel"] = frm(m.weight.detach().cpu().numpy())
+            out[f"{name}/bias"] = m.bias.detach().cpu().numpy()
+        else:
+            out.update({f"{name}/{k}": getattr(m, t).detach().cpu().numpy() for k, t in BN.items()})
+    return out
+
+
+@torch.no_grad()
+def set_weights(net, weights):
+    check_weights(get_weights(net), weights)
+    for name, m in _layers(net).items():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            to = conv_to_torch if isinstance(m, nn.Conv2d) else dense_to_torch
+            m.weight.copy_(torch.as_tensor(to(weights[f"{name}/kernel"])))
+            m.bias.copy_(torch.as_tensor(weights[f"{name}/bias"]))
+        else:
+            for k, t in BN.items():
+                getattr(m, t).copy_(torch.as_tensor(weights[f"{name}/{k}"]))

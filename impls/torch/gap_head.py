@@ -1,0 +1,79 @@
+"""Cats vs Dogs, shared 3-conv head + GAP or fully-connected tail, in PyTorch: nn.Module,
+BCE-with-logits (mean), torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW; the
+flatten of the fully-connected tail runs in NHWC order so its kernel matches the canonical one."""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from bench.interface import Learner as Base
+from bench.specs._gap_head import feature_size
+from impls.torch import _cnn
+
+
+class Net(nn.Module):
+    def __init__(self, hp):
+        super().__init__()
+        self.hp, k, c = hp, hp["kernel_size"], 3
+        bn = dict(momentum=1 - hp["bn_momentum"], eps=hp["bn_epsilon"])
+        for i, f in enumerate((hp["filters1"], hp["filters2"], hp["filters3"]), 1):
+            setattr(self, f"conv{i}", nn.Conv2d(c, f, k, padding=0))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(f, **bn))
+            c = f
+        s, u = feature_size(hp), hp["dense_units"]
+        if hp["tail"] == "gap":
+            a = hp["avg_pool"]
+            self.out = nn.Linear(c if a == 0 else c * (s // a) ** 2, 1)
+        else:
+            self.fc_bn1, self.fc1 = nn.BatchNorm1d(s * s * c, **bn), nn.Linear(s * s * c, u)
+            self.fc_bn2, self.fc2, self.out = nn.BatchNorm1d(u, **bn), nn.Linear(u, u), nn.Linear(u, 1)
+
+    def forward(self, x):
+        p = self.hp["pool_size"]
+        for i in (1, 2, 3):
+            x = F.max_pool2d(F.relu(getattr(self, f"bn{i}")(getattr(self, f"conv{i}")(x))), p)
+        if self.hp["tail"] == "gap":
+            a = self.hp["avg_pool"]
+            x = x.mean((2, 3)) if a == 0 else F.avg_pool2d(x, a).permute(0, 2, 3, 1).flatten(1)
+            return self.out(x)[:, 0]
+        x = F.relu(self.fc1(self.fc_bn1(x.permute(0, 2, 3, 1).flatten(1))))
+        x = F.dropout(x, self.hp["dropout"], self.training)
+        x = F.relu(self.fc2(self.fc_bn2(x)))
+        return self.out(x)[:, 0]
+
+
+class Learner(Base):
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        if hp["tail"] not in ("gap", "fc"):
+            raise ValueError(f"tail must be 'gap' or 'fc', not {hp['tail']!r}")
+        self.dev = torch.device("cuda" if device == "gpu" else "cpu")
+        self.net = Net(hp).to(self.dev)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
+                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+
+    def _nchw(self, x):
+        return torch.as_tensor(x, dtype=torch.float32, device=self.dev).permute(0, 3, 1, 2).contiguous()
+
+    def train_step(self, x, y):
+        x, y = self._nchw(x), torch.as_tensor(y, device=self.dev)
+        self.net.train()
+        self.opt.zero_grad(set_to_none=True)
+        loss = F.binary_cross_entropy_with_logits(self.net(x), y)
+        loss.backward()
+        self.opt.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def predict(self, x):
+        self.net.eval()
+        return torch.sigmoid(self.net(self._nchw(x))).cpu().numpy()
+
+    def get_weights(self):
+        return _cnn.get_weights(self.net)
+
+    def set_weights(self, weights):
+        _cnn.set_weights(self.net, weights)
+
+    def describe(self):
+        return {"compile": "eager"}
