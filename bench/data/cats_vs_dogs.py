@@ -37,7 +37,7 @@ KEYS = {"x_train": 4, "y_train": 1, "x_val": 4, "y_val": 1}
 EXPECTED = (f"x_train (N, {SIZE}, {SIZE}, 3) uint8, y_train (N,) uint8 in {{0, 1}}, "
             f"x_val (M, {SIZE}, {SIZE}, 3) uint8, y_val (M,) uint8")
 HOW = (f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
-       f"{SUBSET.sha256[:12]}...) or {FILTERED.filename} (from {FILTERED.url}) in the data "
+       f"{SUBSET.sha256}) or {FILTERED.filename} (from {FILTERED.url}) in the data "
        "directory (set BENCH_DATA_DIR)")
 
 

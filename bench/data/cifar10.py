@@ -43,7 +43,7 @@ SHAPES = {"x_train": ((32, 32, 3), np.uint8), "y_train": ((1,), np.uint8),
 EXPECTED = ("x_train (N, 32, 32, 3) uint8, y_train (N, 1) uint8, x_test (M, 32, 32, 3) uint8, "
             "y_test (M, 1) uint8")
 HOW = (f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
-       f"{SUBSET.sha256[:12]}...) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
+       f"{SUBSET.sha256}) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
        "(set BENCH_DATA_DIR)")
 CROP = 0.75
 
