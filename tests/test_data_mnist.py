@@ -148,8 +148,9 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
     assert bench.cli.main(argv) == bench.cli.EXIT_FAILED_CELLS
     cap = capsys.readouterr()
     err = cap.out + cap.err  # the per-cell line goes through the progress bar's writer
-    assert "mlp/torch/cpu/seed0: failed: BenchError: MNIST (Keras's mnist.npz, from "
-            f"{mnist.MNIST_URL}) not found: put mnist.npz" in err
+    expected = (f"mlp/torch/cpu/seed0: failed: BenchError: MNIST (Keras's mnist.npz, from "
+                f"{mnist.MNIST_URL}) not found: put mnist.npz")
+    assert expected in err
     assert "Traceback" not in err
 
     (data_dir / "mnist.npz").write_bytes(b"truncated")
@@ -158,3 +159,33 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
     err = cap.out + cap.err
     assert "is not a usable MNIST file" in err and "x_train (60000, 28, 28) uint8" in err
     assert "Traceback" not in err
+
+
+# One backend per model in the default run (the three together cover all three backends);
+# every combination with --runslow. Accuracy floors are well below what is observed on the
+# digits' 297 test images (mlp 86.5%, metrics_cnn 98.0%, lenet5 93%) and far above chance.
+OFFLINE_FLOOR = {"mlp": 0.75, "metrics_cnn": 0.85, "lenet5": 0.8}
+OFFLINE_CELLS = [("mlp", "keras"), ("metrics_cnn", "tf"), ("lenet5", "torch")]
+OFFLINE_SLOW = [(a, b) for a in OFFLINE_FLOOR for b in ("tf", "torch", "keras") if (a, b) not in OFFLINE_CELLS]
+
+
+def _quick_offline(algo, backend):
+    from bench.runner import Cell, run_cell
+
+    r = run_cell(Cell(algo, backend, budget="quick"))
+    assert r.status == "ok", r.error
+    assert r.dataset.startswith("sklearn digits") and "mnist.npz not found" in r.dataset
+    assert r.metrics["accuracy"] >= OFFLINE_FLOOR[algo], r.metrics
+    assert 0 < r.metrics["test_loss"] < 2.0
+    assert r.steps <= 300 and r.throughput["median"] > 0
+
+
+@pytest.mark.parametrize("algo,backend", OFFLINE_CELLS)
+def test_quick_budget_runs_offline_on_the_digits(offline, algo, backend):
+    _quick_offline(algo, backend)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("algo,backend", OFFLINE_SLOW)
+def test_quick_budget_runs_offline_every_backend(offline, algo, backend):
+    _quick_offline(algo, backend)

@@ -27,7 +27,10 @@ SPEC = Spec(
     hparams=dict(_mnist.COMMON, image_size=28, flatten=False,
                  filters=32, kernel_size=2, pool=2, bn_momentum=0.99, bn_epsilon=1e-3,
                  batch_size=64, epochs=2),
-    budgets={"quick": dict(epochs=2, train_limit=5000, eval_limit=2000), "full": {}},
+    # quick: bn_momentum 0.9 is a quick-budget-only change (labelled, not the document's): with
+    # 0.99 the moving statistics are still mostly their initial values after the ~100 steps a
+    # quick run on the offline digits takes, and inference-mode accuracy stays near chance.
+    budgets={"quick": dict(epochs=4, train_limit=5000, eval_limit=2000, bn_momentum=0.9), "full": {}},
     metric="accuracy",
     higher_is_better=True,
     target=None,
