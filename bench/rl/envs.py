@@ -120,7 +120,7 @@ def make_env(desc: EnvDesc, seed: int, train: bool = True):
                       repeat_action_probability=float(desc.sticky_actions))
     try:
         env = gym.make(desc.env_id, **kwargs)
-    except gym.error.NameNotFound as exc:
+    except (gym.error.NameNotFound, gym.error.VersionNotFound, gym.error.NamespaceNotFound) as exc:
         raise BenchError(f"unknown environment id '{desc.env_id}': {exc}") from None
     except gym.error.Error as exc:
         raise BenchError(f"cannot create environment '{desc.env_id}': {exc}") from None
