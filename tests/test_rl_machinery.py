@@ -273,3 +273,13 @@ def test_bad_budget_values_are_clear_errors():
     spec = get("reinforce")
     with pytest.raises(BenchError, match="total_steps"):
         spec.load_data(spec.resolve("quick", {"total_steps": "0"}), 0)
+
+
+def test_bootstrap_median_ci_brackets_the_median():
+    from bench.rl.summary import bootstrap_median_ci
+
+    med, lo, hi = bootstrap_median_ci([10.0, 20.0, 40.0])
+    assert med == 20.0 and 10.0 <= lo <= med <= hi <= 40.0
+    assert bootstrap_median_ci([5.0]) == (5.0, 5.0, 5.0) and bootstrap_median_ci([]) == (None, None, None)
+    med, lo, hi = bootstrap_median_ci(np.random.default_rng(0).normal(100, 10, 200))
+    assert lo < 100 < hi and hi - lo < 6
