@@ -6,7 +6,9 @@ prefix of one), a git commit (prefix) or ``latest``.
 
 Cells are matched on (algorithm, backend, device, budget, source). For each matched cell:
 
-* **Throughput** is a regression only when all of these hold:
+* **Throughput** is a regression only when all of these hold (on load-normalised rounds when
+  both sides carry them: samples/s of each round divided by the speed of a fixed CPU probe
+  timed next to it, see :mod:`bench.gate`):
   the current median is below the baseline median by more than the relative threshold
   (``--threshold``, default 10 %) *and* by more than the baseline's own run-to-run noise (the
   relative spread of the per-run medians, when the baseline holds several runs of the cell);
@@ -69,6 +71,7 @@ class Row:
     n_base: int = 0
     n_cur: int = 0
     tp_verdict: str = "-"
+    normalized: bool = False  # speed judged on rounds divided by a CPU probe (bench.gate)
     notes: list = field(default_factory=list)
 
     @property
@@ -162,10 +165,18 @@ def _finite(values) -> np.ndarray:
     return v[np.isfinite(v)]
 
 
-def _rounds(results) -> np.ndarray:
+def normalised(results) -> bool:
+    """True when every result carries load-normalised rounds (see bench.gate: CPU probe)."""
+    return bool(results) and all((r.throughput or {}).get("normalized") for r in results)
+
+
+def _rounds(results, norm: bool = False) -> np.ndarray:
     vals = []
     for r in results:
         tp = r.throughput or {}
+        if norm:
+            vals.extend(_finite(tp.get("normalized") or []).tolist())
+            continue
         got = _finite(tp.get("values") or [])
         if got.size == 0 and isinstance(tp.get("median"), (int, float)):
             got = _finite([tp["median"]])
@@ -182,9 +193,9 @@ def bootstrap_ratio_ci(base: np.ndarray, cur: np.ndarray, n: int = 2000, seed: i
     return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
 
 
-def run_noise(results) -> float:
+def run_noise(results, norm: bool = False) -> float:
     """Relative run-to-run spread of the per-run median throughputs (0 with one run)."""
-    meds = _finite([(r.throughput or {}).get("median") for r in results])
+    meds = _finite([float(np.median(_rounds([r], norm))) if _rounds([r], norm).size else None for r in results])
     if meds.size < 2:
         return 0.0
     return float(1.0 - meds.min() / np.median(meds))
@@ -193,15 +204,21 @@ def run_noise(results) -> float:
 def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
     from scipy.stats import mannwhitneyu
 
-    b, c = _rounds(base), _rounds(cur)
+    norm = normalised(base) and normalised(cur)
+    b, c = _rounds(base, norm), _rounds(cur, norm)
     row.unit = ((cur[0].throughput or {}).get("unit") if cur else None) or "samples/s"
     row.n_base, row.n_cur = int(b.size), int(c.size)
     if b.size == 0 or c.size == 0:
         row.tp_verdict = "n/a"
         return
-    row.tp_base, row.tp_cur = float(np.median(b)), float(np.median(c))
-    row.ratio = row.tp_cur / row.tp_base if row.tp_base > 0 else None
-    row.tp_threshold = max(th.rel, run_noise(base))
+    raw_b, raw_c = _rounds(base), _rounds(cur)
+    row.tp_base, row.tp_cur = float(np.median(raw_b)), float(np.median(raw_c))
+    if norm:  # the verdict uses rounds divided by the CPU probe measured next to them
+        row.normalized = True
+        row.ratio = float(np.median(c) / np.median(b)) if np.median(b) > 0 else None
+    else:
+        row.ratio = row.tp_cur / row.tp_base if row.tp_base > 0 else None
+    row.tp_threshold = max(th.rel, run_noise(base, norm))
     if b.size >= 3 and c.size >= 3:
         row.p_value = float(mannwhitneyu(c, b, alternative="less").pvalue)
         p_faster = float(mannwhitneyu(c, b, alternative="greater").pvalue)
@@ -303,6 +320,9 @@ def print_comparison(cmp: Comparison, file=None) -> None:
     print(f"throughput: SLOWER when the median drops by more than max({th.rel:.0%}, baseline run-to-run noise) "
           f"and one-sided Mann-Whitney U p < {th.alpha:g}; quality: WORSE beyond max(seed range, spec "
           f"tolerance, {th.quality_rel:.0%})" + ("; machines differ (forced)" if cmp.forced else ""), file=file)
+    if any(r.normalized for r in cmp.rows):
+        print("speed verdicts (ratio, CI, p) on load-normalised rounds: each round's speed divided by a CPU "
+              "probe timed next to it; 'speed base/now' are the raw medians", file=file)
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(cmp.table().to_string(index=False), file=file)
     for r in cmp.rows:
