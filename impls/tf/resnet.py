@@ -74,7 +74,7 @@ class Learner(Base):
         return self._predict(tf.convert_to_tensor(x, tf.float32)).numpy()
 
     def get_weights(self):
-        return {n: v.numpy() for n, v in self.v.items()}
+        return {n: v.numpy().copy() for n, v in self.v.items()}
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

@@ -15,15 +15,19 @@ def _layers(net):
     return {n.replace(".", "_"): m for n, m in net.named_modules() if isinstance(m, LAYERS)}
 
 
+def _np(t):
+    return t.detach().cpu().numpy().copy()  # a copy: on CPU .numpy() shares the live tensor's memory
+
+
 def get_weights(net):
     out = {}
     for name, m in _layers(net).items():
         if isinstance(m, (nn.Conv2d, nn.Linear)):
             frm = conv_from_torch if isinstance(m, nn.Conv2d) else dense_from_torch
-            out[f"{name}/kernel"] = frm(m.weight.detach().cpu().numpy())
-            out[f"{name}/bias"] = m.bias.detach().cpu().numpy()
+            out[f"{name}/kernel"] = frm(_np(m.weight))
+            out[f"{name}/bias"] = _np(m.bias)
         else:
-            out.update({f"{name}/{k}": getattr(m, t).detach().cpu().numpy() for k, t in BN.items()})
+            out.update({f"{name}/{k}": _np(getattr(m, t)) for k, t in BN.items()})
     return out
 
 
