@@ -224,3 +224,41 @@ def test_gate_bad_input(tmp_path, capsys):
     d = _baseline_dir(tmp_path, [run()])
     assert gate.main(["--baseline", str(d), "--algo", "resnet"]) == 2
     assert "not in the baseline" in capsys.readouterr().err
+
+
+def _probed(r, probe):
+    """Attach a CPU probe reading to every round, as bench.gate's cell entry point does."""
+    from bench.gate import normalise
+
+    probes = [probe] * (len(r.throughput["values"]) + 1)
+    r.throughput["probe"] = probes
+    r.throughput["normalized"] = normalise(r.throughput["values"], probes)
+    return r
+
+
+def test_normalise_brackets_rounds_between_probes():
+    from bench.gate import normalise
+
+    assert normalise([10.0, 20.0], [1.0, 3.0, 1.0]) == [5.0, 10.0]
+    assert normalise([10.0], [2.0]) == [5.0]
+    assert normalise([10.0, 20.0], [1.0, 2.0, 4.0, 8.0]) == [2.5, 5.0]  # counts that do not pair: the middle probe
+    assert normalise([], [1.0]) == []
+
+
+def test_load_normalised_rounds_cancel_a_busy_machine_not_a_slow_step():
+    base = [_probed(run(rng_seed=1), probe=100.0)]
+    busy = [_probed(run(speed=600.0, rng_seed=2), probe=60.0)]  # everything 40 % slower: load
+    slow = [_probed(run(speed=600.0, rng_seed=3), probe=100.0)]  # only the train step slower
+    row = compare.compare(base, busy).rows[0]
+    assert row.normalized and row.tp_verdict == "same" and row.ratio == pytest.approx(1.0, abs=0.06)
+    assert row.tp_cur < 0.7 * row.tp_base  # the raw medians are still what the table shows
+    row = compare.compare(base, slow).rows[0]
+    assert row.normalized and row.tp_verdict == "SLOWER"
+    # one side without probes: raw rounds are compared
+    assert not compare.compare(base, [run(rng_seed=4)]).rows[0].normalized
+
+
+def test_cpu_probe_measures_something():
+    from bench.gate import cpu_probe
+
+    assert cpu_probe() > 0
