@@ -43,7 +43,7 @@ class Learner(Base):
             ce = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=self._forward(x))
             l2 = tf.add_n([tf.reduce_sum(tf.square(self.w[f"{d}/kernel"])) for d in DENSE])
             loss = tf.reduce_mean(ce) + self.hp["l2"] * l2
-        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     def train_step(self, x, y):

@@ -55,7 +55,7 @@ class Learner(Base):
         with tf.GradientTape() as tape:
             logits = self._forward(x, True)
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-        self.opt.apply_gradients(zip(tape.gradient(loss, self.trainable), self.trainable))
+        self.opt.apply_gradients(zip(tape.gradient(loss, self.trainable), self.trainable, strict=True))
         return loss
 
     def train_step(self, x, y):

@@ -27,7 +27,7 @@ class Learner(Base):
         with tf.GradientTape() as tape:
             logits = self._forward(x)
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
-        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     def train_step(self, x, y):
