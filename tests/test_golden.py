@@ -242,3 +242,24 @@ def test_hessian_of_the_quadratic(backend):
         tol = 1e-6 if backend == "numpy" else 0.0
         np.testing.assert_allclose(hess, HESSIAN, atol=tol)
         np.testing.assert_allclose(grad, [2 * x0 + 2 * y0 + 4, 2 * x0 + 6 * y0 + 5], rtol=1e-12, atol=tol)
+
+
+def test_running_metrics_as_in_seed_000():
+    """Seed 000's metrics example: Mean of 2, 3, 4 is 3.0; after a reset the empty result is
+    0.0. SparseCategoricalAccuracy takes integer labels and logits, accumulated over calls."""
+    from bench.metrics import RunningMean, SparseCategoricalAccuracy
+
+    mean = RunningMean()
+    for v in (2.0, 3.0, 4.0):
+        mean.update(v)
+    assert mean.result() == 3.0
+    mean.reset()
+    assert mean.result() == 0.0
+    mean.update([1.0, 5.0], weights=[3, 1])
+    assert mean.result() == 2.0
+    acc = SparseCategoricalAccuracy()
+    acc.update([0, 1], np.array([[2.0, -1.0], [0.5, 0.1]]))  # right, wrong
+    acc.update([1], np.array([[-3.0, 3.0]]))  # right
+    assert acc.result() == pytest.approx(2 / 3)
+    acc.reset()
+    assert acc.result() == 0.0
