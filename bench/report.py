@@ -361,6 +361,9 @@ def summary_rows(doc) -> list:
                 continue
             parts = []
             for r in cells:
+                if r["quality"] is None and r["tp_median"] is None:
+                    parts.append(f"no ok result ({r['seeds']} seeds ok)")
+                    continue
                 sp = f" ({r['speedup']:.2f}×)" if r["speedup"] is not None else ""
                 parts.append(f"{fmt(r['quality'])} · {fmt(r['tp_median'], 3)} {r['unit']}{sp}"
                              + (f" [{r['device']}]" if r["device"] != "cpu" else ""))
