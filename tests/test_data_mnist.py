@@ -21,6 +21,7 @@ def offline(tmp_path, monkeypatch):
     monkeypatch.delenv("BENCH_DATA_DIR", raising=False)
     monkeypatch.setenv("BENCH_OFFLINE", "1")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "cache"))  # for cell subprocesses
     monkeypatch.setattr(files, "CACHE", tmp_path / "cache")
     return tmp_path
 
@@ -170,9 +171,12 @@ OFFLINE_SLOW = [(a, b) for a in OFFLINE_FLOOR for b in ("tf", "torch", "keras") 
 
 
 def _quick_offline(algo, backend):
-    from bench.runner import Cell, run_cell
+    """In a fresh process, as ``bench run`` does (TensorFlow's threads can only be configured
+    before its runtime starts, and other tests in this process may have started it)."""
+    from bench.matrix import run_one
+    from bench.runner import Cell
 
-    r = run_cell(Cell(algo, backend, budget="quick"))
+    r = run_one(Cell(algo, backend, budget="quick"), timeout_s=900)
     assert r.status == "ok", r.error
     assert r.dataset.startswith("sklearn digits") and "mnist.npz not found" in r.dataset
     assert r.metrics["accuracy"] >= OFFLINE_FLOOR[algo], r.metrics
