@@ -5,7 +5,8 @@ Three measurements per (algorithm, backend): one gradient update on a replay bat
 (updates/s), greedy action selection for one observation (latency, batch of 1), and one step
 of the training loop (act epsilon-greedily, step the environment, store, sample, update, sync
 the target: env steps/s). Warm-up rounds absorb tracing; the device is synchronised inside
-every timed call."""
+every timed call. ``BENCH_THREADS`` sets the framework threads (on a shared, oversubscribed
+machine PyTorch with more threads than free cores is many times slower: use 1)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ class Agent:
 
     def __init__(self, algo, backend, device=None, fill=2000):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
-        self.cell = Cell(algo, backend, device, seed=0, budget="quick")
+        threads = int(os.environ.get("BENCH_THREADS", 0)) or None  # default: all cores
+        self.cell = Cell(algo, backend, device, seed=0, budget="quick", threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
         self.env = make_env(self.p.data, 0)
