@@ -1,0 +1,240 @@
+"""Parity of the Cats-vs-Dogs head/tail CNNs and the CIFAR-10 ResNet / plain net across
+TensorFlow, PyTorch and Keras.
+
+All three start from the same canonical weights (bench.init via build_learner) and see the same
+batches of real data (small slices, so the file runs in seconds per model). Dropout is off
+(``dropout=0``): the frameworks draw different dropout masks.
+
+What is compared, and why the tolerances are what they are:
+
+* forward outputs at the initial weights (inference mode): the spec's ``predict_atol``. The
+  backends sum long float32 dot products in different orders (oneDNN in TF/Keras, PyTorch's
+  own CPU kernels), ~1e-7 relative per layer; through 23 conv layers and 20 BatchNorms of the
+  ResNet that stays below 1e-4 (measured: ~3e-7).
+* training losses on the same 10 batches, BatchNorm in training mode (batch statistics):
+  - step 1 is the forward pass at the initial weights: ``LOSS1_RTOL`` = 1e-5;
+  - step 2 follows one Adam update: ``LOSS2_RTOL`` = 1e-3. Adam's first update is about
+    lr * sign(gradient) for every weight, so a weight whose true gradient is zero but whose
+    computed gradient is rounding noise (the conv biases in front of a BatchNorm, which the
+    BatchNorm cancels exactly) moves by +-lr in a direction that differs between backends.
+    PyTorch also adds Adam's epsilon after the bias correction of sqrt(v), Keras before it.
+  - steps 3-10: ``LOSS10_RTOL`` = 0.15. Those differences compound (BatchNorm over small batches
+    amplifies them); even two TensorFlow runs drift apart at the 1e-3 level by step 10 because
+    oneDNN's conv gradients are not bit-reproducible. The test also checks that the losses move
+    by more than this tolerance over the 10 steps, so it can fail on a wrong loss, learning
+    rate or update rule.
+* BatchNorm moving statistics after ``MOVING_STEPS`` = 2 training steps (Keras rule
+  moving = 0.99 * moving + 0.01 * batch): moving_mean to ``MOVING_ATOL``; moving_variance TF vs
+  Keras to the same; PyTorch's running_var uses the *unbiased* batch variance (times n/(n-1),
+  n = values per channel), so its difference to Keras's is bounded by moving_variance/(n-1),
+  checked separately.
+* weights trained in TensorFlow, copied into PyTorch and Keras through the canonical layout,
+  give the same predictions (inference mode, moving statistics included).
+"""
+
+import numpy as np
+import pytest
+
+from bench import specs
+from bench.init import initial_weights
+from bench.metrics import param_count
+from bench.runner import build_learner
+
+BACKENDS = ["tf", "torch", "keras"]
+STEPS, MOVING_STEPS = 10, 3
+LOSS1_RTOL, LOSS2_RTOL, LOSS10_RTOL = 1e-5, 1e-3, 0.15
+MOVING_ATOL = 1e-4
+
+# case -> (spec, overrides, batch size of the training steps). To keep the default run cheap
+# (each case traces and compiles a training step in three frameworks), it trains the GAP model
+# and the ResNet with 2 blocks (the same block code as 10, a fifth of the compute); the FC tail,
+# the plain net and the 10-block nets are checked for forward parity in the default run
+# (test_forward_parity_only) and trained with --runslow.
+CASES = {
+    "gap": ("gap_head_gap", dict(n_train=8 * STEPS, n_eval=16), 8),
+    "resnet": ("resnet10", dict(n_train=16 * STEPS, n_test=16, dropout=0.0, blocks=2), 16),
+    "fc": ("gap_head_fc", dict(n_train=8 * STEPS, n_eval=16), 8),
+    "plain": ("plain10", dict(n_train=16 * STEPS, n_test=16, dropout=0.0, blocks=2), 16),
+    "gap_avgpool2": ("gap_head_gap", dict(n_train=8 * STEPS, n_eval=16, avg_pool=2), 8),
+    "resnet_10_blocks": ("resnet10", dict(n_train=16 * STEPS, n_test=16, dropout=0.0), 16),
+    "plain_10_blocks": ("plain10", dict(n_train=16 * STEPS, n_test=16, dropout=0.0), 16),
+}
+SLOW = ("fc", "plain", "gap_avgpool2", "resnet_10_blocks", "plain_10_blocks")
+_DATA = {}
+
+
+def _data(spec, hp):
+    key = (spec.name.startswith("gap"), hp.get("n_train"))
+    if key not in _DATA:
+        _DATA[key] = spec.load_data(hp, 0)
+    return _DATA[key]
+
+
+def _run(case):
+    name, overrides, bs = CASES[case]
+    spec = specs.get(name)
+    hp = spec.resolve("quick", {k: str(v) for k, v in overrides.items()})
+    data = _data(spec, hp)
+    x_eval = data.x_eval[:16]
+    batches = [(data.x_train[i * bs:(i + 1) * bs], data.y_train[i * bs:(i + 1) * bs]) for i in range(STEPS)]
+    out = {"spec": spec, "hp": hp, "x_eval": x_eval}
+    for b in BACKENDS:
+        learner = build_learner(spec, hp, b, seed=0)
+        pred0 = learner.predict(x_eval)
+        losses, moving = [], {}
+        for i, (xb, yb) in enumerate(batches):
+            losses.append(float(learner.train_step(xb, yb)))
+            if i + 1 in (1, MOVING_STEPS):
+                moving[i + 1] = {k: v for k, v in learner.get_weights().items() if "/moving_" in k}
+        out[b] = dict(learner=learner, pred0=pred0, losses=np.array(losses), moving=moving,
+                      weights=learner.get_weights(), pred=learner.predict(x_eval))
+    return out
+
+
+@pytest.fixture(scope="module", params=[pytest.param(c, marks=[pytest.mark.slow] if c in SLOW else [])
+                                        for c in CASES])
+def run(request):
+    return request.param, _run(request.param)
+
+
+def test_forward_parity_at_initial_weights(run):
+    case, r = run
+    atol = r["spec"].tolerances["predict_atol"]
+    ref = r["tf"]["pred0"]
+    assert ref.shape == ((16,) if case.startswith(("gap", "fc")) else (16, 10))
+    for b in ("torch", "keras"):
+        print(f"\n{case} {b}: max |diff| at init {np.abs(r[b]['pred0'] - ref).max():.2g}")
+        np.testing.assert_allclose(r[b]["pred0"], ref, atol=atol, rtol=0, err_msg=f"{case}: {b} vs tf")
+
+
+@pytest.mark.parametrize("case", ["fc", "plain_10_blocks", "resnet_10_blocks", "gap_avgpool2"])
+def test_forward_parity_only(case):
+    """Inference-mode outputs at the initial weights (no training step is compiled: cheap)."""
+    name, overrides, _ = CASES[case]
+    spec = specs.get(name)
+    hp = spec.resolve("quick", {k: str(v) for k, v in overrides.items()})
+    x = _data(spec, hp).x_eval[:16]
+    # He-normal kernels: with the spec's Glorot kernels and BatchNorm's initial moving statistics
+    # (0, 1) the 10-block plain net halves its signal at every ReLU and its inference-mode logits
+    # at init are ~1e-5, which would make any absolute tolerance vacuous.
+    shapes = {k: v.shape for k, v in build_learner(spec, hp, "tf", seed=1).get_weights().items()}
+    weights = initial_weights(shapes, 1, {"*kernel": "he_normal"})
+    preds = {}
+    for b in BACKENDS:
+        learner = build_learner(spec, hp, b, seed=1)
+        learner.set_weights(weights)
+        preds[b] = learner.predict(x)
+    scale = max(1.0, float(np.abs(preds["tf"]).max()))
+    assert np.ptp(preds["tf"]) > 0.05, preds["tf"]
+    for b in ("torch", "keras"):
+        print(f"\n{case} {b}: max |diff| {np.abs(preds[b] - preds['tf']).max():.2g} (output scale {scale:.3g})")
+        np.testing.assert_allclose(preds[b], preds["tf"], atol=spec.tolerances["predict_atol"] * scale, rtol=0,
+                                   err_msg=f"{case}: {b} vs tf")
+
+
+def test_first_training_losses(run):
+    case, r = run
+    ref = r["tf"]["losses"]
+    assert np.all(np.isfinite(ref))
+    # the check below means something only if training moves the loss by more than its tolerance
+    assert np.ptp(ref) > LOSS10_RTOL * np.mean(ref), f"{case}: losses barely move: {ref}"
+    for b in ("torch", "keras"):
+        got = r[b]["losses"]
+        print(f"\n{case} {b}: loss rel. diff per step {np.array2string(np.abs(got / ref - 1), precision=1)}")
+        np.testing.assert_allclose(got[0], ref[0], rtol=LOSS1_RTOL, err_msg=f"{case}: {b} step 1")
+        np.testing.assert_allclose(got[1], ref[1], rtol=LOSS2_RTOL, err_msg=f"{case}: {b} step 2")
+        np.testing.assert_allclose(got, ref, rtol=LOSS10_RTOL, err_msg=f"{case}: {b} steps 1-{STEPS}")
+
+
+@pytest.mark.parametrize("after", [1, MOVING_STEPS])
+def test_batchnorm_moving_statistics(run, after):
+    """After step 1 the statistics depend only on the initial weights: tight. After step 3 they
+    also carry the weight differences of the updates; the conv biases in front of a BatchNorm
+    differ by up to 2 * lr per step (see the module docstring), and the moving mean takes
+    (1 - momentum) of that per step, which bounds the mean's difference."""
+    case, r = run
+    hp = r["hp"]
+    ref = r["keras"]["moving"][after]
+    assert ref, "no BatchNorm layers found"
+    # the statistics moved away from their initial values (0 and 1) by more than the tolerance
+    mean_atol = 1e-5 if after == 1 else 2 * hp["lr"] * (1 - hp["bn_momentum"]) * (after - 1) * 2
+    moved = max(np.abs(v - (0.0 if k.endswith("mean") else 1.0)).max() for k, v in ref.items())
+    assert moved > 10 * mean_atol
+    var_rtol = 1e-4 if after == 1 else 1e-2
+    for b in ("tf", "torch"):
+        got = r[b]["moving"][after]
+        assert set(got) == set(ref)
+        for k in ref:
+            msg = f"{case}: {b} {k} after {after} steps"
+            if k.endswith("moving_mean"):
+                np.testing.assert_allclose(got[k], ref[k], atol=mean_atol, rtol=1e-4, err_msg=msg)
+            elif b == "tf":
+                np.testing.assert_allclose(got[k], ref[k], atol=1e-5, rtol=var_rtol, err_msg=msg)
+            else:  # PyTorch: unbiased batch variance in the running estimate
+                n = _values_per_channel(case, k, hp)
+                bound = ref[k] / (n - 1) + np.abs(ref[k]) * var_rtol + 1e-5
+                assert np.all(np.abs(got[k] - ref[k]) <= bound), f"{msg}: beyond 1/(n-1) = {1 / (n - 1):.2g}"
+
+
+def _values_per_channel(case, key, hp):
+    """Batch size x spatial size of the BatchNorm's input, per channel."""
+    layer = key.split("/")[0]
+    bs = CASES[case][2]
+    if case.startswith(("resnet", "plain")):
+        return bs * 6 * 6
+    if layer.startswith("fc_bn"):
+        return bs
+    size = hp["image_size"]
+    for i in range(int(layer[-1])):
+        conv = size - hp["kernel_size"] + 1
+        size = conv // hp["pool_size"]
+    return bs * conv * conv
+
+
+def test_trained_weights_copy_across_backends(run):
+    case, r = run
+    trained = r["tf"]["weights"]
+    for b in ("torch", "keras"):
+        learner = r[b]["learner"]
+        learner.set_weights(trained)
+        for k, v in learner.get_weights().items():
+            np.testing.assert_array_equal(v, trained[k], err_msg=k)
+        np.testing.assert_allclose(learner.predict(r["x_eval"]), r["tf"]["pred"],
+                                   atol=r["spec"].tolerances["predict_atol"], rtol=0, err_msg=f"{case}: {b}")
+
+
+def test_parameter_counts(run):
+    case, r = run
+    w = r["tf"]["weights"]
+    head = (3 * 3 * 3 * 32 + 32) + (3 * 3 * 32 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + 2 * (32 + 32 + 64)
+    block = 2 * (3 * 3 * 64 * 64 + 64) + 2 * (2 * 64)  # two convs and two BatchNorms
+
+    def resnet(blocks):
+        return ((3 * 3 * 3 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + blocks * block
+                + (3 * 3 * 64 * 64 + 64) + (64 * 256 + 256) + (256 * 10 + 10))
+
+    expected = {
+        "gap": head + 64 + 1,
+        "gap_avgpool2": head + 5 * 5 * 64 + 1,
+        "fc": head + 2 * 6400 + (6400 * 100 + 100) + 2 * 100 + (100 * 100 + 100) + (100 + 1),
+        "resnet": resnet(2), "plain": resnet(2), "resnet_10_blocks": resnet(10), "plain_10_blocks": resnet(10),
+    }
+    assert param_count(w) == expected[case]
+    for b in ("torch", "keras"):
+        assert param_count(r[b]["weights"]) == expected[case]
+    moving = sum(v.size for k, v in w.items() if "/moving_" in k)
+    assert param_count(w, trainable_only=False) == expected[case] + moving
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_set_weights_names_the_wrong_weight(backend):
+    spec = specs.get("gap_head_gap")
+    hp = spec.resolve("quick")
+    learner = build_learner(spec, hp, backend, seed=0)
+    bad = learner.get_weights()
+    bad["conv2/kernel"] = np.zeros((3, 3, 32, 16), np.float32)
+    with pytest.raises(ValueError, match=r"conv2/kernel.*\(3, 3, 32, 16\).*\(3, 3, 32, 32\)"):
+        learner.set_weights(bad)
+    del bad["conv2/kernel"]
+    with pytest.raises(ValueError, match=r"missing \['conv2/kernel'\]"):
+        learner.set_weights(bad)
