@@ -8,7 +8,7 @@ Cells are matched on (algorithm, backend, device, budget, source). For each matc
 
 * **Throughput** is a regression only when all of these hold (on load-normalised rounds when
   both sides carry them: samples/s of each round divided by the speed of a fixed CPU probe
-  timed next to it, see :mod:`bench.gate`):
+  timed next to it, see :mod:`bench.gate`; ``--raw-speed`` compares raw samples/s instead):
   the current median is below the baseline median by more than the relative threshold
   (``--threshold``, default 10 %) *and* by more than the baseline's own run-to-run noise (the
   relative spread of the per-run medians, when the baseline holds several runs of the cell);
@@ -46,6 +46,7 @@ class Thresholds:
     alpha: float = 0.01  # one-sided Mann-Whitney U significance level
     quality_rel: float = 0.05  # relative quality tolerance (the floor under the seed spread)
     bootstrap: int = 2000
+    normalized: bool = True  # judge speed on CPU-probe-normalised rounds when both sides have them
 
 
 @dataclass
@@ -204,7 +205,7 @@ def run_noise(results, norm: bool = False) -> float:
 def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
     from scipy.stats import mannwhitneyu
 
-    norm = normalised(base) and normalised(cur)
+    norm = th.normalized and normalised(base) and normalised(cur)
     b, c = _rounds(base, norm), _rounds(cur, norm)
     row.unit = ((cur[0].throughput or {}).get("unit") if cur else None) or "samples/s"
     row.n_base, row.n_cur = int(b.size), int(c.size)
@@ -342,12 +343,15 @@ def add_threshold_args(p) -> None:
                    help="Mann-Whitney U significance level (default 0.01)")
     p.add_argument("--quality-rel", type=float, default=Thresholds.quality_rel,
                    help="relative quality tolerance floor (default 0.05)")
+    p.add_argument("--raw-speed", action="store_true",
+                   help="judge speed on raw samples/s even when both sides carry the gate's CPU probe")
 
 
 def thresholds_from(args) -> Thresholds:
     if not (0 < args.threshold < 1) or not (0 < args.alpha < 1) or args.quality_rel < 0:
         raise BenchError("--threshold and --alpha must lie between 0 and 1, --quality-rel must be >= 0")
-    return Thresholds(rel=args.threshold, alpha=args.alpha, quality_rel=args.quality_rel)
+    return Thresholds(rel=args.threshold, alpha=args.alpha, quality_rel=args.quality_rel,
+                      normalized=not getattr(args, "raw_speed", False))
 
 
 def register(sub) -> None:

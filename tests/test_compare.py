@@ -249,13 +249,16 @@ def test_load_normalised_rounds_cancel_a_busy_machine_not_a_slow_step():
     base = [_probed(run(rng_seed=1), probe=100.0)]
     busy = [_probed(run(speed=600.0, rng_seed=2), probe=60.0)]  # everything 40 % slower: load
     slow = [_probed(run(speed=600.0, rng_seed=3), probe=100.0)]  # only the train step slower
-    row = compare.compare(base, busy).rows[0]
+    th = compare.Thresholds()  # normalised when both sides carry probes
+    row = compare.compare(base, busy, th).rows[0]
     assert row.normalized and row.tp_verdict == "same" and row.ratio == pytest.approx(1.0, abs=0.06)
     assert row.tp_cur < 0.7 * row.tp_base  # the raw medians are still what the table shows
-    row = compare.compare(base, slow).rows[0]
+    row = compare.compare(base, slow, th).rows[0]
     assert row.normalized and row.tp_verdict == "SLOWER"
-    # one side without probes: raw rounds are compared
-    assert not compare.compare(base, [run(rng_seed=4)]).rows[0].normalized
+    # one side without probes, or --raw-speed: raw rounds
+    assert not compare.compare(base, [run(rng_seed=4)], th).rows[0].normalized
+    row = compare.compare(base, busy, compare.Thresholds(normalized=False)).rows[0]
+    assert not row.normalized and row.tp_verdict == "SLOWER"
 
 
 def test_cpu_probe_measures_something():
