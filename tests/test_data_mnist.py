@@ -138,14 +138,12 @@ def test_damaged_file_gives_a_clear_error(data_dir, damage):
         _check_bad_file_message(str(e.value), path)
 
 
-def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, capsys, monkeypatch):
+def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, capsys):
     import bench.cli
 
-    # only the run subcommand is exercised here
-    monkeypatch.setattr(bench.cli, "EXTRA_COMMANDS", ())
     out_dir = tmp_path / "results"
     argv = ["run", "--algo", "mlp", "--backend", "torch", "--set", "dataset=mnist",
-            "--results-dir", str(out_dir), "--no-progress", "--timeout", "300"]
+            "--results-dir", str(out_dir), "--no-progress", "--no-history", "--timeout", "300"]
     assert bench.cli.main(argv) == bench.cli.EXIT_FAILED_CELLS
     cap = capsys.readouterr()
     err = cap.out + cap.err  # the per-cell line goes through the progress bar's writer
