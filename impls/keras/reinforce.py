@@ -1,15 +1,24 @@
-"""REINFORCE in Keras 3 as the document writes it: a Sequential-style softmax policy compiled
-with categorical cross-entropy and Adam; one train_on_batch per episode with targets
+"""REINFORCE in Keras 3 as the document writes it: a softmax policy compiled with a
+categorical cross-entropy (written out, see ``returns_weighted_nll``) and Adam; one train_on_batch per episode with targets
 one_hot(a_t) * G_t, i.e. loss = -mean_t G_t log pi(a_t | s_t). Not XLA-compiled (episode
 lengths vary); the model is called directly for action probabilities."""
 
 import keras
+from keras import ops
 import numpy as np
 import tensorflow as tf
 
 from bench.interface import check_weights
 from bench.rl.agent import PolicyLearner
 from impls.keras._rlnet import build, get_canonical, set_canonical
+
+
+def returns_weighted_nll(y, probs):
+    """-sum_a y_a log pi_a with y = one_hot(a) * G: the document's categorical cross-entropy.
+    Written out because Keras 3's built-in one fuses with the softmax into TensorFlow's
+    softmax-cross-entropy kernel, whose gradient (pi - y) assumes targets summing to 1: with
+    returns as targets it points the wrong way (tests/test_parity_rl.py catches it)."""
+    return -ops.sum(y * ops.log(ops.clip(probs, 1e-7, 1.0)), axis=-1)
 
 
 class Learner(PolicyLearner):
@@ -19,7 +28,7 @@ class Learner(PolicyLearner):
         self.model.compile(
             optimizer=keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
                                             epsilon=hp["adam_epsilon"], global_clipnorm=float(hp["grad_clip_norm"]) or None),
-            loss="categorical_crossentropy", jit_compile=False)
+            loss=returns_weighted_nll, jit_compile=False)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         self._probs = tf.function(lambda x: self.model(x, training=False), input_signature=[obs])
         self.n_actions = int(hp["n_actions"])
