@@ -131,14 +131,17 @@ def _setup_tf(backend, device, seed, threads, deterministic):
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
-    if device == "cpu":
-        tf.config.set_visible_devices([], "GPU")
-    elif not gpus:
+    if device == "gpu" and not gpus:
         raise BenchError("TensorFlow sees no GPU on this machine; run with --device cpu")
-    else:
+    if device == "gpu":
         tf.config.experimental.enable_tensor_float_32_execution(False)
-    tf.config.threading.set_intra_op_parallelism_threads(threads)
-    tf.config.threading.set_inter_op_parallelism_threads(threads)
+    try:  # only possible before TensorFlow's runtime starts (a second setup in one process)
+        if device == "cpu":
+            tf.config.set_visible_devices([], "GPU")
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:
+        threads = tf.config.threading.get_intra_op_parallelism_threads() or threads
     tf.random.set_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()

@@ -12,7 +12,8 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
 * ``get_weights()`` / ``set_weights(w)`` exchange a ``dict[str, np.ndarray]`` in the canonical
   layout (Keras conventions: dense kernels ``(in, out)``, conv kernels ``(h, w, in, out)``,
   names ``"<layer>/<kind>"``), so the harness can copy one set of weights into every backend.
-  :mod:`bench.layout` converts to and from other layouts.
+  :mod:`bench.layout` converts to and from other layouts. ``get_weights`` returns copies: the
+  arrays must not change when training continues.
 """
 
 from __future__ import annotations

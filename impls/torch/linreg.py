@@ -27,7 +27,7 @@ class Learner(Base):
         return (self.W * x + self.b).cpu().numpy()
 
     def get_weights(self):
-        return {"W": self.W.detach().cpu().numpy(), "b": self.b.detach().cpu().numpy()}
+        return {"W": self.W.detach().cpu().numpy().copy(), "b": self.b.detach().cpu().numpy().copy()}
 
     @torch.no_grad()
     def set_weights(self, weights):

@@ -37,7 +37,7 @@ class Learner(Base):
 
     def get_weights(self):
         return {"dense/kernel": dense_from_torch(self.dense.weight.detach().cpu().numpy()),
-                "dense/bias": self.dense.bias.detach().cpu().numpy()}
+                "dense/bias": self.dense.bias.detach().cpu().numpy().copy()}
 
     @torch.no_grad()
     def set_weights(self, weights):
