@@ -7,14 +7,31 @@ no file; the parent (bench.matrix) then records the failure itself.
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 from bench.results import atomic_write
 from bench.runner import Cell, run_cell
 
 
+def _exit_with_parent() -> None:
+    """A cell whose matrix process died (even by SIGKILL) stops too, instead of running on."""
+    parent = os.getppid()
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(3)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main(argv=None) -> int:
+    _exit_with_parent()
     cell_json, out = (argv or sys.argv[1:])[:2]
     result = run_cell(Cell(**json.loads(cell_json)))
     atomic_write(Path(out), json.dumps(result.to_dict()))

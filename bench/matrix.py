@@ -39,6 +39,9 @@ def run_one(cell: Cell, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
             except subprocess.TimeoutExpired:
                 _kill_group(proc)
                 code, status = proc.wait(), "timeout"
+            except BaseException:  # interrupted: take the cell down with us
+                _kill_group(proc)
+                raise
         wall = time.perf_counter() - t0
         tail = err_path.read_text(errors="replace")[-4000:]
         if status is None and out.exists():

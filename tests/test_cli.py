@@ -106,7 +106,7 @@ def test_killing_bench_run_keeps_finished_results_intact(tmp_path):
     env = dict(os.environ, BENCH_FAULT="hang:torch")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bench.cli", "run", "--algo", "linreg", "--backend", "numpy,torch",
-         "--set", "epochs=30", "--results-dir", str(tmp_path), "--no-progress"],
+         "--set", "epochs=31", "--results-dir", str(tmp_path), "--no-progress"],
         cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob("*.json")):
@@ -118,6 +118,16 @@ def test_killing_bench_run_keeps_finished_results_intact(tmp_path):
     assert [f.suffix for f in files] == [".json"], files  # no temporary or partial file
     data = json.loads(files[0].read_text())
     assert data["backend"] == "numpy" and data["status"] == "ok"
+    # the hung cell's process noticed its parent died and stopped (it runs in its own session)
+    deadline = time.time() + 15
+    while time.time() < deadline and _cells_running():
+        time.sleep(0.5)
+    assert not _cells_running()
+
+
+def _cells_running() -> bool:
+    out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    return any("bench.cell" in line and '"epochs": "31"' in line for line in out.splitlines())
 
 
 def test_corrupt_result_file_is_a_clear_error(tmp_path):
