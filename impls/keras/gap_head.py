@@ -4,11 +4,13 @@ compile (Adam, binary cross-entropy from the logit) + train_on_batch."""
 import keras
 from keras import layers
 
-from bench.interface import Learner as Base
 from impls.keras import _cnn
+from impls.keras._learner import ClassifierLearner
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
+    binary = True
+
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         if hp["tail"] not in ("gap", "fc"):
@@ -29,20 +31,4 @@ class Learner(Base):
             x = _cnn.bn(hp, "fc_bn2")(x)
             x = layers.Dense(hp["dense_units"], activation="relu", name="fc2")(x)
         outputs = layers.Dense(1, name="out")(x)
-        self.model = keras.Model(inputs, outputs)
-        self.model.compile(optimizer=_cnn.adam(hp), loss=keras.losses.BinaryCrossentropy(from_logits=True))
-
-    def train_step(self, x, y):
-        return self.model.train_on_batch(x, y[:, None])
-
-    def predict(self, x):
-        return keras.ops.convert_to_numpy(keras.ops.sigmoid(self.model(x, training=False)))[:, 0]
-
-    def get_weights(self):
-        return _cnn.get_weights(self.model)
-
-    def set_weights(self, weights):
-        _cnn.set_weights(self.model, weights)
-
-    def describe(self):
-        return {"compile": f"keras train_on_batch (tf.function, jit_compile={self.model.jit_compile})"}
+        self._setup(keras.Model(inputs, outputs))

@@ -3,10 +3,11 @@ BatchNormalization (momentum and epsilon from the spec), compile + train_on_batc
 
 import keras
 
-from bench.interface import Learner as Base, check_weights
+from impls.keras import _cnn
+from impls.keras._learner import ClassifierLearner
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         L, k, p, f = keras.layers, hp["kernel_size"], hp["pool"], hp["filters"]
@@ -14,30 +15,6 @@ class Learner(Base):
         for i in (1, 2):
             layers += [L.Conv2D(f, k, strides=1, padding="valid", activation="relu", name=f"conv{i}"),
                        L.MaxPooling2D(p, strides=p, padding="valid", name=f"pool{i}"),
-                       L.BatchNormalization(momentum=hp["bn_momentum"], epsilon=hp["bn_epsilon"], name=f"bn{i}")]
+                       _cnn.bn(hp, f"bn{i}")]
         layers += [L.Flatten(name="flatten"), L.Dense(hp["n_classes"], name="dense")]
-        self.model = keras.Sequential(layers)
-        self.model.compile(
-            optimizer=keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                            epsilon=hp["adam_epsilon"]),
-            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction="sum_over_batch_size"),
-            jit_compile=hp["xla"],
-        )
-
-    def train_step(self, x, y):
-        return self.model.train_on_batch(x, y)
-
-    def predict(self, x):
-        return keras.ops.convert_to_numpy(self.model(x, training=False))
-
-    def get_weights(self):
-        return {f"{layer.name}/{v.name}": v.numpy().copy() for layer in self.model.layers for v in layer.weights}
-
-    def set_weights(self, weights):
-        check_weights(self.get_weights(), weights)
-        for layer in self.model.layers:
-            if layer.weights:
-                layer.set_weights([weights[f"{layer.name}/{v.name}"] for v in layer.weights])
-
-    def describe(self):
-        return {"compile": "keras train_on_batch (tf.function" + (", XLA)" if self.hp["xla"] else ")")}
+        self._setup(keras.Sequential(layers), xla=hp["xla"])

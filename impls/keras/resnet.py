@@ -4,8 +4,8 @@ compile (Adam, sparse categorical cross-entropy from logits) + train_on_batch.""
 import keras
 from keras import layers
 
-from bench.interface import Learner as Base
 from impls.keras import _cnn
+from impls.keras._learner import ClassifierLearner
 
 
 def block(x, hp, i):
@@ -19,7 +19,7 @@ def block(x, hp, i):
     return _cnn.bn(hp, f"block{i}_bn2")(h)
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
@@ -36,22 +36,4 @@ class Learner(Base):
         x = layers.GlobalAveragePooling2D()(x)
         x = layers.Dropout(hp["dropout"], seed=seed)(layers.Dense(hp["dense_units"], activation="relu", name="dense")(x))
         outputs = layers.Dense(hp["n_classes"], name="out")(x)
-        self.model = keras.Model(inputs, outputs)
-        self.model.compile(optimizer=_cnn.adam(hp),
-                           loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-
-    def train_step(self, x, y):
-        return self.model.train_on_batch(x, y)
-
-    def predict(self, x):
-        """Class logits (N, n_classes)."""
-        return keras.ops.convert_to_numpy(self.model(x, training=False))
-
-    def get_weights(self):
-        return _cnn.get_weights(self.model)
-
-    def set_weights(self, weights):
-        _cnn.set_weights(self.model, weights)
-
-    def describe(self):
-        return {"compile": f"keras train_on_batch (tf.function, jit_compile={self.model.jit_compile})"}
+        self._setup(keras.Model(inputs, outputs))

@@ -3,9 +3,9 @@ tf.Variables in the canonical layout, tf.nn ops, GradientTape + tf.function, Ada
 
 import tensorflow as tf
 
-from bench.interface import Learner as Base, check_weights
 from bench.specs._gap_head import feature_size
 from impls.tf import _cnn
+from impls.tf._learner import ClassifierLearner
 
 
 def layer_shapes(hp):
@@ -25,18 +25,15 @@ def layer_shapes(hp):
     return shapes
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
+    binary = True
+
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         if hp["tail"] not in ("gap", "fc"):
             raise ValueError(f"tail must be 'gap' or 'fc', not {hp['tail']!r}")
-        self.v = _cnn.variables(layer_shapes(hp))
-        self.trainable = [v for v in self.v.values() if v.trainable]
-        self.opt = _cnn.adam(hp)
+        self._setup(layer_shapes(hp))
         self.rng = tf.random.Generator.from_seed(seed)
-
-    def _bn(self, x, name, training):
-        return _cnn.batch_norm(self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"])
 
     def _logits(self, x, training):
         p = self.hp["pool_size"]
@@ -53,32 +50,3 @@ class Learner(Base):
             x = tf.nn.experimental.stateless_dropout(x, self.hp["dropout"], self.rng.make_seeds(1)[:, 0])
         x = tf.nn.relu(_cnn.dense(self.v, self._bn(x, "fc_bn2", training), "fc2"))
         return _cnn.dense(self.v, x, "out")[:, 0]
-
-    # autograph off: the control flow is plain Python on settings, traced once
-    @tf.function(reduce_retracing=True, autograph=False)
-    def _step(self, x, y):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(y, self._logits(x, True)))
-        self.opt.apply_gradients(zip(tape.gradient(loss, self.trainable), self.trainable))
-        return loss
-
-    @tf.function(reduce_retracing=True, autograph=False)
-    def _predict(self, x):
-        return tf.sigmoid(self._logits(x, False))
-
-    def train_step(self, x, y):
-        return self._step(tf.convert_to_tensor(x), tf.convert_to_tensor(y))
-
-    def predict(self, x):
-        return self._predict(tf.convert_to_tensor(x, tf.float32)).numpy()
-
-    def get_weights(self):
-        return {n: v.numpy().copy() for n, v in self.v.items()}
-
-    def set_weights(self, weights):
-        check_weights(self.get_weights(), weights)
-        for n, v in self.v.items():
-            v.assign(weights[n])
-
-    def describe(self):
-        return {"compile": "tf.function"}

@@ -2,13 +2,11 @@
 BCE-with-logits (mean), torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW; the
 flatten of the fully-connected tail runs in NHWC order so its kernel matches the canonical one."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.interface import Learner as Base
 from bench.specs._gap_head import feature_size
-from impls.torch import _cnn
+from impls.torch._learner import ClassifierLearner
 
 
 class Net(nn.Module):
@@ -42,38 +40,11 @@ class Net(nn.Module):
         return self.out(x)[:, 0]
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
+    binary, nchw = True, True
+
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         if hp["tail"] not in ("gap", "fc"):
             raise ValueError(f"tail must be 'gap' or 'fc', not {hp['tail']!r}")
-        self.dev = torch.device("cuda" if device == "gpu" else "cpu")
-        self.net = Net(hp).to(self.dev)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
-                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
-
-    def _nchw(self, x):
-        return torch.as_tensor(x, dtype=torch.float32, device=self.dev).permute(0, 3, 1, 2).contiguous()
-
-    def train_step(self, x, y):
-        x, y = self._nchw(x), torch.as_tensor(y, device=self.dev)
-        self.net.train()
-        self.opt.zero_grad(set_to_none=True)
-        loss = F.binary_cross_entropy_with_logits(self.net(x), y)
-        loss.backward()
-        self.opt.step()
-        return loss.detach()
-
-    @torch.no_grad()
-    def predict(self, x):
-        self.net.eval()
-        return torch.sigmoid(self.net(self._nchw(x))).cpu().numpy()
-
-    def get_weights(self):
-        return _cnn.get_weights(self.net)
-
-    def set_weights(self, weights):
-        _cnn.set_weights(self.net, weights)
-
-    def describe(self):
-        return {"compile": "eager"}
+        self._setup(Net(hp))

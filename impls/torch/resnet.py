@@ -2,12 +2,10 @@
 torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW. 'same' for a 3x3 kernel at
 stride 1 is padding=1 (kernel_size // 2)."""
 
-import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.interface import Learner as Base
-from impls.torch import _cnn
+from impls.torch._learner import ClassifierLearner
 
 
 class Net(nn.Module):
@@ -31,7 +29,7 @@ class Net(nn.Module):
     def forward(self, x):
         x = F.max_pool2d(F.relu(self.conv2(F.relu(self.conv1(x)))), self.hp["pool_size"])
         for i in range(1, self.hp["blocks"] + 1):
-            layer = lambda name: getattr(self, f"block{i}_{name}")  # noqa: E731
+            layer = lambda name, i=i: getattr(self, f"block{i}_{name}")  # noqa: E731
             h = layer("bn1")(F.relu(layer("conv1")(x)))
             h = layer("conv2")(h)
             x = F.relu(layer("bn2")(h) + x) if self.hp["residual"] else layer("bn2")(F.relu(h))
@@ -40,41 +38,13 @@ class Net(nn.Module):
         return self.out(x)
 
 
-class Learner(Base):
+class Learner(ClassifierLearner):
+    nchw = True
+
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
             raise ValueError("a residual block adds its input: conv2_filters must equal block_filters")
         if hp["kernel_size"] % 2 == 0:
             raise ValueError("'same' padding as padding=kernel_size//2 needs an odd kernel_size")
-        self.dev = torch.device("cuda" if device == "gpu" else "cpu")
-        self.net = Net(hp).to(self.dev)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
-                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
-
-    def _nchw(self, x):
-        return torch.as_tensor(x, dtype=torch.float32, device=self.dev).permute(0, 3, 1, 2).contiguous()
-
-    def train_step(self, x, y):
-        x, y = self._nchw(x), torch.as_tensor(y, device=self.dev)
-        self.net.train()
-        self.opt.zero_grad(set_to_none=True)
-        loss = F.cross_entropy(self.net(x), y)
-        loss.backward()
-        self.opt.step()
-        return loss.detach()
-
-    @torch.no_grad()
-    def predict(self, x):
-        """Class logits (N, n_classes)."""
-        self.net.eval()
-        return self.net(self._nchw(x)).cpu().numpy()
-
-    def get_weights(self):
-        return _cnn.get_weights(self.net)
-
-    def set_weights(self, weights):
-        _cnn.set_weights(self.net, weights)
-
-    def describe(self):
-        return {"compile": "eager"}
+        self._setup(Net(hp))

@@ -1,0 +1,39 @@
+"""The plumbing shared by the Keras 3 supervised classifiers: compile (Adam from the spec, sparse
+categorical or binary cross-entropy from logits), train_on_batch, prediction and the canonical
+weights. A module's ``Learner`` builds its model and ends its ``__init__`` with ``self._setup``."""
+
+import keras
+
+from bench.interface import Learner as Base
+from impls.keras import _cnn
+
+
+class ClassifierLearner(Base):
+    binary = False  # True: one logit per example, binary cross-entropy, predict gives P(class 1)
+
+    def _setup(self, model, xla=None):
+        """Compile ``model``; ``xla`` is the spec's hp["xla"], or None to leave it to Keras ("auto")."""
+        self.model, self.xla = model, xla
+        loss = (keras.losses.BinaryCrossentropy(from_logits=True) if self.binary
+                else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        model.compile(optimizer=_cnn.adam(self.hp), loss=loss, jit_compile="auto" if xla is None else xla)
+
+    def train_step(self, x, y):
+        return self.model.train_on_batch(x, y[:, None] if self.binary else y)
+
+    def predict(self, x):
+        logits = self.model(x, training=False)
+        if self.binary:
+            return keras.ops.convert_to_numpy(keras.ops.sigmoid(logits))[:, 0]
+        return keras.ops.convert_to_numpy(logits)
+
+    def get_weights(self):
+        return _cnn.get_weights(self.model)
+
+    def set_weights(self, weights):
+        _cnn.set_weights(self.model, weights)
+
+    def describe(self):
+        if self.xla is None:
+            return {"compile": f"keras train_on_batch (tf.function, jit_compile={self.model.jit_compile})"}
+        return {"compile": "keras train_on_batch (tf.function" + (", XLA)" if self.xla else ")")}

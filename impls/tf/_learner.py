@@ -1,0 +1,63 @@
+"""The plumbing shared by the low-level TensorFlow supervised classifiers: canonical-layout
+variables, Adam from the spec, a GradientTape step and the prediction under tf.function, and the
+canonical weights. A module's ``Learner`` defines ``_logits(x, training)`` (and ``_loss`` to add
+a term) and ends its ``__init__`` with ``self._setup``."""
+
+import tensorflow as tf
+
+from bench.interface import Learner as Base, check_weights
+from impls.tf import _cnn
+
+
+class ClassifierLearner(Base):
+    binary = False  # True: one logit per example, sigmoid cross-entropy, predict gives P(class 1)
+
+    def _setup(self, shapes, xla=None):
+        """Variables for ``shapes`` (canonical name -> shape); ``xla`` is the spec's hp["xla"], or
+        None for tf.function's default."""
+        self.v = _cnn.variables(shapes)
+        self.trainable = [v for v in self.v.values() if v.trainable]
+        self.opt = _cnn.adam(self.hp)
+        self.xla = xla
+        # autograph off: the control flow is plain Python on settings, traced once
+        compiled = dict(jit_compile=xla, reduce_retracing=True, autograph=False)
+        self._step = tf.function(self._step_fn, **compiled)
+        self._predict = tf.function(self._predict_fn, **compiled)
+
+    def _logits(self, x, training):
+        raise NotImplementedError
+
+    def _bn(self, x, name, training):
+        return _cnn.batch_norm(self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"])
+
+    def _loss(self, x, y):
+        """Mean cross-entropy of the training-mode logits."""
+        ce = tf.nn.sigmoid_cross_entropy_with_logits if self.binary else tf.nn.sparse_softmax_cross_entropy_with_logits
+        return tf.reduce_mean(ce(y, self._logits(x, True)))
+
+    def _step_fn(self, x, y):
+        with tf.GradientTape() as tape:
+            loss = self._loss(x, y)
+        self.opt.apply_gradients(zip(tape.gradient(loss, self.trainable), self.trainable, strict=True))
+        return loss
+
+    def _predict_fn(self, x):
+        logits = self._logits(x, False)
+        return tf.sigmoid(logits) if self.binary else logits
+
+    def train_step(self, x, y):
+        return self._step(tf.convert_to_tensor(x), tf.convert_to_tensor(y))
+
+    def predict(self, x):
+        return self._predict(tf.convert_to_tensor(x, tf.float32)).numpy()
+
+    def get_weights(self):
+        return {n: v.numpy().copy() for n, v in self.v.items()}  # copies: .numpy() may share memory
+
+    def set_weights(self, weights):
+        check_weights(self.get_weights(), weights)
+        for n, v in self.v.items():
+            v.assign(weights[n])
+
+    def describe(self):
+        return {"compile": "tf.function" + (" (XLA)" if self.xla else "")}

@@ -1,0 +1,54 @@
+"""The plumbing shared by the PyTorch supervised classifiers: the net on the device, Adam from
+the spec, the eager training step (mean cross-entropy), prediction and the canonical weights. A
+module's ``Learner`` builds its ``nn.Module`` (overriding ``_loss`` to add a term) and ends its
+``__init__`` with ``self._setup``."""
+
+import torch
+import torch.nn.functional as F
+
+from bench.interface import Learner as Base
+from impls.torch import _cnn
+
+
+class ClassifierLearner(Base):
+    binary = False  # True: one logit per example, BCE with logits, predict gives P(class 1)
+    nchw = False  # True: the net takes NCHW, so NHWC inputs are permuted here (else the net permutes)
+
+    def _setup(self, net):
+        self.dev = torch.device("cuda" if self.device == "gpu" else "cpu")
+        self.net = net.to(self.dev)
+        self.opt = torch.optim.Adam(self.net.parameters(), lr=self.hp["lr"], eps=self.hp["adam_epsilon"],
+                                    betas=(self.hp["adam_beta1"], self.hp["adam_beta2"]))
+
+    def _inputs(self, x):
+        x = torch.as_tensor(x, dtype=torch.float32, device=self.dev)
+        return x.permute(0, 3, 1, 2).contiguous() if self.nchw else x
+
+    def _loss(self, x, y):
+        """Mean cross-entropy of the training-mode logits."""
+        ce = F.binary_cross_entropy_with_logits if self.binary else F.cross_entropy
+        return ce(self.net(x), y)
+
+    def train_step(self, x, y):
+        x, y = self._inputs(x), torch.as_tensor(y, device=self.dev)
+        self.net.train()
+        self.opt.zero_grad(set_to_none=True)
+        loss = self._loss(x, y)
+        loss.backward()
+        self.opt.step()
+        return loss.detach()
+
+    @torch.no_grad()
+    def predict(self, x):
+        self.net.eval()
+        logits = self.net(self._inputs(x))
+        return (torch.sigmoid(logits) if self.binary else logits).cpu().numpy()
+
+    def get_weights(self):
+        return _cnn.get_weights(self.net)
+
+    def set_weights(self, weights):
+        _cnn.set_weights(self.net, weights)
+
+    def describe(self):
+        return {"compile": "eager"}
