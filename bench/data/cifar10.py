@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from bench.data.base import SupervisedData
-from bench.data.files import RemoteFile, locate
-from bench.errors import BenchError
+from bench.data.files import RemoteFile
+from bench.data.npz import Layout, load_arrays as _load_arrays
 
 SUBSET = RemoteFile(
     filename="cifar10_subset.npz",
@@ -38,13 +38,18 @@ TARBALL = RemoteFile(
     size=170_498_071,
     cache_names=("cifar-10-batches-py.tar.gz",),  # the name Keras caches it under
 )
-SHAPES = {"x_train": ((32, 32, 3), np.uint8), "y_train": ((1,), np.uint8),
-          "x_test": ((32, 32, 3), np.uint8), "y_test": ((1,), np.uint8)}
-EXPECTED = ("x_train (N, 32, 32, 3) uint8, y_train (N, 1) uint8, x_test (M, 32, 32, 3) uint8, "
-            "y_test (M, 1) uint8")
-HOW = (f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
-       f"{SUBSET.sha256}) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
-       "(set BENCH_DATA_DIR)")
+LAYOUT = Layout(
+    title="CIFAR-10",
+    shapes={"x_train": ((32, 32, 3), np.uint8), "y_train": ((1,), np.uint8),
+            "x_test": ((32, 32, 3), np.uint8), "y_test": ((1,), np.uint8)},
+    max_label=9,
+    bad_labels="labels above 9",
+    eval_split="test",
+    expected="x_train (N, 32, 32, 3) uint8, y_train (N, 1) uint8, x_test (M, 32, 32, 3) uint8, y_test (M, 1) uint8",
+    how=(f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
+         f"{SUBSET.sha256}) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
+         "(set BENCH_DATA_DIR)"),
+)
 CROP = 0.75
 
 
@@ -63,37 +68,6 @@ def random_flip(xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return out
 
 
-def validate(arrays: dict, path: Path) -> dict:
-    """Keys, shapes, dtypes and label range; anything else is a BenchError naming the file."""
-    problems = []
-    for key, (tail, dtype) in SHAPES.items():
-        a = arrays.get(key)
-        if a is None:
-            problems.append(f"missing key '{key}'")
-        elif a.ndim != len(tail) + 1 or a.shape[1:] != tail or a.dtype != dtype:
-            problems.append(f"'{key}' is {a.shape} {a.dtype}")
-    if not problems:
-        for x, y in (("x_train", "y_train"), ("x_test", "y_test")):
-            if len(arrays[x]) != len(arrays[y]):
-                problems.append(f"{x} has {len(arrays[x])} images but {y} {len(arrays[y])} labels")
-            elif arrays[y].size and arrays[y].max() > 9:
-                problems.append(f"{y} has labels above 9")
-    if problems:
-        raise BenchError(f"{path} is not a valid CIFAR-10 file ({'; '.join(problems)}); "
-                         f"expected {EXPECTED}; {HOW}")
-    return arrays
-
-
-def read_npz(path: Path) -> dict:
-    try:
-        with np.load(path, allow_pickle=False) as d:
-            arrays = {k: d[k] for k in d.files if k in SHAPES}
-    except Exception as exc:  # truncated zip, bad header, not a zip at all, ...
-        raise BenchError(f"{path} could not be read ({type(exc).__name__}: {exc}); expected a .npz "
-                         f"with {EXPECTED}; {HOW}") from None
-    return validate(arrays, path)
-
-
 def read_tarball(path: Path) -> dict:
     """The official python tarball -> the Keras layout (data_batch_1..5, test_batch)."""
     def batch(tar, name):
@@ -107,37 +81,21 @@ def read_tarball(path: Path) -> dict:
             train = [batch(tar, f"data_batch_{i}") for i in range(1, 6)]
             x_test, y_test = batch(tar, "test_batch")
     except Exception as exc:
-        raise BenchError(f"{path} could not be read ({type(exc).__name__}: {exc}); expected the "
-                         f"CIFAR-10 python tarball; {HOW}") from None
+        raise LAYOUT.unreadable(path, exc, "the CIFAR-10 python tarball") from None
     arrays = {"x_train": np.concatenate([b[0] for b in train]),
               "y_train": np.concatenate([b[1] for b in train]), "x_test": x_test, "y_test": y_test}
-    return validate(arrays, path)
+    return LAYOUT.validate(arrays, path)
 
 
 def load_arrays(download: bool | None = None) -> tuple[dict, str]:
     """Raw uint8 arrays in the Keras layout and the name of the file they came from."""
-    try:
-        path = locate(SUBSET, download=False)
-    except BenchError:
-        path = None
-    if path is not None:  # a corrupt or truncated copy is an error, not a reason to download
-        return read_npz(path), path.name
-    try:
-        path = locate(TARBALL, download=download)
-    except BenchError as exc:
-        raise BenchError(f"CIFAR-10 not found: neither {SUBSET.filename} nor {TARBALL.filename} is "
-                         f"in the data directory or a cache ({exc}); {HOW}") from None
-    return read_tarball(path), path.name
+    return _load_arrays(LAYOUT, SUBSET, TARBALL, read_tarball, download)
 
 
 def load(n_train: int = 0, n_test: int = 0, crop: float = CROP, flip: bool = True) -> SupervisedData:
     """The first ``n_train`` / ``n_test`` images (0: all), scaled, centrally cropped; labels int64."""
     arrays, source = load_arrays()
-    n_train = n_train or len(arrays["x_train"])
-    n_test = n_test or len(arrays["x_test"])
-    if n_train > len(arrays["x_train"]) or n_test > len(arrays["x_test"]):
-        raise BenchError(f"{source} has {len(arrays['x_train'])} train / {len(arrays['x_test'])} test "
-                         f"images; asked for {n_train} / {n_test}")
+    n_train, n_test = LAYOUT.sizes(arrays, source, n_train, n_test)
 
     def prep(x):
         return central_crop(x.astype(np.float32) / 255.0, crop)
