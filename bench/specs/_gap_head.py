@@ -38,6 +38,7 @@ import numpy as np
 
 from bench.data import cats_vs_dogs
 from bench.metrics import accuracy, param_count, predict_batched
+from bench.specs.base import Spec
 
 HPARAMS = dict(
     n_train=2000, n_eval=1000, image_size=cats_vs_dogs.SIZE,
@@ -92,3 +93,15 @@ def evaluate(learner, data, hp):
         "params": param_count(weights),
         "params_all": param_count(weights, trainable_only=False),
     }
+
+
+def make(name: str, title: str, **hparams) -> Spec:
+    """A Cats-vs-Dogs spec: the shared settings, with ``hparams`` (the tail) over them."""
+    return Spec(
+        name=name, title=title, kind="supervised",
+        source="seed 000, An introduction to Global Average Pooling in convolutional neural networks",
+        hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="val_acc", higher_is_better=True, target=0.7,
+        tolerances=TOLERANCES, init=INIT, impl="gap_head", load_data=load_data, evaluate=evaluate,
+        notes="Quality: validation accuracy on the validation images (1000; full budget 500); target 0.7. "
+              "Full budget reduced from the document's (see bench/specs/_gap_head.py).",
+    )

@@ -32,6 +32,7 @@ Nothing else is changed or tuned.
 
 from bench.data import cifar10
 from bench.metrics import accuracy, param_count, predict_batched, sparse_cross_entropy
+from bench.specs.base import Spec
 
 HPARAMS = dict(
     n_train=4000, n_test=1000, crop=cifar10.CROP, flip=True,
@@ -69,3 +70,14 @@ def evaluate(learner, data, hp):
         "params": param_count(weights),
         "params_all": param_count(weights, trainable_only=False),
     }
+
+
+def make(name: str, title: str, **hparams) -> Spec:
+    """A CIFAR-10 ResNet / plain-net spec: the shared settings, with ``hparams`` over them."""
+    return Spec(
+        name=name, title=title, kind="supervised", source="seed 000, Introduction to ResNet in TensorFlow 2",
+        hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="test_acc", higher_is_better=True, target=0.4,
+        tolerances=TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate,
+        notes="Quality: accuracy on the test images (train_acc: on the training images, inference mode); "
+              "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
+    )

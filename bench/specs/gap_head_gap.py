@@ -1,23 +1,9 @@
 """Cats vs Dogs: shared 3-conv head + global average pooling tail (seed 000, "An introduction to Global Average Pooling"); see bench/specs/_gap_head.py."""
 
 from bench.specs import _gap_head
-from bench.specs.base import Spec
 
-SPEC = Spec(
-    name="gap_head_gap",
-    title="Cats vs Dogs: shared 3-conv head + global average pooling tail",
-    kind="supervised",
-    source="seed 000, An introduction to Global Average Pooling in convolutional neural networks",
-    hparams=dict(_gap_head.HPARAMS, tail="gap"),
-    budgets=_gap_head.BUDGETS,
-    metric="val_acc",
-    higher_is_better=True,
-    target=0.7,
-    tolerances=_gap_head.TOLERANCES,
-    init=_gap_head.INIT,
-    impl="gap_head",
-    load_data=_gap_head.load_data,
-    evaluate=_gap_head.evaluate,
-    notes="Quality: validation accuracy on the validation images (1000; full budget 500); target 0.7. "
-          "Full budget reduced from the document's (see bench/specs/_gap_head.py).",
+SPEC = _gap_head.make(
+    "gap_head_gap",
+    "Cats vs Dogs: shared 3-conv head + global average pooling tail",
+    tail="gap",
 )
