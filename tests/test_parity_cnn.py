@@ -185,7 +185,7 @@ def _values_per_channel(case, key, hp):
     if layer.startswith("fc_bn"):
         return bs
     size = hp["image_size"]
-    for i in range(int(layer[-1])):
+    for _ in range(int(layer[-1])):
         conv = size - hp["kernel_size"] + 1
         size = conv // hp["pool_size"]
     return bs * conv * conv

@@ -14,7 +14,6 @@ from bench.rl.envs import EnvDesc, make_env, seeded_reset
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer, SumTree
 from bench.rl.returns import discounted_returns, normalise, q_targets, td_loss
 
-
 # -- sum-tree and prioritized replay -------------------------------------------------------------
 
 def test_sum_tree_totals_and_prefix_search():

@@ -14,7 +14,7 @@ import os
 
 import numpy as np
 
-from bench import registry, specs
+from bench import registry
 from bench.card import config_card
 from bench.rl.driver import _scale, greedy_action, train
 from bench.rl.envs import make_env, seeded_reset

@@ -4,7 +4,7 @@ epsilon after DELAY_TRAINING = 300 over EPSILON_MIN_ITER = 5000 steps, memory 50
 
 Documented settings on CartPole-v0; the tuned CartPole-v1 variant is ``dueling_ddqn``."""
 
-from bench.specs.dueling_ddqn import DOCUMENTED
 from bench.specs._rl import make
+from bench.specs.dueling_ddqn import DOCUMENTED
 
 SPEC = make("dueling_ddqn_doc", "Dueling Double DQN (mean aggregation), CartPole-v0, documented settings", "seed 000 Dueling Q networks; seed 002 Dueling DQN", DOCUMENTED, impl="dqn")

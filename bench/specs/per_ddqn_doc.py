@@ -4,7 +4,7 @@ new transitions at the maximal priority).
 
 Documented settings on CartPole-v0; the tuned CartPole-v1 variant is ``per_ddqn``."""
 
-from bench.specs.per_ddqn import DOCUMENTED
 from bench.specs._rl import make
+from bench.specs.per_ddqn import DOCUMENTED
 
 SPEC = make("per_ddqn_doc", "Prioritized-replay Double DQN, CartPole-v0, documented settings", "seed 002 prioritized experience replay; seed 000 Double Q", DOCUMENTED, impl="dqn")

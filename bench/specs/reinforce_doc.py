@@ -4,7 +4,7 @@ with a 32-unit layer): dense 30-30 he_normal + softmax, one Adam step per episod
 
 Documented settings on CartPole-v0; the tuned CartPole-v1 variant is ``reinforce``."""
 
-from bench.specs.reinforce import DOCUMENTED
 from bench.specs._rl import make
+from bench.specs.reinforce import DOCUMENTED
 
 SPEC = make("reinforce_doc", "REINFORCE, CartPole-v0, documented settings", "seed 000 Policy Gradient Reinforcement Learning; seed 001 REINFORCE", DOCUMENTED, impl="reinforce")

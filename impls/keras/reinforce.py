@@ -4,9 +4,9 @@ one_hot(a_t) * G_t, i.e. loss = -mean_t G_t log pi(a_t | s_t). Not XLA-compiled 
 lengths vary); the model is called directly for action probabilities."""
 
 import keras
-from keras import ops
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from bench.interface import check_weights
 from bench.rl.agent import PolicyLearner
