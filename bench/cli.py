@@ -28,7 +28,7 @@ def _split(values, default):
 def build_cells(args) -> list:
     from bench.runner import Cell
 
-    algos = _split(args.algo, specs.names())
+    algos = _split(args.algo, [n for n, s in specs.all_specs().items() if s.in_default_run])
     for algo in algos:
         specs.get(algo)
     wanted = _split(args.backend, backends.BACKENDS)
@@ -154,7 +154,8 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="algorithms x backends x devices available here").set_defaults(func=cmd_list)
     run = sub.add_parser("run", help="run a matrix of cells and print a summary table")
-    run.add_argument("--algo", action="append", help="algorithm(s), repeatable or comma-separated (default: all)")
+    run.add_argument("--algo", action="append",
+                     help="algorithm(s), repeatable or comma-separated (default: all but the long Atari run)")
     run.add_argument("--backend", action="append", help="tf, torch, keras (default: all) or numpy (reference)")
     run.add_argument("--device", default="cpu", help="cpu, gpu or all (default: cpu)")
     run.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")

@@ -69,7 +69,7 @@ def evaluate(learner, desc, hp):
 
 
 def make(name, title, source, documented, tuned=None, quick=None, full=None, target=None,
-         notes="", impl="dqn", init=None, no_target=False) -> Spec:
+         notes="", impl="dqn", init=None, no_target=False, in_default_run=True) -> Spec:
     hp = dict(documented)
     if tuned:
         hp.update(tuned)
@@ -81,7 +81,7 @@ def make(name, title, source, documented, tuned=None, quick=None, full=None, tar
         target=None if no_target else (target if target is not None else (475.0 if v1 else 195.0)),
         tolerances={"q_atol": 1e-5, "probs_atol": 1e-5, "loss_rtol": 1e-5, "td_atol": 1e-5},
         init=init or {"*kernel": "he_normal", "*bias": "zeros"},
-        load_data=load_data_for(name), evaluate=evaluate, impl=impl,
+        load_data=load_data_for(name), evaluate=evaluate, impl=impl, in_default_run=in_default_run,
         notes=(notes + " Settings: " + ("tuned (see bench/specs/_rl.py TUNED_*); documented values: "
                                          + ", ".join(f"{k}={documented.get(k)!r}" for k in tuned if k != "settings")
                                          if tuned else "as documented")),

@@ -35,6 +35,8 @@ class Spec:
     init: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
     impl: str | None = None  # module name under impls/<backend>/ (default: the spec's name)
+    # False for specs too long for the default selection of ``bench run`` (they run when named)
+    in_default_run: bool = True
 
     @property
     def module(self) -> str:
