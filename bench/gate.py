@@ -13,9 +13,9 @@ old one only when every cell finished ok.
 
 Load normalisation. The machine the gate runs on is shared: other jobs take a varying share of
 the CPU, which moves raw samples/s by a factor of two or more between runs. So the gate runs
-each cell through its own entry point (``python -m bench.gate --cell``), which times a fixed
+its cells with ``Cell(probe=True)`` through :mod:`bench.matrix`: each cell times a fixed
 single-threaded CPU probe at every evaluation (outside the training clock) and divides each
-timed round's speed by the mean of the two probes around it. A busy machine slows the probe and
+timed round's speed by the mean of the two probes around it (:mod:`bench.probe`). A busy machine slows the probe and
 the round alike; a slower train step slows only the round. ``bench compare`` judges speed on
 these normalised rounds whenever both sides carry them (``throughput.normalized``); the raw
 samples/s are kept and shown.
@@ -28,10 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -76,91 +73,15 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
                 continue
             for seed in plan["seeds"]:
                 cells.append(Cell(algo, backend, plan["device"], seed, plan["budget"],
-                                  dict(plan["overrides"].get(algo, {})), plan["threads"]))
+                                  dict(plan["overrides"].get(algo, {})), plan["threads"], probe=True))
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
 
 
-PROBE_WORK, PROBE_REPS = 40_000, 3
-
-
-def cpu_probe() -> float:
-    """Speed of a fixed single-threaded piece of Python work (loop iterations per second)."""
-    rates = []
-    for _ in range(PROBE_REPS):
-        t0 = time.perf_counter()
-        acc = 0
-        for i in range(PROBE_WORK):
-            acc += i * i
-        rates.append(PROBE_WORK / (time.perf_counter() - t0))
-    return sorted(rates)[len(rates) // 2]
-
-
-def normalise(rates: list, probes: list) -> list:
-    """Each round's speed divided by the probes around it. The drivers evaluate once before
-    training and after every round, so round i lies between probes i and i+1."""
-    if not rates or not probes:
-        return []
-    if len(probes) == len(rates) + 1:
-        around = [(probes[i] + probes[i + 1]) / 2 for i in range(len(rates))]
-    elif len(probes) == len(rates):
-        around = list(probes)
-    else:
-        mid = sorted(probes)[len(probes) // 2]
-        around = [mid] * len(rates)
-    return [r / p for r, p in zip(rates, around, strict=True)]
-
-
-def cell_main(cell_json: str, out: str) -> int:
-    """One cell in this process, with the CPU probe at every evaluation: ``--cell JSON OUT``."""
-    from bench.runner import Cell, run_cell
-
-    probes: list = []
-    result = run_cell(Cell(**json.loads(cell_json)), on_eval=lambda point: probes.append(cpu_probe()))
-    tp = result.throughput or {}
-    if result.status == "ok" and tp.get("values"):
-        tp["probe"] = probes
-        tp["normalized"] = normalise(tp["values"], probes)
-    atomic_write(Path(out), json.dumps(result.to_dict()))
-    return 0
-
-
-def run_one(cell, timeout_s: float):
-    """Like bench.matrix.run_one (a fresh process per cell, a crash or timeout is a Result),
-    through the probing entry point."""
-    from bench.registry import ROOT
-    from bench.results import Result
-
-    with tempfile.TemporaryDirectory(prefix="bench-gate-cell-") as tmp:
-        out, log = Path(tmp) / "result.json", Path(tmp) / "log.txt"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
-        with open(log, "w") as fh:
-            proc = subprocess.Popen([sys.executable, "-m", "bench.gate", "--cell", json.dumps(cell.to_dict()), str(out)],
-                                    stdout=fh, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True)
-            try:
-                code, status = proc.wait(timeout=timeout_s), None
-            except subprocess.TimeoutExpired:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    proc.kill()
-                code, status = proc.wait(), "timeout"
-        if status is None and out.exists():
-            try:
-                return Result.from_dict(json.loads(out.read_text()))
-            except ValueError:
-                pass
-        result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
-                        overrides=dict(cell.overrides), log=log.read_text(errors="replace")[-4000:])
-        result.status = status or "crashed"
-        result.error = (f"no result within the {timeout_s:g} s timeout" if status
-                        else f"the cell's process died (exit code {code}) before writing a result")
-        return result
-
-
 def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
     from bench import results as res
+    from bench.matrix import run_one
 
     t0 = time.perf_counter()
     done: list = []
@@ -290,12 +211,9 @@ def main(argv=None) -> int:
     p.add_argument("--record", action="store_true", help="record this run in the history database")
     p.add_argument("--make-baseline", action="store_true", help="measure and write a new baseline")
     p.add_argument("--repeats", type=int, default=3, help="runs of each cell in a new baseline (default 3)")
-    p.add_argument("--cell", nargs=2, metavar=("CELL_JSON", "OUT"), help=argparse.SUPPRESS)
     add_threshold_args(p)
     args = p.parse_args(argv)
     split = lambda v: [x.strip() for raw in (v or []) for x in raw.split(",") if x.strip()] or None  # noqa: E731
-    if args.cell:
-        return cell_main(*args.cell)
     try:
         if args.make_baseline:
             if args.repeats < 1:

@@ -31,6 +31,7 @@ class Cell:
     threads: int | None = None
     deterministic: bool = True
     tensorboard: str | None = None  # directory for TensorBoard event files of the curves
+    probe: bool = False  # time a CPU probe at every evaluation for load normalisation (bench.probe)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -71,8 +72,12 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
     t0 = time.perf_counter()
     result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
                     overrides=dict(cell.overrides))
-    logger = None
+    logger, probes = None, []
     try:
+        if cell.probe:
+            from bench.probe import cpu_probe
+
+            on_eval = _chain(lambda point: probes.append(cpu_probe()), on_eval)
         if cell.tensorboard:
             from bench.tensorboard import CurveLogger
 
@@ -89,6 +94,11 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
         for key, value in out.items():
             setattr(result, key, value)
+        if probes and result.status == "ok" and result.throughput.get("values"):
+            from bench.probe import normalise
+
+            result.throughput["probe"] = probes
+            result.throughput["normalized"] = normalise(result.throughput["values"], probes)
     except Exception as exc:  # a failed cell is a result, not a crash of the matrix
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()

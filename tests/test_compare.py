@@ -227,8 +227,8 @@ def test_gate_bad_input(tmp_path, capsys):
 
 
 def _probed(r, probe):
-    """Attach a CPU probe reading to every round, as bench.gate's cell entry point does."""
-    from bench.gate import normalise
+    """Attach a CPU probe reading to every round, as a cell run with probe=True does."""
+    from bench.probe import normalise
 
     probes = [probe] * (len(r.throughput["values"]) + 1)
     r.throughput["probe"] = probes
@@ -237,7 +237,7 @@ def _probed(r, probe):
 
 
 def test_normalise_brackets_rounds_between_probes():
-    from bench.gate import normalise
+    from bench.probe import normalise
 
     assert normalise([10.0, 20.0], [1.0, 3.0, 1.0]) == [5.0, 10.0]
     assert normalise([10.0], [2.0]) == [5.0]
@@ -262,6 +262,21 @@ def test_load_normalised_rounds_cancel_a_busy_machine_not_a_slow_step():
 
 
 def test_cpu_probe_measures_something():
-    from bench.gate import cpu_probe
+    from bench.probe import cpu_probe
 
     assert cpu_probe() > 0
+
+
+def test_probed_cell_carries_normalised_rounds(tmp_path):
+    """Cell(probe=True), run through the ordinary matrix, records one probe per evaluation and
+    one normalised speed per timed round."""
+    from bench.matrix import run_one
+    from bench.runner import Cell
+
+    r = run_one(Cell("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
+    tp = r.throughput
+    assert r.status == "ok" and len(tp["values"]) == 4
+    assert len(tp["probe"]) == 5 and all(p > 0 for p in tp["probe"])
+    assert len(tp["normalized"]) == 4 and all(n > 0 for n in tp["normalized"])
+    plain = run_one(Cell("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
+    assert "probe" not in plain.throughput and "normalized" not in plain.throughput
