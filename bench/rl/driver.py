@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 
+from bench.drivers.record import RunRecord
 from bench.rl.envs import make_env, seeded_reset
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
 from bench.rl.schedules import epsilon_schedule, linear
-from bench.stats import spread
 
 EVAL_SEED = 10_000
 
@@ -85,51 +85,22 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) ->
     return loop.run()
 
 
-class _Loop:
+class _Loop(RunRecord):
+    """The RL interaction loop; timing, curve, target and divergence follow RunRecord."""
+
     def __init__(self, spec, learner, desc, hp, seed, sync, train_step, on_eval):
-        self.spec, self.learner, self.desc, self.hp, self.seed = spec, learner, desc, hp, seed
-        self.sync, self.train_step, self.on_eval = sync, train_step, on_eval
-        self.out = {"curve": [], "compile_s": 0.0, "steps": 0, "time_to_target_s": None,
-                    "steps_to_target": None, "target_reached": False, "status": "ok"}
-        self.train_time, self.updates, self.episodes = 0.0, 0, 0
-        self.rates, self.losses, self.ep_returns, self.ep_lengths = [], [], [], []
-        self.metrics = {}
+        super().__init__(spec, learner, desc, hp, sync, on_eval)
+        self.desc, self.seed, self.train_step = desc, seed, train_step
+        self.updates, self.episodes = 0, 0
+        self.ep_returns, self.ep_lengths = [], []
 
-    # -- bookkeeping -------------------------------------------------------------------------
-    def evaluate(self):
-        metrics = self.spec.evaluate(self.learner, self.desc, self.hp)
+    def context(self):
         recent = self.ep_returns[-10:]
-        point = {"step": self.out["steps"], "episodes": self.episodes, "updates": self.updates,
-                 "train_time_s": self.train_time, "loss": self._round_loss(),
-                 "train_return": float(np.mean(recent)) if recent else None, **metrics}
-        self.out["curve"].append(point)
-        if self.on_eval:
-            self.on_eval(point)
-        if not self.out["target_reached"] and self.spec.reached(metrics.get(self.spec.metric)):
-            self.out.update(target_reached=True, time_to_target_s=self.train_time,
-                            steps_to_target=self.out["steps"])
-        self.metrics = metrics
-        return metrics
-
-    def _round_loss(self):
-        values = [float(v) for v in self.losses]
-        return float(np.mean(values)) if values else None
+        return {"episodes": self.episodes, "updates": self.updates,
+                "train_return": float(np.mean(recent)) if recent else None}
 
     def end_round(self, elapsed, steps) -> bool:
-        """Close a timed round; False when the run must stop (diverged or target reached)."""
-        self.train_time += elapsed
-        loss = self._round_loss()
-        if loss is not None and not math.isfinite(loss):
-            self.out.update(status="diverged",
-                            error=f"loss became {loss} after {self.updates} updates ({self.out['steps']} env steps)")
-            self.out["curve"].append({"step": self.out["steps"], "updates": self.updates,
-                                      "train_time_s": self.train_time, "loss": loss})
-            return False
-        if elapsed > 0 and steps:
-            self.rates.append(steps / elapsed)
-        self.evaluate()
-        self.losses = []
-        return not (self.out["target_reached"] and self.hp.get("stop_on_target"))
+        return super().end_round(elapsed, steps, f"after {self.updates} updates ({self.out['steps']} env steps)")
 
     def finish(self) -> dict:
         m = dict(self.metrics)
@@ -143,20 +114,7 @@ class _Loop:
                  train_return_last10=float(np.mean(self.ep_returns[-10:])) if self.ep_returns else None)
         if self.hp.get("report_random_return"):
             m["random_return"] = random_policy_return(self.desc, self.hp, self.seed)
-        self.out.update(metrics=m, train_time_s=self.train_time,
-                        throughput={"unit": "env steps/s", **spread(self.rates), "values": self.rates})
-        return self.out
-
-    def timed_first(self, fn, *args):
-        self.sync()
-        t0 = time.perf_counter()
-        value = fn(*args)
-        float(value) if np.ndim(value) == 0 else np.asarray(value)
-        self.sync()
-        dt = time.perf_counter() - t0
-        self.out["compile_s"] += dt
-        self.train_time += dt
-        return value
+        return super().finish("env steps/s", m)
 
     def run(self) -> dict:
         return self.run_policy_gradient() if self.hp["agent"] == "reinforce" else self.run_q()

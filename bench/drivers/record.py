@@ -1,0 +1,88 @@
+"""The bookkeeping every driver shares, so that all algorithms are measured by one set of rules.
+
+* The first train step (trace/compile) is timed on its own (``timed_first``) and counted in the
+  training time but not in the throughput.
+* Training is cut into timed rounds; ``end_round(elapsed, units)`` closes one: its mean loss must
+  be finite (else the run stops as ``diverged``), its speed (units per second: samples or env
+  steps) is one throughput measurement, and the spec's evaluation runs outside the clock.
+* Every evaluation is a point of the learning curve; the first that reaches the spec's target
+  sets time-to-target (training time, compile included) and steps-to-target.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+
+from bench.stats import spread
+
+
+class RunRecord:
+    def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None):
+        self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
+        self.sync, self.on_eval = sync, on_eval
+        if context is not None:
+            self.context = context
+        self.out = {"curve": [], "compile_s": None, "steps": 0, "time_to_target_s": None,
+                    "steps_to_target": None, "target_reached": False, "status": "ok"}
+        self.train_time = 0.0
+        self.losses: list = []  # framework scalars of the current round, converted at its end
+        self.rates: list[float] = []
+        self.metrics: dict = {}
+
+    def context(self) -> dict:
+        """Driver-specific fields of a curve point (epoch, samples, episodes, ...)."""
+        return {}
+
+    def round_loss(self) -> float | None:
+        values = [float(v) for v in self.losses]
+        return float(np.mean(values)) if values else None
+
+    def timed_first(self, fn, *args):
+        """Run ``fn`` once, synchronised and timed on its own: the trace/compile step."""
+        self.sync()
+        t0 = time.perf_counter()
+        value = fn(*args)
+        float(value) if np.ndim(value) == 0 else np.asarray(value)  # wait for the value
+        self.sync()
+        dt = time.perf_counter() - t0
+        self.out["compile_s"] = (self.out["compile_s"] or 0.0) + dt
+        self.train_time += dt
+        return value
+
+    def evaluate(self) -> dict:
+        metrics = self.spec.evaluate(self.learner, self.data, self.hp)
+        point = {"step": self.out["steps"], **self.context(), "train_time_s": self.train_time,
+                 "loss": self.round_loss(), **metrics}
+        self.out["curve"].append(point)
+        if self.on_eval:
+            self.on_eval(point)
+        if not self.out["target_reached"] and self.spec.reached(metrics.get(self.spec.metric)):
+            self.out.update(target_reached=True, time_to_target_s=self.train_time,
+                            steps_to_target=self.out["steps"])
+        self.metrics = metrics
+        return metrics
+
+    def end_round(self, elapsed: float, units: int, where: str = "") -> bool:
+        """Close a timed round of ``elapsed`` seconds that processed ``units`` samples or env
+        steps. False when the run must stop: the loss diverged, or the target was reached and
+        the spec says ``stop_on_target``."""
+        self.train_time += elapsed
+        loss = self.round_loss()
+        if loss is not None and not math.isfinite(loss):
+            self.out.update(status="diverged", error=f"loss became {loss} {where}".strip())
+            self.out["curve"].append({"step": self.out["steps"], **self.context(),
+                                      "train_time_s": self.train_time, "loss": loss})
+            return False
+        if elapsed > 0 and units:
+            self.rates.append(units / elapsed)
+        self.evaluate()
+        self.losses = []
+        return not (self.out["target_reached"] and self.hp.get("stop_on_target"))
+
+    def finish(self, unit: str, metrics: dict | None = None) -> dict:
+        self.out.update(metrics=self.metrics if metrics is None else metrics, train_time_s=self.train_time,
+                        throughput={"unit": unit, **spread(self.rates), "values": self.rates})
+        return self.out
