@@ -266,18 +266,7 @@ def load_any(path: Path) -> tuple[list[Result], str]:
         raise BenchError(f"cannot read result file {path}: {exc}") from None
     if isinstance(data, dict) and "benchmarks" in data and "machine_info" in data:
         return from_pytest_benchmark(data, path), SOURCE_PYTEST
-    result = res.load(path)
-    _check_result(result, path)
-    return [result], SOURCE_RUN
-
-
-def _check_result(r: Result, path) -> None:
-    missing = [k for k in ("backend", "device", "budget") if not getattr(r, k, None)]
-    if missing or r.status not in ("ok", "failed", "diverged", "timeout", "crashed"):
-        raise BenchError(f"cannot read result file {path}: partial record "
-                         f"({'missing ' + ', '.join(missing) if missing else 'unknown status ' + repr(r.status)})")
-    if r.status == "ok" and not isinstance(r.throughput, dict):
-        raise BenchError(f"cannot read result file {path}: partial record (throughput is not a table)")
+    return [res.from_data(data, path)], SOURCE_RUN
 
 
 def from_pytest_benchmark(data: dict, path) -> list[Result]:

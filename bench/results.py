@@ -101,11 +101,26 @@ def save(result: Result, directory: Path) -> Path:
 def load(path: Path) -> Result:
     try:
         data = json.loads(Path(path).read_text())
-        if not isinstance(data, dict) or "algo" not in data:
-            raise ValueError("not a result record")
-        return Result.from_dict(data)
-    except (OSError, ValueError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
         raise BenchError(f"cannot read result file {path}: {exc}") from None
+    return from_data(data, path)
+
+
+def from_data(data, path) -> Result:
+    """A Result from the parsed JSON of ``path``; a partial or foreign record is a BenchError."""
+    if not isinstance(data, dict) or "algo" not in data:
+        raise BenchError(f"cannot read result file {path}: not a result record")
+    try:
+        r = Result.from_dict(data)
+    except TypeError as exc:
+        raise BenchError(f"cannot read result file {path}: {exc}") from None
+    missing = [k for k in ("backend", "device", "budget") if not getattr(r, k, None)]
+    if missing or r.status not in STATUSES:
+        raise BenchError(f"cannot read result file {path}: partial record "
+                         f"({'missing ' + ', '.join(missing) if missing else 'unknown status ' + repr(r.status)})")
+    if r.status == "ok" and not isinstance(r.throughput, dict):
+        raise BenchError(f"cannot read result file {path}: partial record (throughput is not a table)")
+    return r
 
 
 def load_dir(directory: Path) -> list[Result]:

@@ -135,3 +135,15 @@ def test_corrupt_result_file_is_a_clear_error(tmp_path):
     bad.write_text('{"algo": "linreg", "back')
     with pytest.raises(results.BenchError, match="cannot read result file .*broken.json"):
         results.load(bad)
+
+
+def test_partial_result_record_is_a_clear_error(tmp_path):
+    partial = tmp_path / "partial.json"
+    partial.write_text(json.dumps({"algo": "linreg", "backend": "torch", "seed": 0, "status": "ok"}))
+    with pytest.raises(results.BenchError, match="partial.json: partial record \\(missing device, budget\\)"):
+        results.load(partial)
+    odd = tmp_path / "odd.json"
+    odd.write_text(json.dumps({"algo": "linreg", "backend": "torch", "device": "cpu", "budget": "quick",
+                               "seed": 0, "status": "exploded"}))
+    with pytest.raises(results.BenchError, match="unknown status 'exploded'"):
+        results.load(odd)
