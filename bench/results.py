@@ -110,14 +110,15 @@ def from_data(data, path) -> Result:
     """A Result from the parsed JSON of ``path``; a partial or foreign record is a BenchError."""
     if not isinstance(data, dict) or "algo" not in data:
         raise BenchError(f"cannot read result file {path}: not a result record")
+    missing = [k for k in ("backend", "device", "budget", "seed") if data.get(k) in (None, "")]
+    if missing:
+        raise BenchError(f"cannot read result file {path}: partial record (missing {', '.join(missing)})")
     try:
         r = Result.from_dict(data)
     except TypeError as exc:
         raise BenchError(f"cannot read result file {path}: {exc}") from None
-    missing = [k for k in ("backend", "device", "budget") if not getattr(r, k, None)]
-    if missing or r.status not in STATUSES:
-        raise BenchError(f"cannot read result file {path}: partial record "
-                         f"({'missing ' + ', '.join(missing) if missing else 'unknown status ' + repr(r.status)})")
+    if r.status not in STATUSES:
+        raise BenchError(f"cannot read result file {path}: partial record (unknown status {r.status!r})")
     if r.status == "ok" and not isinstance(r.throughput, dict):
         raise BenchError(f"cannot read result file {path}: partial record (throughput is not a table)")
     return r
