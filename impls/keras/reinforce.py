@@ -17,8 +17,9 @@ def returns_weighted_nll(y, probs):
     """-sum_a y_a log pi_a with y = one_hot(a) * G: the document's categorical cross-entropy.
     Written out because Keras 3's built-in one fuses with the softmax into TensorFlow's
     softmax-cross-entropy kernel, whose gradient (pi - y) assumes targets summing to 1: with
-    returns as targets it points the wrong way (tests/test_parity_rl.py catches it)."""
-    return -ops.sum(y * ops.log(ops.clip(probs, 1e-7, 1.0)), axis=-1)
+    returns as targets it points the wrong way (tests/test_parity_rl.py catches it). Probabilities
+    are clipped at keras.config.epsilon(), as Keras's categorical cross-entropy does."""
+    return -ops.sum(y * ops.log(ops.clip(probs, keras.config.epsilon(), 1.0)), axis=-1)
 
 
 class Learner(PolicyLearner):
