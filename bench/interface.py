@@ -9,6 +9,7 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
   framework scalar (the harness converts it with ``float()`` only when it needs the value, so a
   GPU pipeline is not forced to synchronise on every step).
 * ``predict(x)`` returns a numpy array.
+* ``set_lr(lr)`` (optional) changes the optimizer's learning rate between steps.
 * ``get_weights()`` / ``set_weights(w)`` exchange a ``dict[str, np.ndarray]`` in the canonical
   layout (Keras conventions: dense kernels ``(in, out)``, conv kernels ``(h, w, in, out)``,
   names ``"<layer>/<kind>"``), so the harness can copy one set of weights into every backend.
@@ -43,6 +44,11 @@ class Learner(abc.ABC):
 
     @abc.abstractmethod
     def set_weights(self, weights: Mapping[str, np.ndarray]) -> None: ...
+
+    def set_lr(self, lr: float) -> None:
+        """Set the optimizer's learning rate (for a spec's ``lr_decay_epoch`` schedule, which the
+        driver applies between epochs, off the clock)."""
+        raise NotImplementedError(f"{type(self).__name__} has no learning-rate schedule")
 
     def describe(self) -> dict:
         """Facts for the config card (for example the compile mode); override to add."""

@@ -2,7 +2,9 @@
 
 Epochs of batches drawn in one seeded order (and augmented, where the data says so, with one
 seeded generator); every ``eval_every`` epochs form one timed round whose samples/s is one
-throughput measurement. Timing, curve, target and divergence follow bench.drivers.record.
+throughput measurement. Timing, curve, target and divergence follow bench.drivers.record. A spec with
+``lr_decay_epoch`` = k > 0 trains epochs k, k+1, ... at ``lr * lr_decay`` (a step schedule set
+between epochs, off the clock).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) ->
     round_time, round_samples = 0.0, 0
     for epoch in range(1, epochs + 1):
         where["epoch"] = epoch
+        if epoch == hp.get("lr_decay_epoch", 0):
+            learner.set_lr(hp["lr"] * hp["lr_decay"])
         # slice the epoch's batches before the clock starts: data preparation is not training
         epoch_batches = [(data.x_train[i], data.y_train[i]) for i in batches(data.n_train, hp.get("batch_size"), rng)]
         if data.augment is not None:

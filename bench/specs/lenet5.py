@@ -15,8 +15,14 @@ Loss: mean sparse softmax cross-entropy on the logits plus L2 on the three dense
 Adam 1e-3 (epsilon 1e-7), batch 64. Initialisation as the document: kernels ~ N(0, 0.1)
 (the document truncates at two standard deviations; bench.init has no truncated normal, so
 the suite draws plain N(0, 0.1)), conv biases 0, fc1 bias 0.1, fc2 and fc3 biases ~ N(0, 0.1).
-The document trains 1000 batches (about one epoch); the suite's full budget is 10 epochs,
-so that the target of 98.8% test accuracy can be reached and timed.
+The document trains 1000 batches (about one epoch) at a constant learning rate. The suite's
+full budget is 12 epochs, and it is *tuned*, so labelled: epochs 1-10 at the document's 1e-3,
+epochs 11-12 at 1e-4 (``lr_decay_epoch=11``, ``lr_decay=0.1``). Why: at a constant 1e-3 the
+test accuracy stops rising after about 4 epochs and wanders between 98.4% and 98.9% from one
+epoch to the next (seed 0, 10 epochs, all three backends: final 98.76% TensorFlow, 98.83%
+PyTorch, 98.67% Keras, having each touched 98.8% on the way), so whether the final figure clears
+98.8% was down to which epoch the budget ended on. The decayed epochs settle it. The base
+hyperparameters (``lr_decay_epoch=0``) are the document's constant rate.
 """
 
 from bench.specs import _mnist
@@ -30,8 +36,9 @@ SPEC = Spec(
     hparams=dict(_mnist.COMMON, image_size=32, flatten=False,
                  conv1_filters=6, conv2_filters=16, kernel_size=5, pool=2,
                  fc1_units=120, fc2_units=84, l2=5e-4,
-                 batch_size=64, epochs=10),
-    budgets={"quick": dict(epochs=2, train_limit=5000, eval_limit=2000), "full": {}},
+                 batch_size=64, epochs=10, lr_decay_epoch=0, lr_decay=0.1),
+    budgets={"quick": dict(epochs=2, train_limit=5000, eval_limit=2000),
+             "full": dict(epochs=12, lr_decay_epoch=11)},  # tuned: see the docstring
     metric="accuracy",
     higher_is_better=True,
     target=0.988,

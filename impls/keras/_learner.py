@@ -33,6 +33,9 @@ class ClassifierLearner(Base):
     def set_weights(self, weights):
         _cnn.set_weights(self.model, weights)
 
+    def set_lr(self, lr):
+        self.model.optimizer.learning_rate.assign(lr)
+
     def describe(self):
         if self.xla is None:
             return {"compile": f"keras train_on_batch (tf.function, jit_compile={self.model.jit_compile})"}

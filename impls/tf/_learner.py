@@ -59,5 +59,8 @@ class ClassifierLearner(Base):
         for n, v in self.v.items():
             v.assign(weights[n])
 
+    def set_lr(self, lr):
+        self.opt.learning_rate.assign(lr)
+
     def describe(self):
         return {"compile": "tf.function" + (" (XLA)" if self.xla else "")}

@@ -50,5 +50,9 @@ class ClassifierLearner(Base):
     def set_weights(self, weights):
         _cnn.set_weights(self.net, weights)
 
+    def set_lr(self, lr):
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+
     def describe(self):
         return {"compile": "eager"}
