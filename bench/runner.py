@@ -32,6 +32,7 @@ class Cell:
     deterministic: bool = True
     tensorboard: str | None = None  # directory for TensorBoard event files of the curves
     probe: bool = False  # time a CPU probe at every evaluation for load normalisation (bench.probe)
+    save_weights: str | None = None  # save the trained weights here (bench.pretrained checkpoint)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,14 +49,20 @@ class Prepared:
     session: backends.Session
     data: object
     learner: object
+    weights_source: str | None = None  # the pretrained weights set into the learner, if any
 
 
-def build_learner(spec, hp, backend, seed, device="cpu"):
-    """A learner with the canonical initial weights of (spec, seed) set into it."""
+def build_learner(spec, hp, backend, seed, device="cpu", with_source=False):
+    """A learner with the canonical initial weights of (spec, seed) set into it, and the spec's
+    pretrained weights over them (``with_source``: also return their description)."""
     learner = registry.load(spec.name, backend)(hp, seed, device)
     shapes = {k: v.shape for k, v in learner.get_weights().items()}
-    learner.set_weights(initial_weights(shapes, seed, spec.init, hp))
-    return learner
+    weights, source = initial_weights(shapes, seed, spec.init, hp), None
+    if spec.pretrained is not None:
+        pre, source = spec.pretrained(hp)
+        weights.update({k: v for k, v in pre.items() if k in weights})
+    learner.set_weights(weights)
+    return (learner, source) if with_source else learner
 
 
 def prepare(cell: Cell) -> Prepared:
@@ -64,8 +71,8 @@ def prepare(cell: Cell) -> Prepared:
     registry.check(cell.algo, cell.backend)
     session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic)
     data = spec.load_data(hp, cell.seed)
-    learner = build_learner(spec, hp, cell.backend, cell.seed, cell.device)
-    return Prepared(spec, hp, session, data, learner)
+    learner, source = build_learner(spec, hp, cell.backend, cell.seed, cell.device, with_source=True)
+    return Prepared(spec, hp, session, data, learner, source)
 
 
 def run_cell(cell: Cell, on_eval=None) -> Result:
@@ -88,12 +95,21 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
             logger.metric = p.spec.metric
         result.metric, result.target, result.hparams = p.spec.metric, p.spec.target, p.hp
         result.dataset = getattr(p.data, "name", None)
+        if p.weights_source:
+            result.dataset = f"{result.dataset}; pretrained weights: {p.weights_source}"
         result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
         driver = importlib.import_module(DRIVERS[p.spec.kind])
         step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
         for key, value in out.items():
             setattr(result, key, value)
+        if cell.save_weights and result.status == "ok":
+            from bench.pretrained import save_checkpoint
+
+            save_checkpoint(cell.save_weights, p.learner.get_weights(), {
+                "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
+                "overrides": cell.overrides, "metrics": result.metrics, "run_id": result.run_id,
+                "dataset": result.dataset, "commit": result.card.get("commit")})
         if probes and result.status == "ok" and result.throughput.get("values"):
             from bench.probe import normalise
 

@@ -37,6 +37,9 @@ class Spec:
     impl: str | None = None  # module name under impls/<backend>/ (default: the spec's name)
     # False for specs too long for the default selection of ``bench run`` (they run when named)
     in_default_run: bool = True
+    # hp -> (canonical weights, description): pretrained weights set over the initialisation
+    # (e.g. a transfer-learning backbone); the description is reported with every result
+    pretrained: Callable[[Mapping[str, Any]], tuple[dict, str]] | None = None
 
     @property
     def module(self) -> str:

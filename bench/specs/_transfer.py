@@ -1,0 +1,129 @@
+"""Shared pieces of the ResNet50 transfer-learning specs (seed 000, "Transfer learning in
+TensorFlow 2 tutorial").
+
+The backbone is Keras's ``keras.applications.ResNet50`` without its top, written out here once
+so that the TensorFlow and PyTorch implementations build the same network and every backend
+names its weights the same way (the canonical layout, which is Keras's layer names):
+
+* stem: zero-pad 3 -> ``conv1_conv`` 7x7/2 (64, 'valid', bias) -> ``conv1_bn`` -> ReLU ->
+  zero-pad 1 -> max-pool 3x3/2 ('valid');
+* four stages ``conv2`` .. ``conv5`` of bottleneck blocks, (filters f, blocks, stride) =
+  (64, 3, 1), (128, 4, 2), (256, 6, 2), (512, 3, 2). Block ``conv{s}_block{b}``:
+  ``_1_conv`` 1x1 (f, stride s in block 1) -> ``_1_bn`` -> ReLU -> ``_2_conv`` 3x3 (f, 'same')
+  -> ``_2_bn`` -> ReLU -> ``_3_conv`` 1x1 (4f) -> ``_3_bn``; the shortcut is the block input, or
+  in block 1 ``_0_conv`` 1x1 (4f, stride s) -> ``_0_bn``; add, then ReLU. Every conv has a bias;
+  every BatchNorm has epsilon 1.001e-5 (Keras's value for ResNet50) and momentum 0.99.
+* head: global average pooling -> ``head`` Dense(n_classes): one logit with a sigmoid for Cats
+  vs Dogs (2048 x 1 + 1 = 2,049 parameters), ten for the CIFAR-10 source task.
+
+A 100x100 input gives a 4x4x2048 feature map (100 -> 50 -> 25 -> 25 -> 13 -> 7 -> 4), as in the
+document's summary; 23,587,712 backbone parameters (BatchNorm moving statistics included, as
+Keras counts them).
+
+``freeze_backbone``: the backbone's weights are not trained and its BatchNorm layers run in
+inference mode (moving statistics) during training too, as Keras does for a layer with
+``trainable = False``; only the head learns. Without it (the source-task pretraining) the whole
+network trains and BatchNorm uses batch statistics.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bench.metrics import accuracy, param_count, predict_batched
+
+STAGES = ((2, 64, 3, 1), (3, 128, 4, 2), (4, 256, 6, 2), (5, 512, 3, 2))  # (stage, f, blocks, stride)
+BN = ("gamma", "beta", "moving_mean", "moving_variance")
+
+
+def blocks():
+    """(name, filters, stride, has_shortcut_conv) of the 16 bottleneck blocks, in order."""
+    for stage, f, n, stride in STAGES:
+        for b in range(1, n + 1):
+            yield f"conv{stage}_block{b}", f, (stride if b == 1 else 1), b == 1
+
+
+def layers(n_classes: int | None = None) -> list[tuple[str, dict[str, tuple]]]:
+    """The layers with weights, in the order Keras builds them (the order of the ImageNet .h5
+    file): (layer name, {weight kind: shape}). ``n_classes`` adds the head."""
+    out = [("conv1_conv", {"kernel": (7, 7, 3, 64), "bias": (64,)}), ("conv1_bn", {k: (64,) for k in BN})]
+    c = 64
+    for name, f, _, shortcut in blocks():
+        conv = {"0": (1, c, 4 * f), "1": (1, c, f), "2": (3, f, f), "3": (1, f, 4 * f)}
+        # Keras's layer order (its model.layers, the order of the ImageNet file): a block with a
+        # shortcut conv lists it after the second conv: 1 1 2 2 0 3 0 3 (conv, bn, ...)
+        order = ("1c", "1b", "2c", "2b", "0c", "3c", "0b", "3b") if shortcut else ("1c", "1b", "2c", "2b", "3c", "3b")
+        for i, what in order:
+            k, cin, cout = conv[i]
+            if what == "c":
+                out.append((f"{name}_{i}_conv", {"kernel": (k, k, cin, cout), "bias": (cout,)}))
+            else:
+                out.append((f"{name}_{i}_bn", {kind: (cout,) for kind in BN}))
+        c = 4 * f
+    if n_classes:
+        out.append(("head", {"kernel": (c, n_classes), "bias": (n_classes,)}))
+    return out
+
+
+def canonical_shapes(n_classes: int | None = None) -> dict[str, tuple]:
+    """Canonical weight name ("<layer>/<kind>") -> shape."""
+    return {f"{layer}/{kind}": shape for layer, kinds in layers(n_classes) for kind, shape in kinds.items()}
+
+
+def feature_size(image_size: int) -> int:
+    """Height (= width) of the backbone's output for a square input: 4 for 100x100, 1 for 32x32."""
+    s = (image_size + 6 - 7) // 2 + 1  # conv1: pad 3, 7x7 stride 2
+    s = (s + 2 - 3) // 2 + 1  # pool1: pad 1, 3x3 stride 2
+    for _, _, _, stride in STAGES:
+        s = (s - 1) // stride + 1  # the 1x1 strided conv of block 1
+    return s
+
+
+# --- the specs' shared settings -----------------------------------------------------------------
+
+SOURCE = "seed 000, Transfer learning in TensorFlow 2 tutorial"
+# the document's settings (Keras defaults written out): Adam(1e-3), batch 64, 7 epochs, BatchNorm
+# momentum 0.99 / epsilon 1.001e-5 (ResNet50's), images scaled to [0, 1] and nothing else (the
+# document feeds the ImageNet backbone [0, 1] pixels, not Keras's ResNet50 ``preprocess_input``)
+HPARAMS = dict(
+    image_size=100, n_classes=1, freeze_backbone=True, weights="auto",
+    bn_momentum=0.99, bn_epsilon=1.001e-5,
+    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    n_train=2000, n_eval=1000, epochs=7, batch_size=64, shuffle=True, eval_every=1,
+)
+# both arms of the comparison train with these (equal epochs, images and batches). Full: the
+# class-balanced first 1000 training and 500 validation images, 5 epochs (80 updates); the
+# document has ~23,000 images and 7 epochs. Reduced because the frozen backbone's forward pass
+# (about 1.6 GFLOP per 100x100 image) runs on every image every epoch, on a 2-core CPU.
+ARM_BUDGETS = {"quick": dict(n_train=128, n_eval=64, epochs=1, batch_size=32),
+               "full": dict(n_train=1000, n_eval=500, epochs=5, batch_size=64)}
+# canonical initialisation where no pretrained weight is set: the head (and the backbone with
+# weights=random), Keras's defaults for a Dense layer and Keras's ResNet50 (He-normal would be
+# the usual choice for training from scratch; Keras applications use Glorot-uniform)
+INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
+        "*moving_mean": "zeros", "*moving_variance": "ones"}
+# parity (tests/test_parity_transfer.py): 53 conv layers and 53 BatchNorms in float32, the
+# backends' conv kernels summing up to 4608-term dot products in different orders
+TOLERANCES = {"features_rtol": 1e-4}
+
+
+def pretrained(hp):
+    from bench.pretrained import load_backbone
+
+    return load_backbone(hp["weights"])
+
+
+def evaluate(learner, data, hp):
+    """Validation accuracy and loss; trainable and total parameter counts (Keras's way: the
+    frozen backbone's weights and every BatchNorm moving statistic are non-trainable)."""
+    p = predict_batched(learner, data.x_eval, 100)
+    weights = learner.get_weights()
+    trainable = {k: v for k, v in weights.items() if k.startswith("head/")} if hp["freeze_backbone"] else weights
+    out = {"params": param_count(trainable), "params_all": param_count(weights, trainable_only=False)}
+    if hp["n_classes"] == 1:
+        q = np.clip(p.astype(np.float64).reshape(-1), 1e-7, 1 - 1e-7)
+        y = data.y_eval
+        out.update(val_acc=accuracy(p, y), val_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))))
+    else:
+        out["test_acc"] = accuracy(p, data.y_eval)
+    return out
