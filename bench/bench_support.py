@@ -39,6 +39,26 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
         "quality_budget": "quick", "dataset": getattr(p.data, "name", None),
         "card": config_card(backend, p.session.facts, p.learner.describe()),
     })
-    benchmark.pedantic(step, rounds=int(os.environ.get("BENCH_ROUNDS", 30)),
-                       iterations=int(os.environ.get("BENCH_ITERATIONS", 10)), warmup_rounds=3)
+    _pedantic(benchmark, p.spec, step)
     benchmark.extra_info["samples_per_s_median"] = bs / (benchmark.stats.stats.median or float("nan"))
+
+
+def _pedantic(benchmark, spec, fn) -> None:
+    rounds, iterations = spec.bench_rounds
+    benchmark.pedantic(fn, rounds=int(os.environ.get("BENCH_ROUNDS", rounds)),
+                       iterations=int(os.environ.get("BENCH_ITERATIONS", iterations)), warmup_rounds=3)
+
+
+def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, device: str | None = None) -> None:
+    """Time the inference-mode forward pass (``predict``, the result on the host) on one fixed
+    batch of the quick budget's images, at the spec's initial (or pretrained) weights."""
+    device = device or os.environ.get("BENCH_DEVICE", "cpu")
+    p = prepare(Cell(algo, backend, device, seed=0, budget="quick"))
+    xb = p.data.x_train[:batch_size]
+    benchmark.extra_info.update({
+        "algo": algo, "backend": backend, "device": device, "batch_size": int(len(xb)),
+        "dataset": getattr(p.data, "name", None),
+        "card": config_card(backend, p.session.facts, p.learner.describe()),
+    })
+    _pedantic(benchmark, p.spec, lambda: p.learner.predict(xb))
+    benchmark.extra_info["images_per_s_median"] = len(xb) / (benchmark.stats.stats.median or float("nan"))

@@ -40,6 +40,8 @@ class Spec:
     # hp -> (canonical weights, description): pretrained weights set over the initialisation
     # (e.g. a transfer-learning backbone); the description is reported with every result
     pretrained: Callable[[Mapping[str, Any]], tuple[dict, str]] | None = None
+    # pytest-benchmark (rounds, iterations) when $BENCH_ROUNDS / $BENCH_ITERATIONS are not set
+    bench_rounds: tuple[int, int] = (30, 10)
 
     @property
     def module(self) -> str:

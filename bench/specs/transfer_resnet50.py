@@ -28,6 +28,7 @@ SPEC = Spec(
     tolerances=_transfer.TOLERANCES,
     init=_transfer.INIT,
     impl="resnet50",
+    bench_rounds=(5, 1),
     load_data=lambda hp, seed: cats_vs_dogs.load(hp["n_train"], hp["n_eval"]),
     evaluate=_transfer.evaluate,
     pretrained=_transfer.pretrained,
