@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from bench import pretrained
-from bench.data.base import data_dir
 from bench.cli import main
 from bench.data import files
+from bench.data.base import data_dir
 from bench.errors import BenchError
 from bench.specs import _transfer
-
 
 REAL_DATA = data_dir()
 
