@@ -33,14 +33,19 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
         p.session.sync()
         return loss
 
-    benchmark.extra_info.update({
-        "algo": algo, "backend": backend, "device": device, "batch_size": int(bs),
-        "metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric),
-        "quality_budget": "quick", "dataset": getattr(p.data, "name", None),
-        "card": config_card(backend, p.session.facts, p.learner.describe()),
-    })
+    _info(benchmark, p, algo, backend, device, bs)
+    benchmark.extra_info.update({"metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric),
+                                 "quality_budget": "quick"})
     _pedantic(benchmark, p.spec, step)
     benchmark.extra_info["samples_per_s_median"] = bs / (benchmark.stats.stats.median or float("nan"))
+
+
+def _info(benchmark, p, algo, backend, device, batch_size) -> None:
+    benchmark.extra_info.update({
+        "algo": algo, "backend": backend, "device": device, "batch_size": int(batch_size),
+        "dataset": getattr(p.data, "name", None),
+        "card": config_card(backend, p.session.facts, p.learner.describe()),
+    })
 
 
 def _pedantic(benchmark, spec, fn) -> None:
@@ -55,10 +60,6 @@ def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
     p = prepare(Cell(algo, backend, device, seed=0, budget="quick"))
     xb = p.data.x_train[:batch_size]
-    benchmark.extra_info.update({
-        "algo": algo, "backend": backend, "device": device, "batch_size": int(len(xb)),
-        "dataset": getattr(p.data, "name", None),
-        "card": config_card(backend, p.session.facts, p.learner.describe()),
-    })
+    _info(benchmark, p, algo, backend, device, len(xb))
     _pedantic(benchmark, p.spec, lambda: p.learner.predict(xb))
     benchmark.extra_info["images_per_s_median"] = len(xb) / (benchmark.stats.stats.median or float("nan"))

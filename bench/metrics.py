@@ -51,6 +51,12 @@ class SparseCategoricalAccuracy(RunningMean):
         super().update(np.asarray(scores).argmax(-1) == labels)
 
 
+def binary_cross_entropy(p: np.ndarray, y: np.ndarray) -> float:
+    """Mean binary cross-entropy of predicted P(class 1) against 0/1 labels (clipped to 1e-7)."""
+    p = np.clip(np.asarray(p, dtype=np.float64).reshape(-1), 1e-7, 1 - 1e-7)
+    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+
+
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """Numerically stable log-softmax over the last axis (subtracts the maximum first)."""
     z = np.asarray(logits, dtype=np.float64)

@@ -160,6 +160,16 @@ def load_file(path: Path) -> tuple[dict, str]:
     return weights, _describe_checkpoint(path, meta)
 
 
+def _source_checkpoint(source: str, missing: str) -> tuple[dict, str]:
+    path = _find_checkpoint(source)
+    if path is None:
+        f = checkpoint_file(source)
+        raise BenchError(f"{missing}{f.description} ({f.filename}) not found in {files.CACHE / 'pretrained'} "
+                         f"or the data directory: make it offline with 'bench pretrain --source {source}'")
+    weights, meta = read_checkpoint(path)
+    return weights, f"{source} source task: " + _describe_checkpoint(path, meta)
+
+
 def load_backbone(choice: str) -> tuple[dict, str]:
     """(canonical backbone weights, a description naming them) for the spec's ``weights``."""
     if choice == "random":
@@ -171,22 +181,9 @@ def load_backbone(choice: str) -> tuple[dict, str]:
         except BenchError as exc:
             if choice == "imagenet":
                 raise
-            missing_imagenet = str(exc)
-        path = _find_checkpoint("cifar10")
-        if path is None:
-            raise BenchError(f"{missing_imagenet}; nor is there a source-task checkpoint "
-                             f"({checkpoint_file('cifar10').filename}): make one offline with "
-                             "'bench pretrain --source cifar10'")
-        weights, meta = read_checkpoint(path)
-        return weights, "CIFAR-10 source task: " + _describe_checkpoint(path, meta)
+            return _source_checkpoint("cifar10", missing=f"{exc}; nor is there a source-task checkpoint: ")
     if choice in SOURCES:
-        path = _find_checkpoint(choice)
-        if path is None:
-            raise BenchError(f"{checkpoint_file(choice).description} ({checkpoint_file(choice).filename}) "
-                             f"not found in {files.CACHE / 'pretrained'} or the data directory: "
-                             f"make it with 'bench pretrain --source {choice}'")
-        weights, meta = read_checkpoint(path)
-        return weights, f"{choice} source task: " + _describe_checkpoint(path, meta)
+        return _source_checkpoint(choice, missing="")
     if choice.endswith((".h5", ".npz")):
         return load_file(Path(choice))
     raise BenchError(f"unknown weights '{choice}'; choose from: {', '.join(CHOICES)} or a path to an .h5/.npz file")
@@ -195,6 +192,7 @@ def load_backbone(choice: str) -> tuple[dict, str]:
 # --- bench pretrain ------------------------------------------------------------------------------
 
 def cmd_pretrain(args) -> int:
+    from bench import specs
     from bench.matrix import run_one
     from bench.runner import Cell
 
@@ -202,10 +200,8 @@ def cmd_pretrain(args) -> int:
         raise BenchError(f"unknown source task '{args.source}'; choose from: {', '.join(SOURCES)}")
     out = Path(args.out) if args.out else default_checkpoint_path(args.source)
     cell = Cell(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
-                overrides=dict(s.split("=", 1) for s in (args.set or [])), threads=args.threads,
+                overrides=specs.parse_overrides(args.set), threads=args.threads,
                 save_weights=str(out))
-    from bench import specs
-
     specs.get(cell.algo).resolve(cell.budget, cell.overrides)  # bad settings: one line, exit 2
     result = run_one(cell, args.timeout)
     print(f"{cell.label} ({cell.budget}): {result.status}; {result.metric} = {result.value}; "

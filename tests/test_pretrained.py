@@ -140,6 +140,8 @@ def test_cli_errors(dirs, capsys, tmp_path, monkeypatch):
     assert "unknown source task 'mnist'" in capsys.readouterr().err
     assert main(["pretrain", "--set", "nope=1"]) == 2
     assert "unknown setting 'nope'" in capsys.readouterr().err
+    assert main(["pretrain", "--set", "epochs"]) == 2
+    assert "malformed --set 'epochs'" in capsys.readouterr().err
 
 
 def test_missing_weights_through_bench_run(dirs, capsys, tmp_path, monkeypatch):

@@ -34,10 +34,9 @@ updates 0.99^630 = 0.2%, so the full budget keeps the document's 0.99. Nothing e
 or tuned.
 """
 
-import numpy as np
 
 from bench.data import cats_vs_dogs
-from bench.metrics import accuracy, param_count, predict_batched
+from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
 from bench.specs.base import Spec
 
 HPARAMS = dict(
@@ -75,11 +74,6 @@ def load_data(hp, seed):
     return cats_vs_dogs.load(hp["n_train"], hp["n_eval"])
 
 
-def _bce(p, y):
-    p = np.clip(p.astype(np.float64).reshape(-1), 1e-7, 1 - 1e-7)
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
-
-
 def evaluate(learner, data, hp):
     """Validation accuracy and loss, accuracy on the training images (inference mode, no
     dropout) and the parameter counts (trainable; all, with BatchNorm moving statistics)."""
@@ -88,7 +82,7 @@ def evaluate(learner, data, hp):
     weights = learner.get_weights()
     return {
         "val_acc": accuracy(p_val, data.y_eval),
-        "val_loss": _bce(p_val, data.y_eval),
+        "val_loss": binary_cross_entropy(p_val, data.y_eval),
         "train_acc": accuracy(p_train, data.y_train),
         "params": param_count(weights),
         "params_all": param_count(weights, trainable_only=False),

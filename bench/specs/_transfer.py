@@ -28,9 +28,7 @@ network trains and BatchNorm uses batch statistics.
 
 from __future__ import annotations
 
-import numpy as np
-
-from bench.metrics import accuracy, param_count, predict_batched
+from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
 
 STAGES = ((2, 64, 3, 1), (3, 128, 4, 2), (4, 256, 6, 2), (5, 512, 3, 2))  # (stage, f, blocks, stride)
 BN = ("gamma", "beta", "moving_mean", "moving_variance")
@@ -121,9 +119,7 @@ def evaluate(learner, data, hp):
     trainable = {k: v for k, v in weights.items() if k.startswith("head/")} if hp["freeze_backbone"] else weights
     out = {"params": param_count(trainable), "params_all": param_count(weights, trainable_only=False)}
     if hp["n_classes"] == 1:
-        q = np.clip(p.astype(np.float64).reshape(-1), 1e-7, 1 - 1e-7)
-        y = data.y_eval
-        out.update(val_acc=accuracy(p, y), val_loss=float(-np.mean(y * np.log(q) + (1 - y) * np.log(1 - q))))
+        out.update(val_acc=accuracy(p, data.y_eval), val_loss=binary_cross_entropy(p, data.y_eval))
     else:
         out["test_acc"] = accuracy(p, data.y_eval)
     return out

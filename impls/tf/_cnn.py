@@ -29,8 +29,8 @@ def batch_norm(v, x, name, training, momentum, epsilon):
     return tf.nn.batch_normalization(x, mean, var, b, g, epsilon)
 
 
-def conv(v, x, name, padding):
-    return tf.nn.conv2d(x, v[f"{name}/kernel"], 1, padding) + v[f"{name}/bias"]
+def conv(v, x, name, padding, stride=1):
+    return tf.nn.conv2d(x, v[f"{name}/kernel"], stride, padding) + v[f"{name}/bias"]
 
 
 def dense(v, x, name):

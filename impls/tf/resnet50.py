@@ -20,15 +20,12 @@ class Learner(ClassifierLearner):
         if self.frozen:  # the optimizer sees the head only
             self.trainable = [self.v["head/kernel"], self.v["head/bias"]]
 
-    def _conv(self, x, name, stride=1, padding="VALID"):
-        return tf.nn.conv2d(x, self.v[f"{name}/kernel"], stride, padding) + self.v[f"{name}/bias"]
-
     def _conv_bn(self, x, name, training, stride=1, padding="VALID"):
-        return self._bn(self._conv(x, f"{name}_conv", stride, padding), f"{name}_bn", training)
+        return self._bn(_cnn.conv(self.v, x, f"{name}_conv", padding, stride), f"{name}_bn", training)
 
     def _features(self, x, training):
         """The backbone's output, globally average-pooled: (N, 2048)."""
-        x = self._conv(tf.pad(x, [[0, 0], [3, 3], [3, 3], [0, 0]]), "conv1_conv", 2)
+        x = _cnn.conv(self.v, tf.pad(x, [[0, 0], [3, 3], [3, 3], [0, 0]]), "conv1_conv", "VALID", 2)
         x = tf.nn.relu(self._bn(x, "conv1_bn", training))
         x = tf.nn.max_pool2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, 2, "VALID")
         for name, _, stride, shortcut in blocks():
