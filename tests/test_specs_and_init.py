@@ -18,6 +18,14 @@ def test_budget_and_overrides_resolve_with_types():
     assert spec.hparams["epochs"] == full["epochs"]  # the spec itself is untouched
 
 
+def test_tuple_settings_parse_from_comma_lists():
+    spec = specs.get("dqn")
+    assert spec.resolve("full", {"hidden": "64,64"})["hidden"] == (64, 64)
+    assert spec.resolve("full", {"hidden": "(32, 16, 8)"})["hidden"] == (32, 16, 8)
+    with pytest.raises(BenchError, match="bad value 'wide,64' for dqn setting 'hidden'"):
+        spec.resolve("full", {"hidden": "wide,64"})
+
+
 def test_parse_overrides():
     assert parse_overrides(["a=1", " b = x "]) == {"a": "1", "b": "x"}
     for bad in ("a", "a=", "=1", "a b=1"):

@@ -35,10 +35,14 @@ CARTPOLE = dict(
 # a longer discount horizon, the plain reward, a linear exploration schedule and a Huber loss.
 # With gamma 0.99 the documented soft update tau = 0.08 (a target refreshed every ~12 updates)
 # makes the Q-values diverge (measured: Q ~ 3e4 after 6000 steps); tau = 0.005 does not.
+# Measured (PyTorch, seeds 0-2): the documented 30-30 net with lr 1e-3 and batch 32-64 reaches
+# 250-450 and then collapses on some seeds; 128-128 units, lr 5e-4, batch 128 and a hard target
+# copy every 200 updates solved Dueling Double DQN on 3 of 3 seeds within 100000 env steps.
 TUNED_Q = dict(
     env_id="CartPole-v1", reward_noise_std=0.0, gamma=0.99, loss="huber", tau=0.005,
+    target_update_every=200, hidden=(128, 128),
     eps_schedule="linear", eps_min=0.05, eps_steps=10000, learn_start=1000,
-    batch_size=64, lr=5e-4, total_steps=50000, eval_every=1000, settings="tuned",
+    batch_size=128, lr=5e-4, total_steps=100000, eval_every=1000, settings="tuned",
 )
 TUNED_PG = dict(env_id="CartPole-v1", reward_noise_std=0.0, gamma=0.99, lr=2e-3,
                 total_steps=300000, settings="tuned")

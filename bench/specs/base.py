@@ -86,6 +86,10 @@ def parse_value(key: str, raw: Any, default: Any, algo: str) -> Any:
             return float(raw)
         if default is None:
             return None if raw.lower() == "none" else _number_or_str(raw)
+        if isinstance(default, tuple):  # "64,64" -> (64, 64); "" or "()" -> ()
+            items = [x.strip() for x in raw.strip("()[] ").split(",") if x.strip()]
+            item_kind = type(default[0]) if default else _number_or_str
+            return tuple(item_kind(x) for x in items)
         return kind(raw)
     except ValueError:
         raise BenchError(

@@ -8,6 +8,6 @@ from bench.specs._rl import CARTPOLE, TUNED_Q, make
 
 DOCUMENTED = dict(CARTPOLE, target_mode="double", target_update="soft", tau=0.08, prioritized=True,
                   per_alpha=0.6, per_beta0=0.4)
-TUNED = dict(TUNED_Q)
+TUNED = dict(TUNED_Q, target_update="hard")
 
 SPEC = make("per_ddqn", "Prioritized-replay Double DQN, CartPole-v1, tuned", "seed 002 prioritized experience replay; seed 000 Double Q", DOCUMENTED, TUNED, impl="dqn")
