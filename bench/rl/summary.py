@@ -1,10 +1,18 @@
 """Summaries of recorded RL results: per (algorithm, backend) over seeds, how many seeds
-solved, the median time to solve (wall seconds of training and env steps) with a bootstrap
-confidence interval, throughput, and the learning-curve area (mean greedy return over the
-run's evaluations). ``python -m bench.rl.summary DIR [DIR ...]`` prints a Markdown table."""
+solved, the median time to solve (wall seconds of training and env steps) with a
+distribution-free confidence interval, throughput, and the learning-curve area (mean greedy
+return over the run's evaluations). ``python -m bench.rl.summary DIR [DIR ...]`` prints a
+Markdown table.
+
+Time to solve is *censored*: a seed that never reached the target took longer than its budget,
+so it counts as +inf, not as missing (dropping it would make the median look faster than the
+runs were). The median's interval comes from order statistics, [x_(j), x_(n+1-j)], whose
+coverage 1 - 2 P(Binomial(n, 1/2) < j) holds for any distribution; the achieved coverage is
+reported with it. With 3 seeds the best available is [min, max] at 75%."""
 
 from __future__ import annotations
 
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -14,17 +22,22 @@ import numpy as np
 from bench.results import load_dir
 
 
-def bootstrap_median_ci(values, level: float = 0.95, n: int = 10000, seed: int = 0):
-    """Percentile bootstrap CI of the median; with 3 seeds it cannot be narrower than the data."""
-    v = np.asarray([x for x in values if x is not None], dtype=np.float64)
-    if v.size == 0:
-        return None, None, None
-    if v.size == 1:
-        return float(v[0]), float(v[0]), float(v[0])
-    rng = np.random.default_rng(seed)
-    meds = np.median(rng.choice(v, size=(n, v.size), replace=True), axis=1)
-    lo, hi = np.percentile(meds, [(1 - level) / 2 * 100, (1 + level) / 2 * 100])
-    return float(np.median(v)), float(lo), float(hi)
+def median_ci(values, level: float = 0.95):
+    """``(median, lo, hi, coverage)`` of ``values`` (None = censored, i.e. +inf), with the
+    narrowest symmetric order-statistic interval whose coverage is >= ``level`` or, when there are
+    too few values for that, [min, max] with its lower coverage."""
+    v = np.sort(np.asarray([math.inf if x is None else float(x) for x in values], dtype=np.float64))
+    n = v.size
+    if n == 0:
+        return None, None, None, None
+
+    def coverage(j):  # of [x_(j), x_(n+1-j)], 1-based j
+        return 1.0 - 2.0 * sum(math.comb(n, k) for k in range(j)) / 2.0 ** n
+
+    j = 1
+    while j + 1 <= (n + 1) // 2 and coverage(j + 1) >= level:
+        j += 1
+    return float(np.median(v)), float(v[j - 1]), float(v[n - j]), coverage(j) if 2 * j <= n else 0.0
 
 
 def summarise(results) -> list[dict]:
@@ -34,13 +47,13 @@ def summarise(results) -> list[dict]:
     rows = []
     for (algo, backend, device), rs in sorted(groups.items()):
         solved = [r for r in rs if r.target_reached]
-        t_med, t_lo, t_hi = bootstrap_median_ci([r.time_to_target_s for r in solved])
-        s_med, s_lo, s_hi = bootstrap_median_ci([r.steps_to_target for r in solved])
+        t_med, t_lo, t_hi, cov = median_ci([r.time_to_target_s if r.target_reached else None for r in rs])
+        s_med, s_lo, s_hi, _ = median_ci([r.steps_to_target if r.target_reached else None for r in rs])
         rows.append({
             "algo": algo, "backend": backend, "device": device,
             "seeds": sorted(r.seed for r in rs), "statuses": sorted({r.status for r in rs}),
             "solved": f"{len(solved)}/{len(rs)}", "target": rs[0].target,
-            "time_to_solve_s": t_med, "time_ci": (t_lo, t_hi),
+            "time_to_solve_s": t_med, "time_ci": (t_lo, t_hi), "ci_coverage": cov,
             "steps_to_solve": s_med, "steps_ci": (s_lo, s_hi),
             "final_return": [r.metrics.get("eval_return") for r in rs],
             "curve_mean_return": float(np.mean([r.metrics.get("mean_eval_return", np.nan) for r in rs])),
@@ -53,19 +66,23 @@ def summarise(results) -> list[dict]:
 def _fmt(x, nd=0):
     if x is None:
         return "-"
+    if isinstance(x, float) and math.isinf(x):
+        return "unsolved"
     if isinstance(x, (list, tuple)):
         return "[" + ", ".join(_fmt(v, nd) for v in x) + "]"
     return f"{x:.{nd}f}" if isinstance(x, float) else str(x)
 
 
 def markdown(rows) -> str:
-    head = ("| algo | backend | seeds | solved | median time to solve, s (95% CI) | median env steps to solve (95% CI) "
+    head = ("| algo | backend | seeds | solved | median time to solve, s (CI) | median env steps to solve (CI) | CI coverage "
             "| final greedy return | mean greedy return over the run | env steps/s | updates/s |")
-    lines = [head, "|" + "---|" * 10]
+    lines = [head, "|" + "---|" * 11]
     for r in rows:
+        cov = "-" if r["ci_coverage"] is None else f"{r['ci_coverage'] * 100:.0f}%"
         lines.append(f"| {r['algo']} | {r['backend']} | {_fmt(r['seeds'])} | {r['solved']} | "
-                     f"{_fmt(r['time_to_solve_s'])} ({_fmt(r['time_ci'][0])}-{_fmt(r['time_ci'][1])}) | "
-                     f"{_fmt(r['steps_to_solve'])} ({_fmt(r['steps_ci'][0])}-{_fmt(r['steps_ci'][1])}) | "
+                     f"{_fmt(r['time_to_solve_s'])} [{_fmt(r['time_ci'][0])}, {_fmt(r['time_ci'][1])}] | "
+                     f"{_fmt(r['steps_to_solve'])} [{_fmt(r['steps_ci'][0])}, {_fmt(r['steps_ci'][1])}] | "
+                     f"{cov} | "
                      f"{_fmt(r['final_return'], 1)} | {_fmt(r['curve_mean_return'], 1)} | "
                      f"{_fmt(r['env_steps_per_s'], 1)} | {_fmt(r['updates_per_s'], 1)} |")
     return "\n".join(lines)
