@@ -1,7 +1,7 @@
 """``bench report``: the comparison report, as one self-contained HTML page and a Markdown file.
 
-For each algorithm: quality per backend and device (median over seeds and a 95 % bootstrap
-interval), throughput (median and interquartile range over every timed round of every seed),
+For each algorithm: quality per backend and device (median over seeds and an order-statistic
+interval with its coverage, bench.stats), throughput (median and interquartile range over every timed round of every seed),
 speedup relative to a reference backend, time-to-target, parity status, the dataset actually
 used, and each row's config card on demand; plots of the learning curves of the backends
 overlaid, throughput bars with error bars, and speedups. A cross-algorithm summary comes first.
@@ -30,6 +30,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.results import atomic_write
+from bench.stats import median_ci
 
 BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
 COLORS = {"tf": "#ff8f00", "torch": "#ee4c2c", "keras": "#4a6fd1", "numpy": "#555555"}
@@ -40,19 +41,6 @@ NOT_RUN = "not run"
 def _finite(values) -> np.ndarray:
     v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)], dtype=float)
     return v[np.isfinite(v)]
-
-
-def median_ci(values, n_boot: int = 2000, seed: int = 0) -> tuple:
-    """Median and 95 % percentile-bootstrap interval of the median (None with one value)."""
-    v = _finite(values)
-    if v.size == 0:
-        return None, None, None
-    med = float(np.median(v))
-    if v.size < 2:
-        return med, None, None
-    rng = np.random.default_rng(seed)
-    boots = np.median(rng.choice(v, (n_boot, v.size)), axis=1)
-    return med, float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))
 
 
 def rounds_of(results) -> np.ndarray:
@@ -163,23 +151,24 @@ def _spec(algo):
 
 def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
     metric = next((r.metric for r in c.results if r.metric), None)
-    q, lo, hi = median_ci([r.metrics.get(metric) for r in c.ok] if metric else [])
+    q, lo, hi, cov = median_ci(_finite([r.metrics.get(metric) for r in c.ok] if metric else []))
     rounds = rounds_of(c.ok)
     tp_med = float(np.median(rounds)) if rounds.size else None
     reached = [r for r in c.ok if r.target_reached]
-    ttt = _finite([r.time_to_target_s for r in reached])
+    # seeds that did not reach the target count as +inf (censored), not as missing
+    ttt = median_ci([r.time_to_target_s if r.target_reached else None for r in c.ok])[0]
     unit = next(((r.throughput or {}).get("unit") for r in c.ok if (r.throughput or {}).get("unit")), "samples/s")
     return {
         "backend": c.backend, "device": c.device,
         "seeds": f"{len(c.ok)}/{len(c.results)}",
-        "metric": metric, "quality": q, "ci": (lo, hi),
+        "metric": metric, "quality": q, "ci": (lo, hi), "ci_coverage": cov,
         "unit": unit, "tp_median": tp_med,
         "tp_p25": float(np.percentile(rounds, 25)) if rounds.size else None,
         "tp_p75": float(np.percentile(rounds, 75)) if rounds.size else None,
         "rounds": int(rounds.size),
         "speedup": (tp_med / ref_speed) if (tp_med and ref_speed) else None,
         "compile_s": float(np.median(_finite([r.compile_s for r in c.ok]))) if _finite([r.compile_s for r in c.ok]).size else None,
-        "ttt": float(np.median(ttt)) if ttt.size else None,
+        "ttt": ttt if reached else None,
         "reached": f"{len(reached)}/{len(c.ok)}" if any(r.target is not None for r in c.ok) else "no target",
         "parity": parity_status(parity, c.algo, c.backend),
         "datasets": sorted({r.dataset for r in c.results if r.dataset}),
@@ -301,7 +290,8 @@ def _png(fig) -> bytes:
 def _quality_text(row) -> tuple:
     q = fmt(row["quality"])
     lo, hi = row["ci"]
-    ci = f"[{fmt(lo)}, {fmt(hi)}]" if lo is not None else "n=1"
+    cov = row.get("ci_coverage")
+    ci = f"[{fmt(lo)}, {fmt(hi)}] ({cov * 100:.0f}%)" if cov else ("n=1" if lo is not None else "–")
     return q, ci
 
 
@@ -375,7 +365,7 @@ def summary_rows(doc) -> list:
     return out
 
 
-COLUMNS = ("backend", "device", "seeds ok", "quality (median)", "95% CI", "throughput (median)",
+COLUMNS = ("backend", "device", "seeds ok", "quality (median)", "interval (coverage)", "throughput (median)",
            "IQR (rounds)", "speedup", "compile s", "time to target s", "target reached", "parity",
            "dataset", "config card")
 
@@ -385,7 +375,7 @@ def _cell_cells(r, reference) -> list:
     tp, iqr = _speed_text(r)
     return [r["backend"], r["device"], r["seeds"], q, ci, f"{tp} {r['unit']}" if tp != "–" else tp, iqr,
             f"{r['speedup']:.2f}× {reference}" if r["speedup"] is not None else "–",
-            fmt(r["compile_s"], 3), fmt(r["ttt"], 3), r["reached"], r["parity"],
+            fmt(r["compile_s"], 3), "> budget" if r["ttt"] == math.inf else fmt(r["ttt"], 3), r["reached"], r["parity"],
             ", ".join(r["datasets"]) or "–"]
 
 

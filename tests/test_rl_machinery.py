@@ -275,7 +275,7 @@ def test_bad_budget_values_are_clear_errors():
 
 
 def test_median_ci_is_order_statistics_with_censoring():
-    from bench.rl.summary import median_ci
+    from bench.stats import median_ci
 
     # 3 seeds: [min, max] with coverage 1 - 2 / 8
     assert median_ci([40.0, 10.0, 20.0]) == (20.0, 10.0, 40.0, 0.75)

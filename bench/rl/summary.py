@@ -6,9 +6,7 @@ Markdown table.
 
 Time to solve is *censored*: a seed that never reached the target took longer than its budget,
 so it counts as +inf, not as missing (dropping it would make the median look faster than the
-runs were). The median's interval comes from order statistics, [x_(j), x_(n+1-j)], whose
-coverage 1 - 2 P(Binomial(n, 1/2) < j) holds for any distribution; the achieved coverage is
-reported with it. With 3 seeds the best available is [min, max] at 75%."""
+runs were). The interval is ``bench.stats.median_ci``'s, with its achieved coverage."""
 
 from __future__ import annotations
 
@@ -20,24 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.results import load_dir
-
-
-def median_ci(values, level: float = 0.95):
-    """``(median, lo, hi, coverage)`` of ``values`` (None = censored, i.e. +inf), with the
-    narrowest symmetric order-statistic interval whose coverage is >= ``level`` or, when there are
-    too few values for that, [min, max] with its lower coverage."""
-    v = np.sort(np.asarray([math.inf if x is None else float(x) for x in values], dtype=np.float64))
-    n = v.size
-    if n == 0:
-        return None, None, None, None
-
-    def coverage(j):  # of [x_(j), x_(n+1-j)], 1-based j
-        return 1.0 - 2.0 * sum(math.comb(n, k) for k in range(j)) / 2.0 ** n
-
-    j = 1
-    while j + 1 <= (n + 1) // 2 and coverage(j + 1) >= level:
-        j += 1
-    return float(np.median(v)), float(v[j - 1]), float(v[n - j]), coverage(j) if 2 * j <= n else 0.0
+from bench.stats import median_ci
 
 
 def summarise(results) -> list[dict]:
