@@ -1,8 +1,9 @@
 """``bench report``: the comparison report, as one self-contained HTML page and a Markdown file.
 
 For each algorithm: quality per backend and device (median over seeds and an order-statistic
-interval with its coverage, bench.stats), throughput (median and interquartile range over every timed round of every seed),
-speedup relative to a reference backend, time-to-target, parity status, the dataset actually
+interval with its coverage, ``bench.stats.median_ci``), throughput (median and interquartile
+range over every timed round of every seed), speedup relative to a reference backend,
+time-to-target (a seed that missed the target counts as beyond its budget), parity status, the dataset actually
 used, and each row's config card on demand; plots of the learning curves of the backends
 overlaid, throughput bars with error bars, and speedups. A cross-algorithm summary comes first.
 
