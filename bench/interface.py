@@ -10,6 +10,11 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
   GPU pipeline is not forced to synchronise on every step).
 * ``predict(x)`` returns a numpy array.
 * ``set_lr(lr)`` (optional) changes the optimizer's learning rate between steps.
+* ``bn_batch_stats(x)`` (optional, for nets with BatchNorm) returns ``{layer: (mean, variance)}``,
+  the per-channel mean and biased variance of each BatchNorm layer's input over the batch ``x``
+  (canonical layer names), from one forward pass in which every BatchNorm normalises by its batch
+  statistics, as in training, and dropout is off. It changes no weights and no moving
+  statistics. :mod:`bench.bnstats` builds population statistics from it.
 * ``get_weights()`` / ``set_weights(w)`` exchange a ``dict[str, np.ndarray]`` in the canonical
   layout (Keras conventions: dense kernels ``(in, out)``, conv kernels ``(h, w, in, out)``,
   names ``"<layer>/<kind>"``), so the harness can copy one set of weights into every backend.
@@ -49,6 +54,10 @@ class Learner(abc.ABC):
         """Set the optimizer's learning rate (for a spec's ``lr_decay_epoch`` schedule, which the
         driver applies between epochs, off the clock)."""
         raise NotImplementedError(f"{type(self).__name__} has no learning-rate schedule")
+
+    def bn_batch_stats(self, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Each BatchNorm layer's input mean and biased variance over ``x`` (see the module doc)."""
+        raise NotImplementedError(f"{type(self).__name__} has no BatchNorm statistics")
 
     def describe(self) -> dict:
         """Facts for the config card (for example the compile mode); override to add."""

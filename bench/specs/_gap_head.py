@@ -35,6 +35,7 @@ or tuned.
 """
 
 
+from bench.bnstats import population_statistics
 from bench.data import cats_vs_dogs
 from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
 from bench.specs.base import Spec
@@ -45,7 +46,7 @@ HPARAMS = dict(
     tail="gap", avg_pool=0, dense_units=100, dropout=0.0,
     bn_momentum=0.99, bn_epsilon=1e-3,
     lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
-    epochs=10, batch_size=64, shuffle=True, eval_every=1,
+    epochs=10, batch_size=64, shuffle=True, eval_every=1, pop_bn_eval=True,
 )
 # quick: a few dozen steps on a small slice (CI smoke runs and the train-step benchmarks)
 BUDGETS = {"quick": dict(n_train=256, n_eval=128, epochs=2, batch_size=16, bn_momentum=0.9),
@@ -74,19 +75,26 @@ def load_data(hp, seed):
     return cats_vs_dogs.load(hp["n_train"], hp["n_eval"])
 
 
-def evaluate(learner, data, hp):
-    """Validation accuracy and loss, accuracy on the training images (inference mode, no
-    dropout) and the parameter counts (trainable; all, with BatchNorm moving statistics)."""
+def _scores(learner, data, suffix=""):
     p_val = predict_batched(learner, data.x_eval, 250)
     p_train = predict_batched(learner, data.x_train, 250)
+    return {f"val_acc{suffix}": accuracy(p_val, data.y_eval),
+            f"val_loss{suffix}": binary_cross_entropy(p_val, data.y_eval),
+            f"train_acc{suffix}": accuracy(p_train, data.y_train)}
+
+
+def evaluate(learner, data, hp):
+    """Validation accuracy and loss, accuracy on the training images (inference mode, no
+    dropout) and the parameter counts (trainable; all, with BatchNorm moving statistics).
+    With ``pop_bn_eval`` the three scores again (``*_pop_bn``) with every BatchNorm's moving
+    statistics replaced by its population statistics over the training images under the current
+    weights (bench.bnstats), then put back, so training is the same either way."""
+    out = _scores(learner, data)
+    if hp.get("pop_bn_eval"):
+        with population_statistics(learner, data.x_train, hp["batch_size"]):
+            out.update(_scores(learner, data, "_pop_bn"))
     weights = learner.get_weights()
-    return {
-        "val_acc": accuracy(p_val, data.y_eval),
-        "val_loss": binary_cross_entropy(p_val, data.y_eval),
-        "train_acc": accuracy(p_train, data.y_train),
-        "params": param_count(weights),
-        "params_all": param_count(weights, trainable_only=False),
-    }
+    return dict(out, params=param_count(weights), params_all=param_count(weights, trainable_only=False))
 
 
 def make(name: str, title: str, **hparams) -> Spec:

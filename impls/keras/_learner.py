@@ -26,6 +26,26 @@ class ClassifierLearner(Base):
         logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
         return 1.0 / (1.0 + np.exp(-logits[:, 0])) if self.binary else logits
 
+    def bn_batch_stats(self, x):
+        bns = [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+        drops = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dropout)]
+        probe = keras.Model(self.model.input, [layer.input for layer in bns])  # each BatchNorm's input
+        momenta, rates = [b.momentum for b in bns], [d.rate for d in drops]
+        try:
+            for b in bns:
+                b.momentum = 1.0  # moving = moving * 1 + batch * 0: unchanged
+            for d in drops:
+                d.rate = 0.0
+            outs = probe(x, training=True)  # eager: every BatchNorm normalises by its batch statistics
+        finally:
+            for b, m in zip(bns, momenta):
+                b.momentum = m
+            for d, r in zip(drops, rates):
+                d.rate = r
+        outs = outs if isinstance(outs, (list, tuple)) else [outs]
+        return {b.name: tuple(keras.ops.convert_to_numpy(t) for t in keras.ops.moments(o, list(range(len(o.shape) - 1))))
+                for b, o in zip(bns, outs)}
+
     def get_weights(self):
         return _cnn.get_weights(self.model)
 

@@ -16,14 +16,19 @@ def bn_shapes(name, n):
     return {f"{name}/{k}": (n,) for k in BN}
 
 
-def batch_norm(v, x, name, training, momentum, epsilon):
+def batch_norm(v, x, name, training, momentum, epsilon, record=None):
     """Normalise over every axis but the last; in training, update the moving statistics as
-    Keras does: moving = moving * momentum + batch * (1 - momentum), biased batch variance."""
+    Keras does: moving = moving * momentum + batch * (1 - momentum), biased batch variance.
+    With a dict ``record``: normalise by the batch statistics and store them there under
+    ``name``, updating nothing (Learner.bn_batch_stats)."""
     g, b, mm, mv = (v[f"{name}/{k}"] for k in BN)
-    if training:
+    if training or record is not None:
         mean, var = tf.nn.moments(x, axes=list(range(len(x.shape) - 1)))
-        mm.assign(mm * momentum + mean * (1 - momentum))
-        mv.assign(mv * momentum + var * (1 - momentum))
+        if record is not None:
+            record[name] = (mean.numpy(), var.numpy())
+        else:
+            mm.assign(mm * momentum + mean * (1 - momentum))
+            mv.assign(mv * momentum + var * (1 - momentum))
     else:
         mean, var = mm, mv
     return tf.nn.batch_normalization(x, mean, var, b, g, epsilon)

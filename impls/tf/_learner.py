@@ -27,8 +27,11 @@ class ClassifierLearner(Base):
     def _logits(self, x, training):
         raise NotImplementedError
 
+    _bn_record = None  # a dict while bn_batch_stats runs
+
     def _bn(self, x, name, training):
-        return _cnn.batch_norm(self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"])
+        return _cnn.batch_norm(self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"],
+                               self._bn_record)
 
     def _loss(self, x, y):
         """Mean cross-entropy of the training-mode logits."""
@@ -50,6 +53,14 @@ class ClassifierLearner(Base):
 
     def predict(self, x):
         return self._predict(tf.convert_to_tensor(x, tf.float32)).numpy()
+
+    def bn_batch_stats(self, x):
+        self._bn_record = {}
+        try:  # eager, inference mode (no dropout); batch_norm records and uses the batch statistics
+            self._logits(tf.convert_to_tensor(x, tf.float32), False)
+            return self._bn_record
+        finally:
+            self._bn_record = None
 
     def get_weights(self):
         return {n: v.numpy().copy() for n, v in self.v.items()}  # copies: .numpy() may share memory

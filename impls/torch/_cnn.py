@@ -15,6 +15,11 @@ def _layers(net):
     return {n.replace(".", "_"): m for n, m in net.named_modules() if isinstance(m, LAYERS)}
 
 
+def batchnorms(net):
+    """Canonical name -> BatchNorm module."""
+    return {n: m for n, m in _layers(net).items() if isinstance(m, nn.modules.batchnorm._BatchNorm)}
+
+
 def _np(t):
     return t.detach().cpu().numpy().copy()  # a copy: on CPU .numpy() shares the live tensor's memory
 

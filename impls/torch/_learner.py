@@ -44,6 +44,33 @@ class ClassifierLearner(Base):
         logits = self.net(self._inputs(x))
         return (torch.sigmoid(logits) if self.binary else logits).cpu().numpy()
 
+    @torch.no_grad()
+    def bn_batch_stats(self, x):
+        stats, bns = {}, _cnn.batchnorms(self.net)
+
+        def record(name):
+            def hook(module, inputs):
+                t = inputs[0]
+                dims = [0, *range(2, t.dim())]  # every axis but the channels (dim 1)
+                stats[name] = (t.mean(dims).cpu().numpy(), t.var(dims, unbiased=False).cpu().numpy())
+            return hook
+
+        self.net.eval()  # dropout off; the BatchNorm modules alone normalise by batch statistics,
+        hooks = [m.register_forward_pre_hook(record(n)) for n, m in bns.items()]
+        momenta = {n: m.momentum for n, m in bns.items()}
+        try:
+            for m in bns.values():
+                m.train()
+                m.momentum = 0.0  # running = (1 - 0) * running + 0 * batch: unchanged
+            self.net(self._inputs(x))
+            return stats
+        finally:
+            for h in hooks:
+                h.remove()
+            for n, m in bns.items():
+                m.momentum = momenta[n]
+            self.net.eval()
+
     def get_weights(self):
         return _cnn.get_weights(self.net)
 
