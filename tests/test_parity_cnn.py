@@ -33,6 +33,9 @@ What is compared, and why the tolerances are what they are:
   moving_variance/(n-1), checked separately.
 * weights trained in TensorFlow, copied into PyTorch and Keras through the canonical layout,
   give the same predictions (inference mode, moving statistics included).
+* the per-batch BatchNorm input moments behind the population statistics of bench.bnstats
+  (``Learner.bn_batch_stats``), from identical trained weights: within ``BN_STATS_RTOL`` = 1e-4
+  of each layer's largest value (the same float32 reordering as the forward outputs).
 """
 
 import numpy as np
@@ -51,6 +54,7 @@ LOSS1_RTOL, LOSS2_RTOL, LOSS10_RTOL = 1e-5, 1e-3, 0.15
 # (PyTorch vs TF) at step 2
 LOSS2_RTOL_CASE = {"plain_10_blocks": 1e-2}
 MOVING_ATOL = 1e-4
+BN_STATS_RTOL = 1e-4
 
 # case -> (spec, overrides, batch size of the training steps). To keep the default run cheap
 # (each case traces and compiles a training step in three frameworks), it trains the GAP model
@@ -225,6 +229,24 @@ def test_trained_weights_copy_across_backends(run):
             np.testing.assert_array_equal(v, trained[k], err_msg=k)
         np.testing.assert_allclose(learner.predict(r["x_eval"]), r["tf"]["pred"],
                                    atol=r["spec"].tolerances["predict_atol"], rtol=0, err_msg=f"{case}: {b}")
+
+
+def test_bn_batch_stats_agree_across_backends(run):
+    case, r = run
+    for b in BACKENDS:
+        r[b]["learner"].set_weights(r["tf"]["weights"])
+    ref = r["tf"]["learner"].bn_batch_stats(r["x_eval"])
+    assert set(ref) == {k.split("/")[0] for k in r["tf"]["weights"] if k.endswith("/moving_mean")}
+    for b in ("torch", "keras"):
+        got = r[b]["learner"].bn_batch_stats(r["x_eval"])
+        assert set(got) == set(ref), f"{case}: {b}"
+        for layer, moments in ref.items():
+            for what, want, have in zip(("mean", "variance"), moments, got[layer]):
+                assert have.shape == want.shape, f"{case}: {b} {layer} {what}"
+                np.testing.assert_allclose(have, want, rtol=0, atol=BN_STATS_RTOL * np.abs(want).max(),
+                                           err_msg=f"{case}: {b} {layer} batch {what}")
+        for k, v in r[b]["learner"].get_weights().items():  # nothing changed, moving statistics included
+            np.testing.assert_array_equal(v, r["tf"]["weights"][k], err_msg=f"{case}: {b} {k}")
 
 
 def test_parameter_counts(run):
