@@ -29,7 +29,9 @@ class ClassifierLearner(Base):
     def bn_batch_stats(self, x):
         bns = [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
         drops = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dropout)]
-        probe = keras.Model(self.model.input, [layer.input for layer in bns])  # each BatchNorm's input
+        if getattr(self, "_bn_probe", None) is None:  # built once: the model's graph up to each BatchNorm's input
+            self._bn_probe = keras.Model(self.model.input, [layer.input for layer in bns])
+        probe = self._bn_probe
         momenta, rates = [b.momentum for b in bns], [d.rate for d in drops]
         try:
             for b in bns:
