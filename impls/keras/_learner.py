@@ -26,19 +26,20 @@ class ClassifierLearner(Base):
         logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
         return 1.0 / (1.0 + np.exp(-logits[:, 0])) if self.binary else logits
 
+    _bn_probe = None  # built on first use: the model up to each BatchNorm's input
+
     def bn_batch_stats(self, x):
         bns = [layer for layer in self.model.layers if isinstance(layer, keras.layers.BatchNormalization)]
         drops = [layer for layer in self.model.layers if isinstance(layer, keras.layers.Dropout)]
-        if getattr(self, "_bn_probe", None) is None:  # built once: the model's graph up to each BatchNorm's input
+        if self._bn_probe is None:
             self._bn_probe = keras.Model(self.model.input, [layer.input for layer in bns])
-        probe = self._bn_probe
         momenta, rates = [b.momentum for b in bns], [d.rate for d in drops]
         try:
             for b in bns:
                 b.momentum = 1.0  # moving = moving * 1 + batch * 0: unchanged
             for d in drops:
                 d.rate = 0.0
-            outs = probe(x, training=True)  # eager: every BatchNorm normalises by its batch statistics
+            outs = self._bn_probe(x, training=True)  # eager: every BatchNorm normalises by its batch statistics
         finally:
             for b, m in zip(bns, momenta):
                 b.momentum = m
