@@ -6,7 +6,8 @@ import os
 
 from bench import registry, specs
 from bench.card import config_card
-from bench.runner import Cell, prepare
+from bench.config import RunConfig
+from bench.runner import prepare
 
 CELLS_SUPERVISED = [
     (name, b)
@@ -21,7 +22,7 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
     import importlib
 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    cell = Cell(algo, backend, device, seed=0, budget="quick")
+    cell = RunConfig.create(algo, backend, device, seed=0, budget="quick")
     p = prepare(cell)
     driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
     out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync)
@@ -58,7 +59,7 @@ def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, 
     """Time the inference-mode forward pass (``predict``, the result on the host) on one fixed
     batch of the quick budget's images, at the spec's initial (or pretrained) weights."""
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    p = prepare(Cell(algo, backend, device, seed=0, budget="quick"))
+    p = prepare(RunConfig.create(algo, backend, device, seed=0, budget="quick"))
     xb = p.data.x_train[:batch_size]
     _info(benchmark, p, algo, backend, device, len(xb))
     _pedantic(benchmark, p.spec, lambda: p.learner.predict(xb))

@@ -1,6 +1,7 @@
 """Entry point of one cell's subprocess: ``python -m bench.cell CELL_JSON OUT_JSON``.
 
-Runs the cell and writes its Result atomically to OUT_JSON. A crash, a kill or a timeout leaves
+Rebuilds the cell's RunConfig (resolved and validated by the parent; nothing is resolved
+again here), runs it and writes its Result atomically to OUT_JSON. A crash, a kill or a timeout leaves
 no file; the parent (bench.matrix) then records the failure itself.
 """
 
@@ -13,8 +14,9 @@ import threading
 import time
 from pathlib import Path
 
+from bench.config import RunConfig
 from bench.results import atomic_write
-from bench.runner import Cell, run_cell
+from bench.runner import run_cell
 
 
 def _exit_with_parent() -> None:
@@ -33,7 +35,7 @@ def _exit_with_parent() -> None:
 def main(argv=None) -> int:
     _exit_with_parent()
     cell_json, out = (argv or sys.argv[1:])[:2]
-    result = run_cell(Cell(**json.loads(cell_json)))
+    result = run_cell(RunConfig.from_json(cell_json))
     atomic_write(Path(out), json.dumps(result.to_dict()))
     return 0
 

@@ -26,7 +26,9 @@ def _split(values, default):
 
 
 def build_cells(args) -> list:
-    from bench.runner import Cell
+    """Every cell of the selection as a resolved, validated RunConfig; any bad input is one
+    BenchError before a cell starts."""
+    from bench.config import RunConfig
 
     algos = _split(args.algo, [n for n, s in specs.all_specs().items() if s.in_default_run])
     for algo in algos:
@@ -46,7 +48,7 @@ def build_cells(args) -> list:
     if args.seeds < 1:
         raise BenchError("--seeds must be at least 1")
     overrides = specs.parse_overrides(args.set)
-    for algo in algos:  # validates every override against every selected algorithm
+    for algo in algos:  # unknown settings: named against the algorithms that lack them
         specs.get(algo).resolve(args.budget, overrides)
     cells = []
     for algo, backend, device, seed in itertools.product(
@@ -56,8 +58,8 @@ def build_cells(args) -> list:
             if args.backend:  # asked for by name: say so; otherwise skip quietly
                 registry.check(algo, backend)
             continue
-        cells.append(Cell(algo, backend, device, seed, args.budget, overrides, args.threads,
-                          tensorboard=getattr(args, "tensorboard", None)))
+        cells.append(RunConfig.create(algo, backend, device, seed, args.budget, overrides, threads=args.threads,
+                                      tensorboard=getattr(args, "tensorboard", None)))
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells

@@ -13,7 +13,7 @@ old one only when every cell finished ok.
 
 Load normalisation. The machine the gate runs on is shared: other jobs take a varying share of
 the CPU, which moves raw samples/s by a factor of two or more between runs. So the gate runs
-its cells with ``Cell(probe=True)`` through :mod:`bench.matrix`: each cell times a fixed
+its cells with ``RunConfig(probe=True)`` through :mod:`bench.matrix`: each cell times a fixed
 single-threaded CPU probe at every evaluation (outside the training clock) and divides each
 timed round's speed by the mean of the two probes around it (:mod:`bench.probe`). A busy machine slows the probe and
 the round alike; a slower train step slows only the round. ``bench compare`` judges speed on
@@ -59,7 +59,7 @@ DEFAULT_PLAN = {
 
 def cells_of(plan: dict, algos=None, backends=None) -> list:
     from bench import registry, specs
-    from bench.runner import Cell
+    from bench.config import RunConfig
 
     algos = algos or plan["algos"]
     unknown = [a for a in algos if a not in plan["algos"]]
@@ -72,8 +72,9 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
             if not registry.has_impl(algo, backend):
                 continue
             for seed in plan["seeds"]:
-                cells.append(Cell(algo, backend, plan["device"], seed, plan["budget"],
-                                  dict(plan["overrides"].get(algo, {})), plan["threads"], probe=True))
+                cells.append(RunConfig.create(algo, backend, plan["device"], seed, plan["budget"],
+                                              dict(plan["overrides"].get(algo, {})), threads=plan["threads"],
+                                              probe=True))
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells

@@ -15,14 +15,14 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from bench import results
+from bench.config import RunConfig
 from bench.registry import ROOT
 from bench.results import Result
-from bench.runner import Cell
 
 DEFAULT_TIMEOUT_S = 1800
 
 
-def run_one(cell: Cell, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
+def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-cell-") as tmp:
         out = Path(tmp) / "result.json"
         err_path = Path(tmp) / "stderr.txt"
@@ -30,7 +30,7 @@ def run_one(cell: Cell, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
         t0 = time.perf_counter()
         with open(err_path, "w") as err:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "bench.cell", json.dumps(cell.to_dict()), str(out)],
+                [sys.executable, "-m", "bench.cell", cell.to_json(), str(out)],
                 stdout=err, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True,
             )
             try:
@@ -67,7 +67,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
-def run_matrix(cells: Iterable[Cell], results_dir: Path, timeout_s: float = DEFAULT_TIMEOUT_S,
+def run_matrix(cells: Iterable[RunConfig], results_dir: Path, timeout_s: float = DEFAULT_TIMEOUT_S,
                on_result: Callable[[Result, Path], None] | None = None) -> list[Result]:
     done = []
     for cell in cells:

@@ -193,16 +193,14 @@ def load_backbone(choice: str) -> tuple[dict, str]:
 
 def cmd_pretrain(args) -> int:
     from bench import specs
+    from bench.config import RunConfig
     from bench.matrix import run_one
-    from bench.runner import Cell
 
     if args.source not in SOURCES:
         raise BenchError(f"unknown source task '{args.source}'; choose from: {', '.join(SOURCES)}")
     out = Path(args.out) if args.out else default_checkpoint_path(args.source)
-    cell = Cell(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
-                overrides=specs.parse_overrides(args.set), threads=args.threads,
-                save_weights=str(out))
-    specs.get(cell.algo).resolve(cell.budget, cell.overrides)  # bad settings: one line, exit 2
+    cell = RunConfig.create(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
+                            specs.parse_overrides(args.set), threads=args.threads, save_weights=str(out))
     result = run_one(cell, args.timeout)
     print(f"{cell.label} ({cell.budget}): {result.status}; {result.metric} = {result.value}; "
           f"{result.steps} steps in {result.wall_s:.0f} s")

@@ -1,6 +1,6 @@
 """A CPU probe for load normalisation on shared machines.
 
-A cell run with ``Cell(probe=True)`` times a fixed single-threaded piece of Python work at every
+A cell run with ``RunConfig(probe=True)`` times a fixed single-threaded piece of Python work at every
 evaluation (outside the training clock). Dividing each timed round's speed by the probes around
 it cancels most of the effect of other jobs on the machine: a busy machine slows the probe and
 the round alike, a slower train step slows only the round. ``bench compare`` judges speed on

@@ -1,4 +1,4 @@
-"""Runs one cell (algorithm x backend x device x seed x budget) in this process -> a Result.
+"""Runs one cell (a :class:`bench.config.RunConfig`) in this process -> a Result.
 
 :mod:`bench.matrix` calls this in a fresh subprocess per cell; tests and the pytest-benchmark
 suite call :func:`prepare` directly.
@@ -9,37 +9,16 @@ from __future__ import annotations
 import importlib
 import time
 import traceback
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 
 from bench import backends, faults, registry, specs
 from bench.card import config_card
+from bench.config import RunConfig
 from bench.init import initial_weights
 from bench.results import Result
 
 # spec.kind -> the module whose ``train(...)`` runs it
 DRIVERS = {"supervised": "bench.drivers.supervised", "rl": "bench.rl.driver"}
-
-
-@dataclass
-class Cell:
-    algo: str
-    backend: str
-    device: str = "cpu"
-    seed: int = 0
-    budget: str = "quick"
-    overrides: dict = field(default_factory=dict)
-    threads: int | None = None
-    deterministic: bool = True
-    tensorboard: str | None = None  # directory for TensorBoard event files of the curves
-    probe: bool = False  # time a CPU probe at every evaluation for load normalisation (bench.probe)
-    save_weights: str | None = None  # save the trained weights here (bench.pretrained checkpoint)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @property
-    def label(self) -> str:
-        return f"{self.algo}/{self.backend}/{self.device}/seed{self.seed}"
 
 
 @dataclass
@@ -65,17 +44,17 @@ def build_learner(spec, hp, backend, seed, device="cpu", with_source=False):
     return (learner, source) if with_source else learner
 
 
-def prepare(cell: Cell) -> Prepared:
-    spec = specs.get(cell.algo)
-    hp = spec.resolve(cell.budget, cell.overrides)
-    registry.check(cell.algo, cell.backend)
+def prepare(cell: RunConfig) -> Prepared:
+    """Set the backend up and build the cell's data and learner from its resolved settings
+    (the configuration was validated when it was created; nothing is resolved again here)."""
+    spec, hp = cell.spec, cell.hp
     session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic)
     data = spec.load_data(hp, cell.seed)
     learner, source = build_learner(spec, hp, cell.backend, cell.seed, cell.device, with_source=True)
     return Prepared(spec, hp, session, data, learner, source)
 
 
-def run_cell(cell: Cell, on_eval=None) -> Result:
+def run_cell(cell: RunConfig, on_eval=None) -> Result:
     t0 = time.perf_counter()
     result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
                     overrides=dict(cell.overrides))
@@ -108,7 +87,7 @@ def run_cell(cell: Cell, on_eval=None) -> Result:
 
             save_checkpoint(cell.save_weights, p.learner.get_weights(), {
                 "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
-                "overrides": cell.overrides, "metrics": result.metrics, "run_id": result.run_id,
+                "overrides": dict(cell.overrides), "metrics": result.metrics, "run_id": result.run_id,
                 "dataset": result.dataset, "commit": result.card.get("commit")})
         if probes and result.status == "ok" and result.throughput.get("values"):
             from bench.probe import normalise

@@ -13,8 +13,8 @@ import pytest
 
 from bench import results, specs
 from bench.cli import main
+from bench.config import RunConfig
 from bench.matrix import run_matrix
-from bench.runner import Cell
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,11 +69,11 @@ def test_run_prints_summary_and_writes_results(tmp_path, capsys):
     assert sorted((r.algo, r.seed) for r in saved) == [("linreg", 0), ("linreg", 1), ("mle_normal", 0), ("mle_normal", 1)]
     r = saved[0]
     assert r.status == "ok" and r.throughput["n"] >= 3 and r.card["machine"]["fingerprint"]
-    assert r.hparams["epochs"] == 40 and r.overrides == {"epochs": "40", "eval_every": "10"}
+    assert r.hparams["epochs"] == 40 and r.overrides == {"epochs": 40, "eval_every": 10}
 
 
 def _cells(*specs):
-    return [Cell(a, b, budget="quick", overrides={"epochs": "30", "eval_every": "5"}) for a, b in specs]
+    return [RunConfig.create(a, b, budget="quick", overrides={"epochs": "30", "eval_every": "5"}) for a, b in specs]
 
 
 def test_matrix_survives_a_killed_cell(tmp_path, monkeypatch):

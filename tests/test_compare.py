@@ -268,15 +268,15 @@ def test_cpu_probe_measures_something():
 
 
 def test_probed_cell_carries_normalised_rounds(tmp_path):
-    """Cell(probe=True), run through the ordinary matrix, records one probe per evaluation and
+    """RunConfig.create(probe=True), run through the ordinary matrix, records one probe per evaluation and
     one normalised speed per timed round."""
+    from bench.config import RunConfig
     from bench.matrix import run_one
-    from bench.runner import Cell
 
-    r = run_one(Cell("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
+    r = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
     tp = r.throughput
     assert r.status == "ok" and len(tp["values"]) == 4
     assert len(tp["probe"]) == 5 and all(p > 0 for p in tp["probe"])
     assert len(tp["normalized"]) == 4 and all(n > 0 for n in tp["normalized"])
-    plain = run_one(Cell("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
+    plain = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
     assert "probe" not in plain.throughput and "normalized" not in plain.throughput

@@ -6,7 +6,8 @@ import numpy as np
 import pytest
 
 from bench import specs
-from bench.runner import Cell, build_learner, prepare, run_cell
+from bench.config import RunConfig
+from bench.runner import build_learner, prepare, run_cell
 
 ALGOS = ["linreg", "mle_normal", "mle_hetero"]
 BACKENDS = ["tf", "torch", "keras"]
@@ -27,7 +28,7 @@ def reference():
     """The numpy reference learners, their predictions and first 10 losses."""
     out = {}
     for algo in ALGOS:
-        p = prepare(Cell(algo, "numpy"))
+        p = prepare(RunConfig.create(algo, "numpy"))
         pred0 = p.learner.predict(p.data.x_eval)
         losses = [float(p.learner.train_step(x, y)) for x, y in _batches(p.data, p.hp, 10)]
         out[algo] = (p, pred0, losses, p.learner.get_weights())
@@ -67,7 +68,7 @@ def test_weights_round_trip_between_backends(reference, algo):
 
 
 def test_set_weights_rejects_wrong_shape():
-    p = prepare(Cell("mle_normal", "numpy"))
+    p = prepare(RunConfig.create("mle_normal", "numpy"))
     learner = build_learner(p.spec, p.hp, "torch", seed=0)
     bad = {k: np.zeros(v.shape + (2,), np.float32) for k, v in learner.get_weights().items()}
     with pytest.raises(ValueError, match="dense/bias|dense/kernel"):
@@ -77,7 +78,7 @@ def test_set_weights_rejects_wrong_shape():
 @pytest.fixture(scope="module")
 def full_runs():
     """Every backend trained to the full budget, in this process (no subprocess start-up)."""
-    return {(a, b): run_cell(Cell(a, b, budget="full")) for a in ALGOS for b in BACKENDS + ["numpy"]}
+    return {(a, b): run_cell(RunConfig.create(a, b, budget="full")) for a in ALGOS for b in BACKENDS + ["numpy"]}
 
 
 @pytest.mark.parametrize("backend", BACKENDS + ["numpy"])

@@ -5,7 +5,8 @@ tuned Double DQN learns CartPole (slow)."""
 import pytest
 
 from bench import specs
-from bench.runner import Cell, run_cell
+from bench.config import RunConfig
+from bench.runner import run_cell
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 CARTPOLE = [n for n, s in specs.all_specs().items() if s.kind == "rl" and "atari" not in n]
@@ -13,7 +14,7 @@ CARTPOLE = [n for n, s in specs.all_specs().items() if s.kind == "rl" and "atari
 
 @pytest.mark.parametrize("algo", CARTPOLE)
 def test_quick_budget_runs_end_to_end(algo):
-    r = run_cell(Cell(algo, "torch", budget="quick", threads=1))
+    r = run_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
     assert r.status == "ok", r.log
     # REINFORCE trains on whole episodes, so it may finish the last one past the budget
     assert r.hparams["total_steps"] <= r.steps < r.hparams["total_steps"] + 500 and r.metric == "eval_return"
@@ -27,7 +28,7 @@ def test_quick_budget_runs_end_to_end(algo):
 def test_nan_loss_is_recorded_as_diverged(monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
     for algo in ("double_dqn", "reinforce"):
-        r = run_cell(Cell(algo, "torch", budget="quick", threads=1))
+        r = run_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
         assert r.status == "diverged", (algo, r.status, r.error)
         assert "nan" in r.error and r.curve[-1]["loss"] != r.curve[-1]["loss"]
 
@@ -36,21 +37,21 @@ def test_matrix_continues_after_a_diverged_cell(tmp_path, monkeypatch):
     from bench.matrix import run_matrix
 
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
-    cells = [Cell("double_dqn", "torch", budget="quick", threads=1), Cell("reinforce", "torch", budget="quick", threads=1)]
+    cells = [RunConfig.create("double_dqn", "torch", budget="quick", threads=1), RunConfig.create("reinforce", "torch", budget="quick", threads=1)]
     done = run_matrix(cells, tmp_path, timeout_s=600)
     assert [r.status for r in done] == ["diverged", "diverged"]
     assert len(list(tmp_path.glob("*.json"))) == 2
 
 
 def test_mismatched_network_is_a_failed_cell_with_a_clear_message():
-    r = run_cell(Cell("double_dqn", "torch", budget="quick", overrides={"env_id": "ALE/SpaceInvaders-v5"}))
+    r = run_cell(RunConfig.create("double_dqn", "torch", budget="quick", overrides={"env_id": "ALE/SpaceInvaders-v5"}))
     assert r.status == "failed" and r.error.startswith("BenchError: double_dqn's network takes observations of shape (4,)")
-    r = run_cell(Cell("double_dqn", "torch", budget="quick", overrides={"env_id": "CartPole-v9"}))
+    r = run_cell(RunConfig.create("double_dqn", "torch", budget="quick", overrides={"env_id": "CartPole-v9"}))
     assert r.status == "failed" and "unknown environment id 'CartPole-v9'" in r.error
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["torch", "tf", "keras"])
 def test_tuned_double_dqn_solves_cartpole(backend):
-    r = run_cell(Cell("double_dqn", backend, budget="full", threads=1))
+    r = run_cell(RunConfig.create("double_dqn", backend, budget="full", threads=1))
     assert r.status == "ok" and r.target_reached, (r.metrics, r.curve[-3:])

@@ -79,11 +79,12 @@ def test_rl_points_use_env_steps():
 
 
 def test_bench_run_tensorboard_writes_events(tmp_path):
-    """A real (tiny) cell through the runner with Cell.tensorboard set."""
-    from bench.runner import Cell, run_cell
+    """A real (tiny) cell through the runner with RunConfig.tensorboard set."""
+    from bench.config import RunConfig
+    from bench.runner import run_cell
 
-    cell = Cell("linreg", "numpy", seed=0, budget="quick", overrides={"epochs": "20", "eval_every": "5"},
-                tensorboard=str(tmp_path / "tb"))
+    cell = RunConfig.create("linreg", "numpy", seed=0, budget="quick", overrides={"epochs": "20", "eval_every": "5"},
+                                  tensorboard=str(tmp_path / "tb"))
     result = run_cell(cell)
     assert result.status == "ok", result.error
     (path,) = (tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick").glob("events.out.tfevents.*")

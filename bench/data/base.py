@@ -29,9 +29,9 @@ class SupervisedData:
 
 def batches(n: int, batch_size: int | None, rng: np.random.Generator | None) -> Iterator[np.ndarray]:
     """Index arrays for one epoch: shuffled when ``rng`` is given; the last batch may be short.
-    ``batch_size`` of 0 or None means full batch."""
+    ``batch_size`` None means full batch."""
     order = rng.permutation(n) if rng is not None else np.arange(n)
-    size = n if not batch_size else int(batch_size)
+    size = n if batch_size is None else int(batch_size)
     for start in range(0, n, size):
         yield order[start : start + size]
 

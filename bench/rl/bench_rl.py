@@ -16,11 +16,12 @@ import numpy as np
 
 from bench import registry
 from bench.card import config_card
+from bench.config import RunConfig
 from bench.rl.driver import _scale, greedy_action, train
 from bench.rl.envs import make_env, seeded_reset
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
-from bench.runner import Cell, prepare
+from bench.runner import prepare
 
 RL_BENCH_ALGOS = ("double_dqn", "per_ddqn", "reinforce", "dueling_ddqn_atari")
 CELLS_RL = [(a, b) for a in RL_BENCH_ALGOS for b in registry.backends_for(a)]
@@ -33,7 +34,7 @@ class Agent:
     def __init__(self, algo, backend, device=None, fill=2000):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
         threads = int(os.environ.get("BENCH_THREADS", 0)) or None  # default: all cores
-        self.cell = Cell(algo, backend, device, seed=0, budget="quick", threads=threads)
+        self.cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
         self.env = make_env(self.p.data, 0)

@@ -45,15 +45,16 @@ the current weights (bench.bnstats), then restored: one training run, both evalu
 
 from bench.bnstats import population_statistics
 from bench.data import cats_vs_dogs
+from bench.errors import BenchError
 from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
-from bench.specs.base import Spec
+from bench.specs.base import KERAS_ADAM, Spec
 
 HPARAMS = dict(
     n_train=2000, n_eval=1000, image_size=cats_vs_dogs.SIZE,
     filters1=32, filters2=32, filters3=64, kernel_size=3, pool_size=2,
     tail="gap", avg_pool=0, dense_units=100, dropout=0.0,
     bn_momentum=0.99, bn_epsilon=1e-3,
-    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    lr=1e-3, **KERAS_ADAM,
     epochs=10, batch_size=64, shuffle=True, eval_every=1, pop_bn_eval=True,
 )
 # quick: a few dozen steps on a small slice (CI smoke runs and the train-step benchmarks)
@@ -77,6 +78,21 @@ def feature_size(hp):
     for _ in range(3):
         s = (s - hp["kernel_size"] + 1) // hp["pool_size"]
     return s
+
+
+TAILS = ("gap", "fc")
+
+
+def validate(hp):
+    """The constraints of the architecture, checked once before any cell starts."""
+    if hp["tail"] not in TAILS:
+        raise BenchError(f"setting 'tail' = {hp['tail']!r}: choose from: {', '.join(TAILS)}")
+    if feature_size(hp) < 1:
+        raise BenchError(f"settings image_size={hp['image_size']}, kernel_size={hp['kernel_size']}, "
+                         f"pool_size={hp['pool_size']} leave no feature map after the three conv blocks")
+    if hp["avg_pool"] < 0 or hp["avg_pool"] > feature_size(hp):
+        raise BenchError(f"setting 'avg_pool' = {hp['avg_pool']} must be in [0, {feature_size(hp)}] "
+                         "(the head's feature map size)")
 
 
 def load_data(hp, seed):
@@ -111,7 +127,7 @@ def make(name: str, title: str, **hparams) -> Spec:
         name=name, title=title, kind="supervised",
         source="seed 000, An introduction to Global Average Pooling in convolutional neural networks",
         hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="val_acc", higher_is_better=True, target=0.7,
-        tolerances=TOLERANCES, init=INIT, impl="gap_head", load_data=load_data, evaluate=evaluate,
+        tolerances=TOLERANCES, init=INIT, impl="gap_head", load_data=load_data, evaluate=evaluate, validate=validate,
         notes="Quality: validation accuracy on the validation images (1000; full budget 500); target 0.7. "
               "Full budget reduced from the document's (see bench/specs/_gap_head.py).",
     )

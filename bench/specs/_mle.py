@@ -4,10 +4,11 @@ maximum likelihood estimation and TensorFlow Probability")."""
 import numpy as np
 
 from bench.data.synthetic import mle
+from bench.specs.base import KERAS_ADAM
 
 HPARAMS = dict(
     true_slope=2.0, true_intercept=3.0, data_seed=0,
-    lr=0.05, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    lr=0.05, **KERAS_ADAM,
     epochs=500, batch_size=32, shuffle=True, eval_every=25,
 )
 BUDGETS = {"quick": dict(epochs=150, eval_every=15), "full": {}}

@@ -3,6 +3,7 @@ optimizer settings every backend uses."""
 
 from bench.data import mnist
 from bench.metrics import RunningMean, SparseCategoricalAccuracy, sparse_cross_entropy
+from bench.specs.base import KERAS_ADAM
 
 # Adam as the documents use it (Keras defaults), written out so no framework default decides:
 # epsilon 1e-7 everywhere (PyTorch's default is 1e-8).
@@ -10,7 +11,7 @@ COMMON = dict(
     dataset="auto",  # auto: MNIST when mnist.npz is found, else sklearn's bundled digits
     data_seed=0, train_limit=0, eval_limit=0,
     n_classes=10,
-    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    lr=1e-3, **KERAS_ADAM,
     xla=False,  # TF tf.function(jit_compile=...) and Keras compile(jit_compile=...) alike
     shuffle=True, eval_every=1,
 )

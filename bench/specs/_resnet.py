@@ -28,15 +28,16 @@ bench/specs/_gap_head.py. Nothing else is changed or tuned.
 """
 
 from bench.data import cifar10
+from bench.errors import BenchError
 from bench.metrics import accuracy, param_count, predict_batched, sparse_cross_entropy
-from bench.specs.base import Spec
+from bench.specs.base import KERAS_ADAM, Spec
 
 HPARAMS = dict(
     n_train=4000, n_test=1000, crop=cifar10.CROP, flip=True,
     conv1_filters=32, conv2_filters=64, kernel_size=3, pool_size=3,
     blocks=10, block_filters=64, residual=True, dense_units=256, dropout=0.5, n_classes=10,
     bn_momentum=0.99, bn_epsilon=1e-3,
-    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    lr=1e-3, **KERAS_ADAM,
     epochs=30, batch_size=64, shuffle=True, eval_every=1,
 )
 BUDGETS = {"quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32, bn_momentum=0.9),
@@ -48,6 +49,16 @@ INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta"
 # blockings) sum the 576-term dot products in different orders, and float32 rounding of ~1e-7
 # per layer compounds through the depth. The training-loss tolerances are in the test, with why.
 TOLERANCES = {"predict_atol": 1e-4}
+
+
+def validate(hp):
+    """The constraints of the architecture, checked once before any cell starts."""
+    if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
+        raise BenchError(f"setting 'conv2_filters' = {hp['conv2_filters']} must equal 'block_filters' = "
+                         f"{hp['block_filters']}: a residual block adds its input")
+    if hp["kernel_size"] % 2 == 0:
+        raise BenchError(f"setting 'kernel_size' = {hp['kernel_size']} must be odd: the blocks pad 'same' "
+                         "by kernel_size // 2 on every side")
 
 
 def load_data(hp, seed):
@@ -74,7 +85,7 @@ def make(name: str, title: str, **hparams) -> Spec:
     return Spec(
         name=name, title=title, kind="supervised", source="seed 000, Introduction to ResNet in TensorFlow 2",
         hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="test_acc", higher_is_better=True, target=0.4,
-        tolerances=TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate,
+        tolerances=TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate, validate=validate,
         notes="Quality: accuracy on the test images (train_acc: on the training images, inference mode); "
               "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
     )

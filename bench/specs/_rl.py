@@ -13,7 +13,7 @@ from __future__ import annotations
 from bench.errors import BenchError
 from bench.rl.driver import greedy_evaluation
 from bench.rl.envs import EnvDesc, check_compatible
-from bench.specs.base import Spec
+from bench.specs.base import KERAS_ADAM, Spec
 
 # The Double Q document (seed 000): constants of its TensorFlow 2 code.
 CARTPOLE = dict(
@@ -21,7 +21,7 @@ CARTPOLE = dict(
     env_id="CartPole-v0", reward_noise_std=1.0, atari=False, max_episode_steps=0,
     obs_shape=(4,), n_actions=2, obs_scale=1.0,
     conv=(), hidden=(30, 30), head_units=0, dueling=False, dueling_agg="mean",
-    lr=1e-3, adam_epsilon=1e-7, adam_beta1=0.9, adam_beta2=0.999, grad_clip_norm=0.0,
+    lr=1e-3, **KERAS_ADAM, grad_clip_norm=0.0,
     gamma=0.95, loss="mse", huber_delta=1.0,
     target_mode="online", target_update="none", tau=0.08, target_update_every=1,
     batch_size=32, replay_size=50000, learn_start=96, train_every=1,

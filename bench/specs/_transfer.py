@@ -29,6 +29,7 @@ network trains and BatchNorm uses batch statistics.
 from __future__ import annotations
 
 from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
+from bench.specs.base import KERAS_ADAM
 
 STAGES = ((2, 64, 3, 1), (3, 128, 4, 2), (4, 256, 6, 2), (5, 512, 3, 2))  # (stage, f, blocks, stride)
 BN = ("gamma", "beta", "moving_mean", "moving_variance")
@@ -86,7 +87,7 @@ SOURCE = "seed 000, Transfer learning in TensorFlow 2 tutorial"
 HPARAMS = dict(
     image_size=100, n_classes=1, freeze_backbone=True, weights="auto",
     bn_momentum=0.99, bn_epsilon=1.001e-5,
-    lr=1e-3, adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7,
+    lr=1e-3, **KERAS_ADAM,
     n_train=2000, n_eval=1000, epochs=7, batch_size=64, shuffle=True, eval_every=1,
 )
 # both arms of the comparison train with these (equal epochs, images and batches). Full: the

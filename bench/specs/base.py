@@ -8,12 +8,20 @@ smoke runs, ``full`` for the figures we report). Users override any hyperparamet
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
 from bench.errors import BenchError, choices
 
 BUDGETS = ("quick", "full")
+
+# The optimizer every spec trains with unless it says otherwise: Adam as Keras defines it, with
+# Keras's default constants written out, so that no backend's own default decides a result.
+# ``optimizer``: "adam" is that formula in every backend; "adam-native" is each framework's own
+# Adam (torch.optim.Adam adds epsilon after the bias correction); "sgd" is plain SGD at ``lr``.
+KERAS_ADAM = dict(optimizer="adam", adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7)
+OPTIMIZERS = ("adam", "adam-native", "sgd")
 
 
 @dataclass(frozen=True)
@@ -42,6 +50,9 @@ class Spec:
     pretrained: Callable[[Mapping[str, Any]], tuple[dict, str]] | None = None
     # pytest-benchmark (rounds, iterations) when $BENCH_ROUNDS / $BENCH_ITERATIONS are not set
     bench_rounds: tuple[int, int] = (30, 10)
+    # hp -> None: the model's own constraints across settings (raise BenchError naming the
+    # setting and what it may be); called once, by resolve, after the range checks
+    validate: Callable[[Mapping[str, Any]], None] | None = None
 
     @property
     def module(self) -> str:
@@ -59,12 +70,74 @@ class Spec:
                     f"unknown setting '{key}' for {self.name}; valid settings: {choices(hp)}"
                 )
             hp[key] = parse_value(key, raw, hp[key], self.name)
+        check_ranges(hp, self.name)
+        if self.validate is not None:
+            self.validate(hp)
         return hp
 
     def reached(self, value: float) -> bool:
         if self.target is None or value is None:
             return False
         return value >= self.target if self.higher_is_better else value <= self.target
+
+
+# Ranges every spec's settings obey, by name: (low, high, low inclusive, high inclusive); a
+# tuple setting (``hidden=(64, 64)``) is checked item by item. A setting a spec does not have is
+# not checked; a spec's own cross-setting constraints go in ``Spec.validate``.
+INF = float("inf")
+AT_LEAST_1 = (1, INF, True, False)
+RANGES: dict[str, tuple] = {
+    "epochs": AT_LEAST_1, "batch_size": AT_LEAST_1, "eval_every": AT_LEAST_1,
+    "total_steps": AT_LEAST_1, "eval_episodes": AT_LEAST_1, "replay_size": AT_LEAST_1,
+    "train_every": AT_LEAST_1, "target_update_every": AT_LEAST_1, "n_train": AT_LEAST_1,
+    "n_test": AT_LEAST_1, "n_eval": AT_LEAST_1, "n_classes": AT_LEAST_1, "kernel_size": AT_LEAST_1,
+    "pool": AT_LEAST_1, "pool_size": AT_LEAST_1, "hidden": AT_LEAST_1, "units": AT_LEAST_1,
+    "blocks": (0, INF, True, False), "learn_start": (0, INF, True, False),
+    "lr": (0, INF, False, False), "lr_decay": (0, INF, False, False),
+    "dropout": (0, 1, True, False), "bn_momentum": (0, 1, True, False), "bn_epsilon": (0, INF, False, False),
+    "head_units": (0, INF, True, False),
+    "adam_beta1": (0, 1, True, False), "adam_beta2": (0, 1, True, False), "adam_epsilon": (0, INF, False, False),
+    "gamma": (0, 1, False, True), "l2": (0, INF, True, False), "tau": (0, 1, False, True),
+    "grad_clip_norm": (0, INF, True, False), "reward_noise_std": (0, INF, True, False),
+    "eps_min": (0, 1, True, True), "eps_max": (0, 1, True, True),
+    "per_alpha": (0, INF, True, False), "per_beta0": (0, 1, True, True), "per_eps": (0, INF, False, False),
+}
+# settings whose name ends so are layer widths: at least 1
+WIDTH_SUFFIXES = ("_units", "_filters")
+
+
+def _range_for(key: str):
+    if key in RANGES:
+        return RANGES[key]
+    if key.endswith(WIDTH_SUFFIXES):
+        return AT_LEAST_1
+    return None
+
+
+def _describe(low, high, low_in, high_in) -> str:
+    if high == INF:
+        return f"{'>=' if low_in else '>'} {low:g}"
+    return f"in {'[' if low_in else '('}{low:g}, {high:g}{']' if high_in else ')'}"
+
+
+def check_ranges(hp: Mapping[str, Any], algo: str) -> None:
+    """Every setting with a known range is finite and inside it, else one BenchError line."""
+    if "optimizer" in hp and hp["optimizer"] not in OPTIMIZERS:
+        raise BenchError(f"{algo} setting 'optimizer' = {hp['optimizer']!r}; choose from: {choices(OPTIMIZERS)}")
+    for key, value in hp.items():
+        bounds = _range_for(key)
+        if bounds is None or value is None or isinstance(value, (bool, str)):
+            continue
+        items = value if isinstance(value, tuple) else (value,)
+        low, high, low_in, high_in = bounds
+        for item in items:
+            if isinstance(item, (bool, str)) or not isinstance(item, (int, float)):
+                continue
+            ok = math.isfinite(item) and (item >= low if low_in else item > low) and (
+                high == INF or (item <= high if high_in else item < high))
+            if not ok:
+                raise BenchError(f"{algo} setting '{key}' = {value!r} is out of range: it must be "
+                                 f"{_describe(*bounds)}")
 
 
 def parse_value(key: str, raw: Any, default: Any, algo: str) -> Any:

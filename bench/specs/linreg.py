@@ -39,7 +39,7 @@ SPEC = Spec(
     hparams=dict(
         n=100, true_slope=2.0, true_intercept=3.0, noise_std=5.0, data_seed=0,
         lr=2.5e-4, init_W=0.3, init_b=-0.3,
-        epochs=40000, batch_size=0, shuffle=False, eval_every=2000,
+        epochs=40000, batch_size=None, shuffle=False, eval_every=2000,  # None: full batch
     ),
     budgets={"quick": dict(epochs=4000, eval_every=400), "full": {}},
     metric="param_dist",

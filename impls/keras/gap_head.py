@@ -13,8 +13,6 @@ class Learner(ClassifierLearner):
 
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        if hp["tail"] not in ("gap", "fc"):
-            raise ValueError(f"tail must be 'gap' or 'fc', not {hp['tail']!r}")
         k, p = hp["kernel_size"], hp["pool_size"]
         inputs = keras.Input((hp["image_size"], hp["image_size"], 3))
         x = inputs

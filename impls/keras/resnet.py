@@ -22,8 +22,6 @@ def block(x, hp, i):
 class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
-            raise ValueError("a residual block adds its input: conv2_filters must equal block_filters")
         k = hp["kernel_size"]
         size = round(32 * hp["crop"])
         inputs = keras.Input((size, size, 3))

@@ -26,8 +26,6 @@ def layer_shapes(hp):
 class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
-            raise ValueError("a residual block adds its input: conv2_filters must equal block_filters")
         self._setup(layer_shapes(hp))
         self.rng = tf.random.Generator.from_seed(seed)
 

@@ -45,6 +45,4 @@ class Learner(ClassifierLearner):
 
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        if hp["tail"] not in ("gap", "fc"):
-            raise ValueError(f"tail must be 'gap' or 'fc', not {hp['tail']!r}")
         self._setup(Net(hp))

@@ -43,8 +43,4 @@ class Learner(ClassifierLearner):
 
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
-            raise ValueError("a residual block adds its input: conv2_filters must equal block_filters")
-        if hp["kernel_size"] % 2 == 0:
-            raise ValueError("'same' padding as padding=kernel_size//2 needs an odd kernel_size")
         self._setup(Net(hp))

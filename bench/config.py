@@ -1,0 +1,113 @@
+"""The run configuration: one frozen, typed record per cell.
+
+The parent process builds every :class:`RunConfig` once, through :meth:`RunConfig.create`: it
+parses the ``--set`` strings against the spec's settings, applies the budget, checks every
+setting's range and the spec's own model constraints, and checks that the backend implements
+the algorithm. A bad combination is a :class:`~bench.errors.BenchError` (one line, exit 2)
+before any cell starts. A cell receives the record serialised (:meth:`to_json`) and rebuilds it
+with :meth:`from_json` without resolving or validating anything again.
+
+The execution axes (``mode``, ``precision``, ``engine``, ``executor``) are part of the record so
+that every layer below the command line sees them the same way; ``None`` means the backend's
+default.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from bench import registry, specs
+
+SCHEMA_VERSION = 1
+
+
+def _frozen(value: Any) -> Any:
+    """JSON lists back to tuples (tuple settings such as ``hidden``), mappings read-only."""
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: _frozen(v) for k, v in value.items()})
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """Everything that decides what one cell computes and how it is run."""
+
+    algo: str
+    backend: str
+    device: str = "cpu"
+    seed: int = 0
+    budget: str = "quick"
+    hparams: Mapping[str, Any] = field(default_factory=dict)  # resolved and validated
+    overrides: Mapping[str, Any] = field(default_factory=dict)  # the user's --set values, parsed
+    threads: int | None = None  # framework threads (None: the backend's default policy)
+    deterministic: bool = True
+    mode: str | None = None  # execution mode (eager, graph, xla, compile, ...); None: default
+    precision: str = "fp32"
+    engine: str | None = None  # the Keras engine; None: not a Keras cell or the default engine
+    executor: str = "local"
+    # harness options: what is recorded alongside, not what is computed
+    tensorboard: str | None = None  # directory for TensorBoard event files of the curves
+    probe: bool = False  # time a CPU probe at every evaluation for load normalisation
+    save_weights: str | None = None  # save the trained weights here (bench.pretrained checkpoint)
+
+    def __post_init__(self):
+        object.__setattr__(self, "hparams", _frozen(self.hparams))
+        object.__setattr__(self, "overrides", _frozen(self.overrides))
+
+    @classmethod
+    def create(cls, algo: str, backend: str, device: str = "cpu", seed: int = 0, budget: str = "quick",
+               overrides: Mapping[str, Any] | None = None, **options) -> "RunConfig":
+        """Resolve and validate once: the only place a setting is parsed and checked."""
+        spec = specs.get(algo)
+        registry.check(algo, backend)
+        hp = spec.resolve(budget, overrides)
+        given = {k: hp[k] for k in (overrides or {})}
+        return cls(algo, backend, device, seed, budget, hp, given, **options)
+
+    @property
+    def spec(self) -> specs.Spec:
+        return specs.get(self.algo)
+
+    @property
+    def hp(self) -> dict:
+        """A mutable copy of the resolved settings, for the learner and the driver."""
+        return _plain_top(self.hparams)
+
+    @property
+    def label(self) -> str:
+        return f"{self.algo}/{self.backend}/{self.device}/seed{self.seed}"
+
+    def to_dict(self) -> dict:
+        out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+        out["schema"] = SCHEMA_VERSION
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "RunConfig":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    @classmethod
+    def from_json(cls, text: str) -> "RunConfig":
+        return cls.from_dict(json.loads(text))
+
+
+def _plain_top(mapping: Mapping[str, Any]) -> dict:
+    """A dict whose tuple settings stay tuples (what the specs and learners expect)."""
+    return {k: (dict(v) if isinstance(v, Mapping) else v) for k, v in mapping.items()}
