@@ -91,7 +91,10 @@ def setup(backend: str, device: str, seed: int, threads: int | None = None,
     any model."""
     random.seed(seed)
     np.random.seed(seed)
-    threads = threads or os.cpu_count() or 1
+    threads = int(threads or 1)
+    # OpenMP and MKL read these when the framework loads: the same count as intra/inter-op
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = str(threads)
     if backend == "torch":
         return _setup_torch(device, seed, threads, deterministic)
     if backend in ("tf", "keras"):
@@ -107,6 +110,10 @@ def _setup_torch(device, seed, threads, deterministic):
 
     torch.manual_seed(seed)
     torch.set_num_threads(threads)
+    try:  # only before any inter-op work has started in this process
+        torch.set_num_interop_threads(threads)
+    except RuntimeError:
+        pass
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
         torch.use_deterministic_algorithms(True, warn_only=True)
@@ -121,7 +128,8 @@ def _setup_torch(device, seed, threads, deterministic):
         sync = torch.cuda.synchronize
     else:
         name, sync = "cpu", (lambda: None)
-    return Session("torch", device, sync, {"threads": threads, "device_name": name,
+    return Session("torch", device, sync, {"threads": threads, "interop_threads": torch.get_num_interop_threads(),
+                                           "device_name": name,
                                            "deterministic": deterministic, "tf32": False})
 
 

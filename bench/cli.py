@@ -165,7 +165,7 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", default="quick", help="quick or full (default: quick)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec setting")
     run.add_argument("--timeout", type=float, default=1800, help="seconds per cell (default 1800)")
-    run.add_argument("--threads", type=int, default=None, help="framework threads (default: all cores)")
+    run.add_argument("--threads", type=int, default=None, help="framework threads, the same for intra-op, inter-op and OpenMP (default: the spec's, 1 for every spec today)")
     run.add_argument("--results-dir", default=None, help="where results go (default results/runs)")
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.add_argument("--tensorboard", default=None, metavar="DIR", help="write each cell's curves as TensorBoard events under DIR")

@@ -20,6 +20,7 @@ from types import MappingProxyType
 from typing import Any, Mapping
 
 from bench import registry, specs
+from bench.errors import BenchError
 
 SCHEMA_VERSION = 1
 
@@ -52,7 +53,7 @@ class RunConfig:
     budget: str = "quick"
     hparams: Mapping[str, Any] = field(default_factory=dict)  # resolved and validated
     overrides: Mapping[str, Any] = field(default_factory=dict)  # the user's --set values, parsed
-    threads: int | None = None  # framework threads (None: the backend's default policy)
+    threads: int = 1  # framework threads: intra-op, inter-op and OpenMP alike
     deterministic: bool = True
     mode: str | None = None  # execution mode (eager, graph, xla, compile, ...); None: default
     precision: str = "fp32"
@@ -75,6 +76,12 @@ class RunConfig:
         registry.check(algo, backend)
         hp = spec.resolve(budget, overrides)
         given = {k: hp[k] for k in (overrides or {})}
+        if options.get("threads") is None:
+            options["threads"] = spec.threads
+        if int(options["threads"]) < 1:
+            raise BenchError(f"threads must be at least 1, got {options['threads']}")
+        if seed < 0:
+            raise BenchError(f"seed must be 0 or more, got {seed}")
         return cls(algo, backend, device, seed, budget, hp, given, **options)
 
     @property

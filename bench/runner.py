@@ -11,7 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from bench import backends, faults, registry, specs
+from bench import backends, faults, load, registry, specs
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.init import initial_weights
@@ -69,6 +69,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
 
             logger = CurveLogger(cell.tensorboard, cell.algo, cell.backend, cell.device, cell.seed, cell.budget)
             on_eval = _chain(logger, on_eval)
+        load_start = load.snapshot()
         p = prepare(cell)
         if logger:
             logger.metric = p.spec.metric
@@ -82,6 +83,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
         for key, value in out.items():
             setattr(result, key, value)
+        result.card["load"] = load.summarise(load_start, load.snapshot())
         if cell.save_weights and result.status == "ok":
             from bench.pretrained import save_checkpoint
 

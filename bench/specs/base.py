@@ -53,6 +53,10 @@ class Spec:
     # hp -> None: the model's own constraints across settings (raise BenchError naming the
     # setting and what it may be); called once, by resolve, after the range checks
     validate: Callable[[Mapping[str, Any]], None] | None = None
+    # framework threads when the user gives no --threads: one, as CleanRL's CPU benchmarks run,
+    # for the small nets and the RL loops (a thread pool larger than the free cores collapses
+    # when the machine is busy); the same count goes to every backend (intra-op, inter-op, OpenMP)
+    threads: int = 1
 
     @property
     def module(self) -> str:
