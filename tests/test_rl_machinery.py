@@ -1,6 +1,8 @@
 """The shared RL machinery (bench/rl), framework-free: sum-tree and prioritized replay,
 importance weights, epsilon schedules, discounted returns, Q-targets, bootstrapping through
-truncation but not termination, the reward-noise wrapper and the Atari preprocessing."""
+truncation but not termination, the loop and the greedy action chosen by the learner's type, the
+reward-noise wrapper and the Atari preprocessing, and every bad setting as one line before any
+cell starts."""
 
 import math
 
@@ -10,11 +12,13 @@ from scipy import stats
 
 from bench.errors import BenchError
 from bench.rl import schedules
+from bench.rl.agent import PolicyLearner, QLearner
 from bench.rl.envs import EnvDesc, make_env, seeded_reset
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer, SumTree
 from bench.rl.returns import discounted_returns, normalise, q_targets, td_loss
 
 # -- sum-tree and prioritized replay -------------------------------------------------------------
+
 
 def test_sum_tree_totals_and_prefix_search():
     tree = SumTree(5)
@@ -38,7 +42,7 @@ def test_prioritized_sampling_is_proportional_to_priority_alpha():
         mem.add([i], 0, 0.0, [i], False)
     td = rng.uniform(0.05, 3.0, n)
     mem.update_priorities(np.arange(n), td)
-    expected = td ** alpha / np.sum(td ** alpha)
+    expected = td**alpha / np.sum(td**alpha)
     counts = np.zeros(n)
     for _ in range(2000):
         batch = mem.sample(50, rng, beta=0.4)
@@ -69,7 +73,7 @@ def test_new_transitions_get_the_maximal_priority():
     mem.add([0], 0, 0.0, [0], False)
     mem.update_priorities([0], [9.0])
     i = mem.add([1], 0, 0.0, [1], False)
-    assert mem.tree.get([i])[0] == pytest.approx(9.0 ** 0.5)
+    assert mem.tree.get([i])[0] == pytest.approx(9.0**0.5)
     mem.update_priorities([0], [0.25])  # max so far stays 9
     j = mem.add([2], 0, 0.0, [2], False)
     assert mem.tree.get([j])[0] == pytest.approx(3.0)
@@ -91,11 +95,12 @@ def test_uniform_replay_is_a_ring_buffer():
 
 # -- schedules, returns, targets ---------------------------------------------------------------
 
+
 def test_exponential_epsilon_matches_the_document():
     f = lambda s: schedules.exponential_epsilon(s, 1.0, 0.01, 0.0005)
     assert f(0) == pytest.approx(1.0)
     assert f(2000) == pytest.approx(0.01 + 0.99 * math.exp(-1.0))
-    assert f(10 ** 6) == pytest.approx(0.01)
+    assert f(10**6) == pytest.approx(0.01)
     assert all(f(a) > f(a + 100) for a in range(0, 20000, 1000))
 
 
@@ -141,14 +146,21 @@ def test_td_loss_mse_huber_and_weights():
 
 # -- the interaction loop: truncation bootstraps, termination does not --------------------------
 
-class _ZeroQ:
-    """A stand-in learner: Q = 0 everywhere; records the batches it is trained on."""
+
+class _ZeroQ(QLearner):
+    """A stand-in Q-learner: Q = 0 everywhere; records the batches it is trained on."""
 
     def __init__(self):
+        super().__init__({}, 0)
         self.batches, self.synced = [], []
 
     def q_values(self, obs):
         return np.zeros((len(obs), 2), np.float32)
+
+    target_q_values = q_values
+
+    def update(self, batch, weights=None):
+        raise AssertionError("the loop calls train_step")
 
     def train_step(self, batch, weights):
         self.batches.append(batch)
@@ -158,17 +170,44 @@ class _ZeroQ:
     def sync_target(self, tau):
         self.synced.append(tau)
 
+    def get_weights(self):
+        return {}
 
-def _loop(hp_over, env_id="CartPole-v1", max_steps=0):
+    def set_weights(self, weights):
+        pass
+
+
+class _FixedPolicy(PolicyLearner):
+    """A stand-in policy learner: pi = ``p`` everywhere; records the episodes it is trained on."""
+
+    def __init__(self, p=(0.25, 0.75)):
+        super().__init__({}, 0)
+        self.p, self.episodes = np.asarray(p, np.float32), []
+
+    def probs(self, obs):
+        return np.tile(self.p, (len(obs), 1))
+
+    def update(self, obs, actions, returns):
+        self.episodes.append((len(obs), len(actions), len(returns)))
+        return 0.0
+
+    def get_weights(self):
+        return {}
+
+    def set_weights(self, weights):
+        pass
+
+
+def _loop(hp_over, env_id="CartPole-v1", max_steps=0, learner=None, algo="double_dqn"):
     from bench.rl.driver import _Loop
     from bench.specs import get
+    from bench.specs._rl import env_desc
 
-    spec = get("double_dqn")
+    spec = get(algo)
     hp = spec.resolve("quick")
     hp.update(env_id=env_id, max_episode_steps=max_steps, reward_noise_std=0.0, eval_episodes=1, **hp_over)
-    learner = _ZeroQ()
+    learner = learner if learner is not None else _ZeroQ()
     spec = type(spec)(**{**spec.__dict__, "evaluate": lambda l, d, h: {"eval_return": 0.0}})
-    from bench.specs._rl import env_desc
     loop = _Loop(spec, learner, env_desc(hp), hp, 0, lambda: None, learner.train_step, None)
     return loop, loop.run(), learner
 
@@ -189,15 +228,49 @@ def test_termination_is_stored_as_terminal():
 
 
 def test_loop_trains_and_syncs_as_the_spec_says():
-    _, out, learner = _loop(dict(total_steps=120, eval_every=60, learn_start=40, target_update="hard",
-                                 target_update_every=10, batch_size=8))
+    _, out, learner = _loop(
+        dict(total_steps=120, eval_every=60, learn_start=40, target_update="hard", target_update_every=10, batch_size=8)
+    )
     assert len(learner.batches) == 120 - 40 + 1 and learner.synced == [1.0] * (len(learner.batches) // 10)
     assert out["status"] == "ok" and out["throughput"]["unit"] == "env steps/s" and len(out["curve"]) == 3
-    _, _, learner = _loop(dict(total_steps=60, eval_every=60, learn_start=40, batch_size=8, target_update="soft", tau=0.08))
+    _, _, learner = _loop(
+        dict(total_steps=60, eval_every=60, learn_start=40, batch_size=8, target_update="soft", tau=0.08)
+    )
     assert learner.synced == [0.08] * len(learner.batches)
 
 
+def test_the_learner_type_chooses_the_loop():
+    # a policy learner on a Q spec's settings still gets the policy-gradient loop: whole episodes
+    _, out, learner = _loop(dict(total_steps=100, eval_every=100), learner=_FixedPolicy())
+    assert out["status"] == "ok" and learner.episodes and all(a == b == c for a, b, c in learner.episodes)
+    assert sum(n for n, _, _ in learner.episodes) == out["metrics"]["env_steps"] >= 100
+    # a Q-learner on the REINFORCE spec's settings gets the replay loop
+    _, out, learner = _loop(
+        dict(total_steps=80, eval_every=80, learn_start=40, batch_size=8), learner=_ZeroQ(), algo="reinforce"
+    )
+    assert len(learner.batches) == 80 - 40 + 1 and out["metrics"]["updates"] == len(learner.batches)
+
+    class NotAnAgent:
+        def train_step(self, x, y):
+            return 0.0
+
+    with pytest.raises(TypeError, match="neither a QLearner nor a PolicyLearner"):
+        _loop(dict(total_steps=10, eval_every=10), learner=NotAnAgent())
+
+
+def test_greedy_action_is_the_argmax_of_q_or_pi():
+    from bench.rl.evaluation import greedy_action
+
+    obs, hp = np.zeros(4, np.float32), {"obs_scale": 1.0}
+    assert greedy_action(_FixedPolicy((0.25, 0.75)), obs, hp) == 1
+    assert greedy_action(_FixedPolicy((0.75, 0.25)), obs, hp) == 0
+    q = _ZeroQ()
+    q.q_values = lambda x: np.tile(np.float32([2.0, -1.0]), (len(x), 1))
+    assert greedy_action(q, obs, hp) == 0
+
+
 # -- environments ---------------------------------------------------------------------------------
+
 
 def test_reward_noise_wrapper_is_normal_around_the_reward():
     env = make_env(EnvDesc("CartPole-v1", reward_noise_std=1.0), seed=3)
@@ -221,6 +294,7 @@ def test_same_seed_same_episode():
         env = make_env(EnvDesc("CartPole-v1"), seed)
         obs, _ = seeded_reset(env, seed)
         return obs, [env.action_space.sample() for _ in range(5)]
+
     a, b, c = run(1), run(1), run(2)
     np.testing.assert_array_equal(a[0], b[0])
     assert a[1] == b[1] and not np.array_equal(a[0], c[0])
@@ -240,11 +314,14 @@ def test_atari_preprocessing_shapes_and_stack():
     # greyscale halved by 2x2 averaging: compare with the emulator's own screen
     ale = env.unwrapped.ale
     full = ale.getScreenGrayscale()
-    np.testing.assert_array_equal(frames[3][..., 2], np.rint(full.reshape(105, 2, 80, 2).mean(axis=(1, 3))).astype(np.uint8))
+    np.testing.assert_array_equal(
+        frames[3][..., 2], np.rint(full.reshape(105, 2, 80, 2).mean(axis=(1, 3))).astype(np.uint8)
+    )
     assert env.unwrapped._frameskip == 4  # skipping done once, by ALE
 
 
 # -- bad input ------------------------------------------------------------------------------------
+
 
 def test_unknown_environment_id_is_a_clear_error():
     with pytest.raises(BenchError, match="unknown environment id 'CartPoel-v1'"):
@@ -254,10 +331,8 @@ def test_unknown_environment_id_is_a_clear_error():
 def test_cartpole_network_on_atari_is_a_clear_error():
     from bench.specs import get
 
-    spec = get("double_dqn")
-    hp = spec.resolve("quick", {"env_id": "ALE/SpaceInvaders-v5"})
     with pytest.raises(BenchError, match=r"takes observations of shape \(4,\).*SpaceInvaders"):
-        spec.load_data(hp, 0)
+        get("double_dqn").resolve("quick", {"env_id": "ALE/SpaceInvaders-v5"})
 
 
 def test_missing_atari_rom_is_a_clear_error(tmp_path, monkeypatch):
@@ -269,6 +344,62 @@ def test_missing_atari_rom_is_a_clear_error(tmp_path, monkeypatch):
 def test_bad_budget_values_are_clear_errors():
     from bench.specs import get
 
-    spec = get("reinforce")
-    with pytest.raises(BenchError, match="total_steps"):
-        spec.load_data(spec.resolve("quick", {"total_steps": "0"}), 0)
+    with pytest.raises(BenchError, match="reinforce setting 'total_steps' = 0 is out of range: it must be >= 1"):
+        get("reinforce").resolve("quick", {"total_steps": "0"})
+
+
+# every setting is checked in the parent: one line on stderr, exit 2, and no cell starts
+BAD_SETTINGS = [
+    ("dqn", "loss=l1", "dqn setting 'loss' = 'l1'; choose from: huber, mse"),
+    ("double_dqn", "target_mode=dbl", "double_dqn setting 'target_mode' = 'dbl'; choose from: double, online, target"),
+    ("double_dqn_hard", "target_update=never", "setting 'target_update' = 'never'; choose from: hard, none, soft"),
+    ("per_ddqn_doc", "eps_schedule=cosine", "setting 'eps_schedule' = 'cosine'; choose from: exponential, linear"),
+    ("dueling_ddqn", "dueling_agg=sum", "dueling_ddqn setting 'dueling_agg' = 'sum'; choose from: max, mean"),
+    ("dqn", "eps_max=0.01", "dqn setting 'eps_min' = 0.05 must not exceed 'eps_max' = 0.01"),
+    ("dqn", "huber_delta=0", "dqn setting 'huber_delta' = 0.0 is out of range: it must be > 0"),
+    ("reinforce", "eps_steps=-1", "reinforce setting 'eps_steps' = -1 is out of range: it must be >= 0"),
+    ("reinforce", "agent=dqn", "unknown setting 'agent' for reinforce"),
+    (
+        "dqn_doc",
+        "n_actions=3",
+        "dqn_doc's network takes observations of shape (4,) and 3 actions, but CartPole-v0 "
+        "gives observations of shape (4,) and 2 actions",
+    ),
+    ("dqn", "env_id=Pendulum-v1", "dqn needs a discrete action space; Pendulum-v1 has Box("),
+    ("dueling_ddqn_atari", "conv=1,1", "dueling_ddqn_atari setting 'conv' = "),
+]
+
+
+@pytest.mark.parametrize("algo, setting, message", BAD_SETTINGS, ids=[f"{a}-{s}" for a, s, _ in BAD_SETTINGS])
+def test_bad_setting_is_one_line_before_any_cell_starts(algo, setting, message, tmp_path, capsys):
+    from bench.cli import main
+
+    code = main(
+        [
+            "run",
+            "--algo",
+            algo,
+            "--backend",
+            "torch",
+            "--set",
+            setting,
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+            "--no-history",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("bench: error: ") and message in err and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())
+
+
+def test_conv_trunk_must_leave_a_feature_map():
+    from bench.specs import get
+
+    spec = get("dueling_ddqn_atari")
+    hp = spec.resolve("quick")
+    with pytest.raises(BenchError, match=r"'conv' = \(\(16, 8, 4\), \(32, 64, 2\)\) leaves no feature map"):
+        spec.validate(dict(hp, conv=((16, 8, 4), (32, 64, 2))))
+    with pytest.raises(BenchError, match="'conv' needs image observations"):
+        get("dqn").validate(dict(get("dqn").resolve("quick"), conv=((16, 2, 1),)))

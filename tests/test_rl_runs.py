@@ -1,6 +1,7 @@
 """RL cells end to end through the runner: every RL spec's quick budget runs (PyTorch, the
-fastest to start), a NaN loss is recorded as diverged, the matrix continues after it, and the
-tuned Double DQN learns CartPole (slow)."""
+fastest to start), a NaN loss is recorded as diverged, the matrix continues after it, an
+environment that does not fit the network is one line before any cell starts, and the tuned
+Double DQN learns CartPole (slow)."""
 
 import pytest
 
@@ -37,17 +38,47 @@ def test_matrix_continues_after_a_diverged_cell(tmp_path, monkeypatch):
     from bench.matrix import run_matrix
 
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
-    cells = [RunConfig.create("double_dqn", "torch", budget="quick", threads=1), RunConfig.create("reinforce", "torch", budget="quick", threads=1)]
+    cells = [
+        RunConfig.create("double_dqn", "torch", budget="quick", threads=1),
+        RunConfig.create("reinforce", "torch", budget="quick", threads=1),
+    ]
     done = run_matrix(cells, tmp_path, timeout_s=600)
     assert [r.status for r in done] == ["diverged", "diverged"]
     assert len(list(tmp_path.glob("*.json"))) == 2
 
 
-def test_mismatched_network_is_a_failed_cell_with_a_clear_message():
-    r = run_cell(RunConfig.create("double_dqn", "torch", budget="quick", overrides={"env_id": "ALE/SpaceInvaders-v5"}))
-    assert r.status == "failed" and r.error.startswith("BenchError: double_dqn's network takes observations of shape (4,)")
-    r = run_cell(RunConfig.create("double_dqn", "torch", budget="quick", overrides={"env_id": "CartPole-v9"}))
-    assert r.status == "failed" and "unknown environment id 'CartPole-v9'" in r.error
+@pytest.mark.parametrize(
+    "setting, message",
+    [
+        (
+            "env_id=ALE/SpaceInvaders-v5",
+            "double_dqn's network takes observations of shape (4,) and 2 actions, but "
+            "ALE/SpaceInvaders-v5 gives observations of shape (210, 160) and 6 actions",
+        ),
+        ("env_id=CartPole-v9", "unknown environment id 'CartPole-v9'"),
+    ],
+)
+def test_mismatched_environment_is_one_line_before_any_cell_starts(setting, message, tmp_path, capsys):
+    from bench.cli import main
+
+    code = main(
+        [
+            "run",
+            "--algo",
+            "double_dqn",
+            "--backend",
+            "torch",
+            "--set",
+            setting,
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+            "--no-history",
+        ]
+    )
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not list(tmp_path.iterdir())  # no cell ran, nothing was written
 
 
 @pytest.mark.slow

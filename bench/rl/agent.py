@@ -3,7 +3,9 @@
 A Q-learner (DQN family) owns an online and a target Q-network; the harness owns everything
 else (environment loop, exploration, replay, evaluation). A policy learner (REINFORCE) owns a
 softmax policy network. Both are :class:`bench.interface.Learner` subclasses, so their weights
-use the canonical layout and the harness's canonical initialisation.
+use the canonical layout and the harness's canonical initialisation. The class is the agent's
+kind: the driver and the evaluation choose the Q-learning or the policy-gradient path by
+``isinstance``, so an implementation subclasses exactly one of them.
 
 Canonical weight names: ``conv1``, ``conv2`` (Atari trunk), ``dense1``, ``dense2``, ... (dense
 trunk), then the head: dueling ``adv_dense`` (optional), ``adv_out``, ``v_dense`` (optional),

@@ -17,8 +17,10 @@ import numpy as np
 from bench import registry
 from bench.card import config_card
 from bench.config import RunConfig
-from bench.rl.driver import _scale, greedy_action, train
+from bench.rl.agent import QLearner
+from bench.rl.driver import train
 from bench.rl.envs import make_env, seeded_reset
+from bench.rl.evaluation import greedy_action, scale_obs as _scale
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
 from bench.runner import prepare
@@ -41,7 +43,7 @@ class Agent:
         self.obs, _ = seeded_reset(self.env, 0)
         self.rng = np.random.default_rng(0)
         self.n_actions = int(self.env.action_space.n)
-        self.q = self.hp["agent"] != "reinforce"
+        self.q = isinstance(self.learner, QLearner)
         if self.q:
             cls = PrioritizedReplay if self.hp["prioritized"] else ReplayBuffer
             kw = dict(alpha=self.hp["per_alpha"]) if self.hp["prioritized"] else {}

@@ -1,11 +1,14 @@
-"""The RL interaction loop and the greedy evaluation protocol, shared by every backend.
+"""The RL interaction loop, shared by every backend.
 
-Timing follows the supervised driver: the first update (trace/compile) and the first action
-selection are timed on their own (``compile_s``); then every ``eval_every`` env steps form one
-timed *round* (acting, environment, replay and updates) whose env steps/s is one throughput
-measurement; evaluation runs outside the clock on a separate, unnoised environment. Time to
-target is the training wall time and the env steps at the first greedy evaluation whose mean
-return reaches the spec's target. A non-finite loss stops the run as ``diverged``.
+The learner's type chooses the loop: a :class:`~bench.rl.agent.QLearner` trains off-policy from
+a replay memory with epsilon-greedy exploration, a :class:`~bench.rl.agent.PolicyLearner` on
+whole sampled episodes (REINFORCE). Timing follows the supervised driver: the first update
+(trace/compile) and the first action selection are timed on their own (``compile_s``); then
+every ``eval_every`` env steps form one timed *round* (acting, environment, replay and updates)
+whose env steps/s is one throughput measurement; evaluation (:mod:`bench.rl.evaluation`) runs
+outside the clock on a separate, unnoised environment. Time to target is the training wall time
+and the env steps at the first greedy evaluation whose mean return reaches the spec's target. A
+non-finite loss stops the run as ``diverged``.
 """
 
 from __future__ import annotations
@@ -16,67 +19,12 @@ import time
 import numpy as np
 
 from bench.drivers.record import RunRecord
+from bench.rl.agent import PolicyLearner, QLearner
 from bench.rl.envs import make_env, seeded_reset
+from bench.rl.evaluation import random_policy_return, scale_obs
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
 from bench.rl.schedules import epsilon_schedule, linear
-
-EVAL_SEED = 10_000
-
-
-def _scale(obs, hp):
-    s = hp.get("obs_scale", 1.0)
-    return obs.astype(np.float32) * np.float32(s) if s != 1.0 or obs.dtype != np.float32 else obs
-
-
-def greedy_action(learner, obs, hp) -> int:
-    x = _scale(obs[None], hp)
-    out = learner.probs(x) if hp["agent"] == "reinforce" else learner.q_values(x)
-    return int(np.argmax(out[0]))
-
-
-def run_episodes(policy, desc, seed: int, episodes: int, max_steps: int | None = None) -> list[float]:
-    """Undiscounted returns of ``episodes`` episodes of ``policy(obs, rng) -> action`` on an
-    unnoised environment; episode k starts from reset(seed=EVAL_SEED + 100 * seed + k), so every
-    evaluation of a run sees the same start states."""
-    env = make_env(desc, seed, train=False)
-    rng = np.random.default_rng([seed, 13])
-    out = []
-    try:
-        for k in range(episodes):
-            env.action_space.seed(EVAL_SEED + 100 * seed + k)
-            obs, _ = env.reset(seed=EVAL_SEED + 100 * seed + k)
-            total, n = 0.0, 0
-            while True:
-                obs, r, term, trunc, _ = env.step(policy(obs, rng))
-                total, n = total + float(r), n + 1
-                if term or trunc or (max_steps and n >= max_steps):
-                    break
-            out.append(total)
-    finally:
-        env.close()
-    return out
-
-
-def greedy_evaluation(learner, desc, hp, seed: int = 0) -> dict:
-    """The evaluation protocol: ``eval_episodes`` greedy episodes (argmax of Q or of pi)."""
-    returns = run_episodes(lambda o, _: greedy_action(learner, o, hp), desc, seed,
-                           int(hp["eval_episodes"]), hp.get("eval_max_steps"))
-    return {"eval_return": float(np.mean(returns)), "eval_return_min": float(np.min(returns)),
-            "eval_return_max": float(np.max(returns)), "eval_episodes": len(returns)}
-
-
-def random_policy_return(desc, hp, seed: int = 0) -> float:
-    n = None
-
-    def policy(obs, rng):
-        nonlocal n
-        return int(rng.integers(n))
-
-    env = make_env(desc, seed, train=False)
-    n = int(env.action_space.n)
-    env.close()
-    return float(np.mean(run_episodes(policy, desc, seed, int(hp["eval_episodes"]), hp.get("eval_max_steps"))))
 
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
@@ -96,8 +44,11 @@ class _Loop(RunRecord):
 
     def context(self):
         recent = self.ep_returns[-10:]
-        return {"episodes": self.episodes, "updates": self.updates,
-                "train_return": float(np.mean(recent)) if recent else None}
+        return {
+            "episodes": self.episodes,
+            "updates": self.updates,
+            "train_return": float(np.mean(recent)) if recent else None,
+        }
 
     def end_round(self, elapsed, steps) -> bool:
         return super().end_round(elapsed, steps, f"after {self.updates} updates ({self.out['steps']} env steps)")
@@ -105,19 +56,35 @@ class _Loop(RunRecord):
     def finish(self) -> dict:
         m = dict(self.metrics)
         tt = self.train_time or float("nan")
-        m.update(env_steps=self.out["steps"], updates=self.updates, episodes=self.episodes,
-                 updates_per_s=self.updates / tt, env_steps_per_s=self.out["steps"] / tt,
-                 best_eval_return=max((p.get(self.spec.metric, -math.inf) for p in self.out["curve"]
-                                       if p.get(self.spec.metric) is not None), default=None),
-                 mean_eval_return=float(np.mean([p[self.spec.metric] for p in self.out["curve"]
-                                                 if p.get(self.spec.metric) is not None][1:] or [math.nan])),
-                 train_return_last10=float(np.mean(self.ep_returns[-10:])) if self.ep_returns else None)
+        m.update(
+            env_steps=self.out["steps"],
+            updates=self.updates,
+            episodes=self.episodes,
+            updates_per_s=self.updates / tt,
+            env_steps_per_s=self.out["steps"] / tt,
+            best_eval_return=max(
+                (p.get(self.spec.metric, -math.inf) for p in self.out["curve"] if p.get(self.spec.metric) is not None),
+                default=None,
+            ),
+            mean_eval_return=float(
+                np.mean(
+                    [p[self.spec.metric] for p in self.out["curve"] if p.get(self.spec.metric) is not None][1:]
+                    or [math.nan]
+                )
+            ),
+            train_return_last10=float(np.mean(self.ep_returns[-10:])) if self.ep_returns else None,
+        )
         if self.hp.get("report_random_return"):
             m["random_return"] = random_policy_return(self.desc, self.hp, self.seed)
         return super().finish("env steps/s", m)
 
     def run(self) -> dict:
-        return self.run_policy_gradient() if self.hp["agent"] == "reinforce" else self.run_q()
+        """The loop the learner's type calls for: policy gradient or Q-learning."""
+        if isinstance(self.learner, PolicyLearner):
+            return self.run_policy_gradient()
+        if isinstance(self.learner, QLearner):
+            return self.run_q()
+        raise TypeError(f"{type(self.learner).__name__} is neither a QLearner nor a PolicyLearner (bench.rl.agent)")
 
     # -- DQN family ----------------------------------------------------------------------------
     def run_q(self) -> dict:
@@ -138,7 +105,7 @@ class _Loop(RunRecord):
         sync_mode, tau, hard_every = hp["target_update"], float(hp["tau"]), int(hp.get("target_update_every", 1))
         beta_steps = max(1, total - learn_start)
 
-        self.timed_first(learner.q_values, _scale(obs[None], hp))  # trace the action selection
+        self.timed_first(learner.q_values, scale_obs(obs[None], hp))  # trace the action selection
         self.evaluate()
         ep_return, ep_len, compiled = 0.0, 0, False
         round_steps, round_time = 0, 0.0
@@ -150,7 +117,7 @@ class _Loop(RunRecord):
                 if act_rng.random() < eps_fn(step):
                     action = int(act_rng.integers(n_actions))
                 else:
-                    action = int(np.argmax(learner.q_values(_scale(obs[None], hp))[0]))
+                    action = int(np.argmax(learner.q_values(scale_obs(obs[None], hp))[0]))
                 next_obs, reward, term, trunc, info = env.step(action)
                 memory.add(obs, action, reward, next_obs, term)
                 ep_return += float(info.get("raw_reward", reward))
@@ -166,8 +133,10 @@ class _Loop(RunRecord):
                 step += 1
                 round_steps += 1
                 if step >= learn_start and step % train_every == 0 and len(memory) >= bs:
-                    batch = memory.sample(bs, replay_rng, linear(step - learn_start, hp.get("per_beta0", 0.4), 1.0, beta_steps))
-                    batch["obs"], batch["next_obs"] = _scale(batch["obs"], hp), _scale(batch["next_obs"], hp)
+                    batch = memory.sample(
+                        bs, replay_rng, linear(step - learn_start, hp.get("per_beta0", 0.4), 1.0, beta_steps)
+                    )
+                    batch["obs"], batch["next_obs"] = scale_obs(batch["obs"], hp), scale_obs(batch["next_obs"], hp)
                     if not compiled:  # the first update traces/compiles: timed on its own
                         self.sync()
                         round_time += time.perf_counter() - t0
@@ -205,7 +174,7 @@ class _Loop(RunRecord):
         obs, _ = seeded_reset(env, self.seed)
         rng = np.random.default_rng([self.seed, 11])
         total, every, gamma = int(hp["total_steps"]), int(hp["eval_every"]), float(hp["gamma"])
-        self.timed_first(learner.probs, _scale(obs[None], hp))
+        self.timed_first(learner.probs, scale_obs(obs[None], hp))
         self.evaluate()
         step, next_eval, compiled = 0, every, False
         round_steps, round_time = 0, 0.0
@@ -215,7 +184,7 @@ class _Loop(RunRecord):
                 t0 = time.perf_counter()
                 states, actions, rewards, raw = [], [], [], 0.0
                 while True:
-                    x = _scale(obs, hp)
+                    x = scale_obs(obs, hp)
                     action = learner.act(x, rng)
                     next_obs, reward, term, trunc, info = env.step(action)
                     states.append(x)

@@ -6,7 +6,9 @@ Gymnasium and ale-py are imported inside the functions, so ``bench`` stays light
 from __future__ import annotations
 
 import collections
+import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -116,8 +118,9 @@ def make_env(desc: EnvDesc, seed: int, train: bool = True):
         kwargs["max_episode_steps"] = int(desc.max_episode_steps)
     if desc.atari or desc.env_id.startswith("ALE/"):
         _register_atari(gym)
-        kwargs.update(obs_type="grayscale", frameskip=int(desc.frame_skip),
-                      repeat_action_probability=float(desc.sticky_actions))
+        kwargs.update(
+            obs_type="grayscale", frameskip=int(desc.frame_skip), repeat_action_probability=float(desc.sticky_actions)
+        )
     try:
         env = gym.make(desc.env_id, **kwargs)
     except (gym.error.NameNotFound, gym.error.VersionNotFound, gym.error.NamespaceNotFound) as exc:
@@ -127,8 +130,10 @@ def make_env(desc: EnvDesc, seed: int, train: bool = True):
     except Exception as exc:  # ale-py raises OSError / NotADirectoryError for a missing ROM
         atari = desc.atari or desc.env_id.startswith("ALE/")
         if atari and (isinstance(exc, OSError) or "rom" in str(exc).lower()):
-            raise BenchError(f"the Atari ROM for '{desc.env_id}' is missing: {exc}; "
-                             "install an ale-py wheel that ships the ROMs (ale-py >= 0.9)") from None
+            raise BenchError(
+                f"the Atari ROM for '{desc.env_id}' is missing: {exc}; "
+                "install an ale-py wheel that ships the ROMs (ale-py >= 0.9)"
+            ) from None
         raise BenchError(f"cannot create environment '{desc.env_id}': {type(exc).__name__}: {exc}") from None
     if desc.atari:
         env = AtariFrames(env, tuple(desc.frame_size), int(desc.frame_stack))
@@ -143,19 +148,46 @@ def seeded_reset(env, seed: int):
     return env.reset(seed=seed)
 
 
-def check_compatible(desc: EnvDesc, obs_shape, n_actions: int, algo: str) -> None:
-    """A clear error when the spec's network does not fit the environment (for example a
-    CartPole network on Atari)."""
+def _ale_log(level: str) -> None:
+    try:
+        import ale_py
+    except ImportError:
+        return
+    ale_py.ALEInterface.setLoggerMode(getattr(ale_py.LoggerMode, level))
+
+
+@lru_cache(maxsize=32)
+def env_spaces(desc: EnvDesc) -> tuple[tuple, int | None, str]:
+    """(observation shape, number of actions or None when the action space is not discrete, the
+    action space as text) of ``desc``'s environment; made once per description and process."""
     gym = _gym()
-    env = make_env(desc, 0, train=False)
+    atari = desc.atari or desc.env_id.startswith("ALE/")
+    with warnings.catch_warnings():  # e.g. CartPole-v0's deprecation: not the user's concern here
+        warnings.simplefilter("ignore")
+        if atari:
+            _ale_log("Error")  # no emulator banner in the parent's output
+        try:
+            env = make_env(desc, 0, train=False)
+        finally:
+            if atari:
+                _ale_log("Info")  # ALE's default
     try:
         space, actions = env.observation_space, env.action_space
     finally:
         env.close()
-    if not isinstance(actions, gym.spaces.Discrete):
+    n = int(actions.n) if isinstance(actions, gym.spaces.Discrete) else None
+    return tuple(space.shape), n, str(actions)
+
+
+def check_compatible(desc: EnvDesc, obs_shape, n_actions: int, algo: str) -> None:
+    """A clear error when the spec's network does not fit the environment (for example a
+    CartPole network on Atari), or the environment cannot be made."""
+    shape, n, actions = env_spaces(desc)
+    if n is None:
         raise BenchError(f"{algo} needs a discrete action space; {desc.env_id} has {actions}")
-    if tuple(space.shape) != tuple(obs_shape) or int(actions.n) != int(n_actions):
+    if shape != tuple(obs_shape) or n != int(n_actions):
         raise BenchError(
             f"{algo}'s network takes observations of shape {tuple(obs_shape)} and {n_actions} actions, "
-            f"but {desc.env_id} gives observations of shape {tuple(space.shape)} and {int(actions.n)} actions; "
-            "choose an algorithm made for this environment")
+            f"but {desc.env_id} gives observations of shape {shape} and {n} actions; "
+            "choose an algorithm made for this environment"
+        )

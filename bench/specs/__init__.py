@@ -1,5 +1,6 @@
-"""The algorithm specs. Each module in this package that defines ``SPEC`` is one algorithm;
-adding a module adds the algorithm to the registry, the CLI and the test matrix."""
+"""The algorithm specs. Each module in this package that defines ``SPEC`` (one Spec) or
+``SPECS`` (an iterable of Spec, e.g. an RL algorithm's tuned and documented pair) adds its
+specs to the registry, the CLI and the test matrix."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ def all_specs() -> dict[str, Spec]:
     for mod in pkgutil.iter_modules(__path__):
         if mod.name.startswith("_") or mod.name == "base":
             continue
-        spec = getattr(importlib.import_module(f"{__name__}.{mod.name}"), "SPEC", None)
-        if isinstance(spec, Spec):
-            found[spec.name] = spec
+        module = importlib.import_module(f"{__name__}.{mod.name}")
+        for spec in (getattr(module, "SPEC", None), *getattr(module, "SPECS", ())):
+            if isinstance(spec, Spec):
+                if spec.name in found:
+                    raise RuntimeError(f"spec '{spec.name}' is defined twice (again in bench.specs.{mod.name})")
+                found[spec.name] = spec
     return dict(sorted(found.items()))
 
 

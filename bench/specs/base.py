@@ -105,6 +105,9 @@ RANGES: dict[str, tuple] = {
     "grad_clip_norm": (0, INF, True, False), "reward_noise_std": (0, INF, True, False),
     "eps_min": (0, 1, True, True), "eps_max": (0, 1, True, True),
     "per_alpha": (0, INF, True, False), "per_beta0": (0, 1, True, True), "per_eps": (0, INF, False, False),
+    "obs_shape": AT_LEAST_1, "n_actions": AT_LEAST_1, "obs_scale": (0, INF, False, False),
+    "eps_decay": (0, INF, True, False), "eps_steps": (0, INF, True, False), "huber_delta": (0, INF, False, False),
+    "max_episode_steps": (0, INF, True, False), "eval_max_steps": (0, INF, True, False),
 }
 # settings whose name ends so are layer widths: at least 1
 WIDTH_SUFFIXES = ("_units", "_filters")
