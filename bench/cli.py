@@ -17,7 +17,7 @@ from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS = 2, 1
 # modules that each add a subcommand through ``register(subparsers)``
-EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history", "bench.pretrained")
+EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history", "bench.pretrain")
 
 
 def _split(values, default):
