@@ -17,8 +17,9 @@ import numpy as np
 from bench import registry
 from bench.card import config_card
 from bench.config import RunConfig
-from bench.rl.driver import _scale, greedy_action, train
+from bench.rl.driver import train
 from bench.rl.envs import make_env, seeded_reset
+from bench.rl.evaluation import _scale, greedy_action
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
 from bench.runner import prepare

@@ -11,8 +11,8 @@ CartPole-v1. ``hparams["settings"]`` says which.
 from __future__ import annotations
 
 from bench.errors import BenchError
-from bench.rl.driver import greedy_evaluation
 from bench.rl.envs import EnvDesc, check_compatible
+from bench.rl.evaluation import greedy_evaluation
 from bench.specs.base import KERAS_ADAM, Spec
 
 # The Double Q document (seed 000): constants of its TensorFlow 2 code.
