@@ -9,9 +9,11 @@ import platform
 import socket
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from bench import backends
-from bench.registry import ROOT
+
+ROOT = Path(__file__).resolve().parent.parent  # the checkout whose commit is recorded
 
 
 @lru_cache(maxsize=1)

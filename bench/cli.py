@@ -1,4 +1,8 @@
-"""The ``bench`` command: ``bench list | run``.
+"""The ``bench`` command: ``bench list | run`` here, and the subcommands that modules add through
+``register(subparsers)`` (:data:`EXTRA_COMMANDS`): ``report``, ``compare``, ``history``,
+``pretrain``, ``gate``, ``curves`` and ``rl-summary``. The older ``python -m bench.gate``,
+``python -m bench.curves`` and ``python -m bench.rl.summary`` are aliases over the same parser
+(:func:`main` with ``command``).
 
 Bad input (an unknown algorithm, backend, device or setting, a GPU request where there is none)
 gives a one-line message naming the valid choices and exit status 2; never a traceback.
@@ -10,6 +14,7 @@ import argparse
 import importlib
 import itertools
 import sys
+from pathlib import Path
 
 from bench import backends, registry, specs
 from bench.errors import BenchError, choices
@@ -17,7 +22,8 @@ from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS = 2, 1
 # modules that each add a subcommand through ``register(subparsers)``
-EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history", "bench.pretrained")
+EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history", "bench.pretrain", "bench.gate",
+                                   "bench.curves", "bench.rl.summary")
 
 
 def _split(values, default):
@@ -145,6 +151,13 @@ def cmd_run(args) -> int:
     return 0
 
 
+def existing_dir(text: str) -> Path:
+    """argparse type of a directory argument: a missing one is a usage error (one line, exit 2)."""
+    if not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"no directory '{text}'")
+    return Path(text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, as for every other bad input
         raise BenchError(f"{message} (see 'bench {self.prog.split()[-1]} --help')"
@@ -176,7 +189,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv=None, command: str | None = None) -> int:
+    """``bench ARGV``; with ``command``, ``bench COMMAND ARGV`` (the ``python -m`` aliases)."""
+    if command:
+        argv = [command, *(sys.argv[1:] if argv is None else argv)]
     try:
         args = parser().parse_args(argv)
         return args.func(args)

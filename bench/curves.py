@@ -1,5 +1,5 @@
 """Head-to-head learning curves of two algorithms run on the same seeds:
-``python -m bench.curves A B --metric M DIR [DIR ...] [--from-epoch E]``.
+``bench curves A B DIR [DIR ...] --metric M [--from-epoch E]`` (alias: ``python -m bench.curves``).
 
 Runs of A and B are paired on (backend, device, seed). For every pair it counts, over the
 evaluations both made at the same epoch (from ``--from-epoch`` on), how often A's metric is at
@@ -11,13 +11,13 @@ with a message, when there is nothing to compare or the metric is not in the cur
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
+from bench import cli
 from bench.errors import BenchError
 from bench.results import load_dir
 
@@ -80,22 +80,27 @@ def markdown(cmp, algo_a, algo_b, metric) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench.curves", description=__doc__.split("\n\n")[0])
-    ap.add_argument("algo_a")
-    ap.add_argument("algo_b")
-    ap.add_argument("dirs", nargs="+", help="directories of result records")
-    ap.add_argument("--metric", required=True, help="a key of the curves, for example val_acc")
-    ap.add_argument("--from-epoch", type=int, default=0, help="ignore evaluations before this epoch")
-    args = ap.parse_args(argv)
-    try:
-        results = [r for d in args.dirs for r in load_dir(Path(d))]
-        print(markdown(compare(results, args.algo_a, args.algo_b, args.metric, args.from_epoch),
-                       args.algo_a, args.algo_b, args.metric))
-    except BenchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+def cmd_curves(args) -> int:
+    results = [r for d in args.dirs for r in load_dir(Path(d))]
+    print(markdown(compare(results, args.algo_a, args.algo_b, args.metric, args.from_epoch),
+                   args.algo_a, args.algo_b, args.metric))
     return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("curves", help="head-to-head learning curves of two algorithms on the same seeds",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("algo_a")
+    p.add_argument("algo_b")
+    p.add_argument("dirs", nargs="+", type=cli.existing_dir, help="directories of result records")
+    p.add_argument("--metric", required=True, help="a key of the curves, for example val_acc")
+    p.add_argument("--from-epoch", type=int, default=0, help="ignore evaluations before this epoch")
+    p.set_defaults(func=cmd_curves)
+
+
+def main(argv=None) -> int:
+    """``python -m bench.curves``: an alias of ``bench curves``."""
+    return cli.main(argv, command="curves")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The regression gate: ``python -m bench.gate``.
+"""The regression gate: ``bench gate`` (alias: ``python -m bench.gate``).
 
 Runs the quick suite of the committed baseline (results/baselines/quick-cpu: its manifest names
 the algorithms, backends, seeds, threads and settings) into a temporary directory, then
@@ -7,7 +7,7 @@ run once more and stays a regression only when the rerun is flagged too, so a pa
 load on a shared machine does not fail the build while a real slowdown, which repeats, does.
 Exit status 1 on a regression, 2 on bad input, 0 otherwise.
 
-``python -m bench.gate --make-baseline --repeats 3`` measures a new baseline (each cell run
+``bench gate --make-baseline --repeats 3`` measures a new baseline (each cell run
 ``repeats`` times, so the comparison knows the run-to-run noise) and writes it, replacing the
 old one only when every cell finished ok.
 
@@ -26,7 +26,6 @@ comparable: the gate says so and checks quality only.
 
 from __future__ import annotations
 
-import argparse
 import json
 import shutil
 import sys
@@ -34,6 +33,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench import cli
+from bench.compare import add_threshold_args, thresholds_from
 from bench.errors import BenchError
 from bench.results import atomic_write
 
@@ -104,7 +105,7 @@ def load_baseline(path: Path) -> tuple[dict, list]:
     manifest = path / MANIFEST
     if not manifest.exists():
         raise BenchError(f"no baseline at {path} (missing {MANIFEST}); make one with "
-                         f"'python -m bench.gate --make-baseline'")
+                         f"'bench gate --make-baseline'")
     try:
         plan = json.loads(manifest.read_text())["plan"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -200,10 +201,19 @@ def make_baseline(baseline: Path, repeats: int, plan: dict | None = None) -> int
     return 0
 
 
-def main(argv=None) -> int:
-    from bench.compare import add_threshold_args, thresholds_from
+def cmd_gate(args) -> int:
+    split = lambda v: [x.strip() for raw in (v or []) for x in raw.split(",") if x.strip()] or None  # noqa: E731
+    if args.make_baseline:
+        if args.repeats < 1:
+            raise BenchError("--repeats must be at least 1")
+        return make_baseline(Path(args.baseline), args.repeats)
+    return gate(Path(args.baseline), split(args.algo), split(args.backend), args.out,
+                not args.no_confirm, thresholds_from(args), args.record)
 
-    p = argparse.ArgumentParser(prog="python -m bench.gate", description=__doc__.split("\n\n")[0])
+
+def register(sub) -> None:
+    p = sub.add_parser("gate", help="the CI regression gate: run the baseline's quick cells and compare",
+                       description=__doc__.split("\n\n")[0])
     p.add_argument("--baseline", default=str(DEFAULT_BASELINE), help="baseline directory (default results/baselines/quick-cpu)")
     p.add_argument("--algo", action="append", help="only these algorithms of the baseline")
     p.add_argument("--backend", action="append", help="only these backends")
@@ -213,18 +223,12 @@ def main(argv=None) -> int:
     p.add_argument("--make-baseline", action="store_true", help="measure and write a new baseline")
     p.add_argument("--repeats", type=int, default=3, help="runs of each cell in a new baseline (default 3)")
     add_threshold_args(p)
-    args = p.parse_args(argv)
-    split = lambda v: [x.strip() for raw in (v or []) for x in raw.split(",") if x.strip()] or None  # noqa: E731
-    try:
-        if args.make_baseline:
-            if args.repeats < 1:
-                raise BenchError("--repeats must be at least 1")
-            return make_baseline(Path(args.baseline), args.repeats)
-        return gate(Path(args.baseline), split(args.algo), split(args.backend), args.out,
-                    not args.no_confirm, thresholds_from(args), args.record)
-    except BenchError as exc:
-        print(f"bench.gate: error: {exc}", file=sys.stderr)
-        return 2
+    p.set_defaults(func=cmd_gate)
+
+
+def main(argv=None) -> int:
+    """``python -m bench.gate``: an alias of ``bench gate``."""
+    return cli.main(argv, command="gate")
 
 
 if __name__ == "__main__":

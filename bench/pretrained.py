@@ -16,8 +16,9 @@ Sources (the spec's ``weights`` setting):
 * ``random``: no pretraining (the spec's initialisation).
 * a path to an ``.h5`` or ``.npz`` file of either kind.
 
-Every file is checked against the architecture (bench/specs/_transfer.py) in Keras's layer
-order, and the first layer that is missing or has the wrong shape is named.
+Every file is checked against the architecture (bench/arch/resnet50.py) in Keras's layer
+order, and the first layer that is missing or has the wrong shape is named. The ``bench pretrain``
+command that makes the ``cifar10`` checkpoint is bench/pretrain.py.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.arch import resnet50
 from bench.data import files
 from bench.data.files import RemoteFile
 from bench.errors import BenchError
-from bench.specs import _transfer
 
 IMAGENET = RemoteFile(
     filename="resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
@@ -56,7 +57,7 @@ def default_checkpoint_path(source: str) -> Path:
 
 def check_backbone(weights: dict, where: str) -> dict:
     """``weights`` restricted to the backbone, after checking it layer by layer in Keras's order."""
-    for layer, kinds in _transfer.layers():
+    for layer, kinds in resnet50.layers():
         for kind, shape in kinds.items():
             name = f"{layer}/{kind}"
             if name not in weights:
@@ -65,7 +66,7 @@ def check_backbone(weights: dict, where: str) -> dict:
             if tuple(np.shape(weights[name])) != shape:
                 raise BenchError(f"{where} does not fit ResNet50: the first mismatching layer is '{layer}' "
                                  f"('{kind}' has shape {tuple(np.shape(weights[name]))}, expected {shape})")
-    return {n: np.asarray(weights[n], np.float32) for n in _transfer.canonical_shapes()}
+    return {n: np.asarray(weights[n], np.float32) for n in resnet50.canonical_shapes()}
 
 
 # --- Keras's legacy HDF5 weights layout ----------------------------------------------------------
@@ -99,7 +100,7 @@ def write_h5(path: Path, weights: dict) -> None:
 
     path = Path(path)
     with h5py.File(path, "w") as f:
-        layers = _transfer.layers()
+        layers = resnet50.layers()
         f.attrs["layer_names"] = np.array([name.encode() for name, _ in layers])
         f.attrs["backend"], f.attrs["keras_version"] = b"tensorflow", b"2.2.4"
         for layer, kinds in layers:
@@ -187,39 +188,3 @@ def load_backbone(choice: str) -> tuple[dict, str]:
     if choice.endswith((".h5", ".npz")):
         return load_file(Path(choice))
     raise BenchError(f"unknown weights '{choice}'; choose from: {', '.join(CHOICES)} or a path to an .h5/.npz file")
-
-
-# --- bench pretrain ------------------------------------------------------------------------------
-
-def cmd_pretrain(args) -> int:
-    from bench import specs
-    from bench.config import RunConfig
-    from bench.matrix import run_one
-
-    if args.source not in SOURCES:
-        raise BenchError(f"unknown source task '{args.source}'; choose from: {', '.join(SOURCES)}")
-    out = Path(args.out) if args.out else default_checkpoint_path(args.source)
-    cell = RunConfig.create(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
-                            specs.parse_overrides(args.set), threads=args.threads, save_weights=str(out))
-    result = run_one(cell, args.timeout)
-    print(f"{cell.label} ({cell.budget}): {result.status}; {result.metric} = {result.value}; "
-          f"{result.steps} steps in {result.wall_s:.0f} s")
-    if result.status != "ok" or not out.is_file():
-        print(f"bench pretrain: no checkpoint written: {result.error}", flush=True)
-        return 1
-    print(f"checkpoint: {out}")
-    return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser("pretrain", help="pretrain the ResNet50 backbone on a source task and save a checkpoint")
-    p.add_argument("--source", default="cifar10", help=f"source task: {', '.join(SOURCES)}")
-    p.add_argument("--backend", default="torch", help="backend that trains it (default torch)")
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--budget", default="full")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a setting of the source spec")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--timeout", type=float, default=7200)
-    p.add_argument("--out", default=None, help="checkpoint path (default: the suite's cache)")
-    p.set_defaults(func=cmd_pretrain)

@@ -15,6 +15,7 @@ from bench import backends, faults, load, registry, specs
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.init import initial_weights
+from bench.pretrained import save_checkpoint
 from bench.results import Result
 
 # spec.kind -> the module whose ``train(...)`` runs it
@@ -85,8 +86,6 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
             setattr(result, key, value)
         result.card["load"] = load.summarise(load_start, load.snapshot())
         if cell.save_weights and result.status == "ok":
-            from bench.pretrained import save_checkpoint
-
             save_checkpoint(cell.save_weights, p.learner.get_weights(), {
                 "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
                 "overrides": dict(cell.overrides), "metrics": result.metrics, "run_id": result.run_id,

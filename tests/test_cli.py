@@ -147,3 +147,68 @@ def test_partial_result_record_is_a_clear_error(tmp_path):
                                "seed": 0, "status": "exploded"}))
     with pytest.raises(results.BenchError, match="unknown status 'exploded'"):
         results.load(odd)
+
+
+# one command line: every subcommand's --help, one-line usage errors, and the old module aliases
+SUBCOMMANDS = ("list", "run", "report", "compare", "history", "pretrain", "gate", "curves", "rl-summary")
+
+
+@pytest.mark.parametrize("command", SUBCOMMANDS)
+def test_every_subcommand_has_help(capsys, command):
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: bench {command} ") and "-h, --help" in out
+
+
+def test_top_level_help_lists_every_subcommand(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    out = capsys.readouterr().out
+    for command in SUBCOMMANDS:
+        assert command in out
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["gate", "--repeats", "x"], "argument --repeats: invalid int value: 'x' (see 'bench gate --help')"),
+    (["gate", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+    (["curves", "a", "b"], "the following arguments are required: dirs, --metric (see 'bench curves --help')"),
+    (["curves", "a", "b", "/no/such/dir", "--metric", "val_acc"], "argument dirs: no directory '/no/such/dir'"),
+    (["curves", "a", "b", ".", "--metric", "val_acc", "--from-epoch", "two"], "invalid int value: 'two'"),
+    (["rl-summary", "/no/such/dir"], "argument DIR: no directory '/no/such/dir' (see 'bench rl-summary --help')"),
+    (["rl-summary", "--help-me"], "unrecognized arguments: --help-me"),
+    (["pretrain", "--seed", "x"], "argument --seed: invalid int value: 'x' (see 'bench pretrain --help')"),
+])
+def test_bad_subcommand_arguments_are_one_line_and_exit_2(capsys, argv, expected):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("bench: error: ") and expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize("module,command", [
+    ("bench.gate", "gate"), ("bench.curves", "curves"), ("bench.rl.summary", "rl-summary")])
+def test_module_aliases_run_the_subcommand(module, command):
+    out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith(f"usage: bench {command} "), out.stderr
+    bad = subprocess.run([sys.executable, "-m", module, "--no-such-option"], capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr.startswith("bench: error: ") and bad.stderr.count("\n") == 1
+
+
+def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
+    from bench.rl import summary
+
+    for seed, solved in ((0, True), (1, False)):
+        results.save(results.Result("dqn", "torch", "cpu", seed, "quick", status="ok", target=195.0,
+                                    target_reached=solved, time_to_target_s=12.5 if solved else None,
+                                    steps_to_target=3000 if solved else None,
+                                    metrics={"eval_return": 200.0 if solved else 20.0, "mean_eval_return": 90.0},
+                                    throughput={"median": 800.0}), tmp_path)
+    assert summary.main([str(tmp_path)]) == 0
+    table = capsys.readouterr().out
+    assert "| dqn | torch | [0, 1] | 1/2 |" in table
+    assert main(["rl-summary", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == table

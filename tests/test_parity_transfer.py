@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from bench import specs
+from bench.arch.resnet50 import canonical_shapes
 from bench.runner import build_learner
 from bench.specs import _transfer
 
@@ -28,7 +29,7 @@ RTOL = _transfer.TOLERANCES["features_rtol"]
 def realistic_weights(n_classes, seed=0):
     rng = np.random.default_rng(seed)
     out = {}
-    for name, shape in _transfer.canonical_shapes(n_classes).items():
+    for name, shape in canonical_shapes(n_classes).items():
         layer, kind = name.split("/")
         if kind == "kernel":
             fan_in = int(np.prod(shape[:-1]))

@@ -9,18 +9,18 @@ import numpy as np
 import pytest
 
 from bench import pretrained
+from bench.arch import resnet50
 from bench.cli import main
 from bench.data import files
 from bench.data.base import data_dir
 from bench.errors import BenchError
-from bench.specs import _transfer
 
 REAL_DATA = data_dir()
 
 
 def random_backbone(seed=0):
     rng = np.random.default_rng(seed)
-    return {n: rng.normal(0, 0.1, s).astype(np.float32) for n, s in _transfer.canonical_shapes().items()}
+    return {n: rng.normal(0, 0.1, s).astype(np.float32) for n, s in resnet50.canonical_shapes().items()}
 
 
 @pytest.fixture
@@ -36,11 +36,11 @@ def dirs(tmp_path, monkeypatch):
 
 
 def test_architecture_matches_the_document():
-    shapes = _transfer.canonical_shapes(1)
+    shapes = resnet50.canonical_shapes(1)
     total = sum(int(np.prod(s)) for s in shapes.values())
     head = sum(int(np.prod(s)) for n, s in shapes.items() if n.startswith("head/"))
     assert (total, head) == (23_589_761, 2_049)  # the document's model summary
-    assert _transfer.feature_size(100) == 4  # (None, 4, 4, 2048)
+    assert resnet50.feature_size(100) == 4  # (None, 4, 4, 2048)
     assert len([n for n in shapes if n.endswith("_conv/kernel")]) == 53
 
 

@@ -1,8 +1,8 @@
 """Summaries of recorded RL results: per (algorithm, backend) over seeds, how many seeds
 solved, the median time to solve (wall seconds of training and env steps) with a
 distribution-free confidence interval, throughput, and the learning-curve area (mean greedy
-return over the run's evaluations). ``python -m bench.rl.summary DIR [DIR ...]`` prints a
-Markdown table.
+return over the run's evaluations). ``bench rl-summary [DIR ...]`` prints a Markdown table
+(alias: ``python -m bench.rl.summary``).
 
 Time to solve is *censored*: a seed that never reached the target took longer than its budget,
 so it counts as +inf, not as missing (dropping it would make the median look faster than the
@@ -17,8 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import cli
 from bench.results import load_dir
 from bench.stats import median_ci
+
+DEFAULT_DIR = Path("results/recorded/rl")
 
 
 def summarise(results) -> list[dict]:
@@ -69,11 +72,23 @@ def markdown(rows) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    dirs = (argv if argv is not None else sys.argv[1:]) or ["results/recorded/rl"]
-    results = [r for d in dirs for r in load_dir(Path(d))]
+def cmd_rl_summary(args) -> int:
+    results = [r for d in args.dirs for r in load_dir(Path(d))]
     print(markdown(summarise(results)))
     return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("rl-summary", help="RL results over seeds: solved seeds, median time to solve",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("dirs", nargs="*", type=cli.existing_dir, default=[DEFAULT_DIR], metavar="DIR",
+                   help="directories of result records (default results/recorded/rl)")
+    p.set_defaults(func=cmd_rl_summary)
+
+
+def main(argv=None) -> int:
+    """``python -m bench.rl.summary``: an alias of ``bench rl-summary``."""
+    return cli.main(argv, command="rl-summary")
 
 
 if __name__ == "__main__":

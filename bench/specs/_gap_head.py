@@ -43,6 +43,7 @@ the current weights (bench.bnstats), then restored: one training run, both evalu
 """
 
 
+from bench.arch.gap_head import feature_size
 from bench.bnstats import population_statistics
 from bench.data import cats_vs_dogs
 from bench.errors import BenchError
@@ -70,14 +71,6 @@ INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta"
 # updates. moving_rtol: BatchNorm moving statistics after those steps (PyTorch's running
 # variance uses the unbiased batch variance; the test bounds that separately).
 TOLERANCES = {"predict_atol": 1e-5, "loss_rtol": 2e-4, "weights_atol": 2e-4, "moving_rtol": 1e-4}
-
-
-def feature_size(hp):
-    """Height (= width) of the head's output feature map: 10 for 100x100 inputs."""
-    s = hp["image_size"]
-    for _ in range(3):
-        s = (s - hp["kernel_size"] + 1) // hp["pool_size"]
-    return s
 
 
 TAILS = ("gap", "fc")

@@ -5,7 +5,7 @@ flatten of the fully-connected tail runs in NHWC order so its kernel matches the
 import torch.nn.functional as F
 from torch import nn
 
-from bench.specs._gap_head import feature_size
+from bench.arch.gap_head import feature_size
 from impls.torch._learner import ClassifierLearner
 
 
