@@ -131,6 +131,10 @@ class CurvePoint(_Record):
         return cls(**{k: _num(v) for k, v in data.items() if k in names},
                    metrics={str(k): _num(v) for k, v in data.items() if k not in names})
 
+    def value(self, name: str) -> Any:
+        """The named scalar of the point: ``loss``, ``train_return`` or one of the spec's metrics."""
+        return getattr(self, name) if name in ("loss", "train_return") else self.metrics.get(name)
+
     def _flat(self) -> dict:
         out = {"step": self.step, "train_time_s": self.train_time_s, "loss": self.loss}
         out.update({k: getattr(self, k) for k in self._SUPERVISED if getattr(self, k) is not None})
@@ -149,6 +153,7 @@ class XAxis:
     name: str  # what the axis is called in tables and documentation
     label: str  # the axis label of a plot
     field: str  # the CurvePoint attribute holding it
+    plural: str  # "epochs 2-6" in a sentence
 
     def of(self, point: CurvePoint) -> int | float | None:
         value = getattr(point, self.field)
@@ -156,10 +161,10 @@ class XAxis:
 
 
 X_AXES = {
-    "supervised": XAxis("epoch", "epoch", "epoch"),
-    "rl": XAxis("env_steps", "environment steps", "step"),  # the RL driver's steps are env steps
+    "supervised": XAxis("epoch", "epoch", "epoch", "epochs"),
+    "rl": XAxis("env_steps", "environment steps", "step", "env steps"),  # the RL driver's steps are env steps
 }
-STEP_AXIS = XAxis("step", "step", "step")  # a record whose kind is unknown (no curve to tell)
+STEP_AXIS = XAxis("step", "step", "step", "steps")  # a record whose kind is unknown (no curve to tell)
 
 
 def x_axis(kind: str | None) -> XAxis:
@@ -291,6 +296,11 @@ class ConfigCard(_Record):
         if kw.get("versions") is None:
             kw.pop("versions", None)
         return cls(**kw, facts={k: v for k, v in data.items() if k not in names})
+
+    @property
+    def empty(self) -> bool:
+        """True for a result that never got a card (a cell that crashed before it was made)."""
+        return not self._flat()
 
     def _flat(self) -> dict:
         out = _omit_none(self, _declared(ConfigCard, skip=("facts", "versions", "machine")))

@@ -85,8 +85,8 @@ def point_scalars(point: CurvePoint, metric: str | None) -> dict[str, float]:
         if key in COORDS or not is_number(value):
             continue
         out[f"progress/{key}" if key in COUNTERS else f"metric/{key}"] = value
-    if metric and is_number(point.metrics.get(metric)):
-        out["quality"] = point.metrics[metric]
+    if metric and is_number(point.value(metric)):
+        out["quality"] = point.value(metric)
     return out
 
 
