@@ -197,7 +197,7 @@ def _curve_series(result, key: str) -> dict:
     """{x: value} of one result's curve (``key``: a metric or the loss) on its kind's x-axis,
     finite values only."""
     pts = ((result.x_axis.of(p), p.value(key)) for p in result.curve)
-    return {x: y for x, y in pts if x is not None and len(finite([y]))}
+    return {x: y for x, y in pts if x is not None and finite([y]).size}
 
 
 def plot_curves(algo: str, cells: dict, metric: str):
