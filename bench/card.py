@@ -1,5 +1,6 @@
 """The config card every number carries: versions, device, threads, dtype, compile mode,
-commit and machine."""
+commit and machine. :func:`config_card` collects it in its JSON form (what pytest-benchmark's
+``extra_info`` stores as well); a Result holds it as a typed :class:`bench.records.ConfigCard`."""
 
 from __future__ import annotations
 
@@ -65,6 +66,8 @@ def machine() -> dict:
 
 
 def config_card(backend: str, session_facts: dict, learner_facts: dict, dtype: str = "float32") -> dict:
+    """The card of one cell: the backend session's facts and the learner's ``describe()`` over
+    the declared fields (``ConfigCard.from_dict`` reads it; undeclared facts stay as facts)."""
     return {
         "backend": backend,
         "versions": backends.versions(backend),

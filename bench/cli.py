@@ -95,8 +95,7 @@ def summary_table(results: list[Result]):
 
     rows = []
     for r in results:
-        tp = r.throughput or {}
-        med, p25, p75 = tp.get("median"), tp.get("p25"), tp.get("p75")
+        tp = r.throughput
         rows.append({
             "algo": r.algo, "backend": r.backend, "device": r.device, "seed": r.seed,
             "status": r.status,
@@ -104,8 +103,8 @@ def summary_table(results: list[Result]):
             "value": r.value,
             "target": "yes" if r.target_reached else ("no" if r.target is not None else "-"),
             "to_target_s": r.time_to_target_s,
-            f"{tp.get('unit', 'samples/s')} (median)": med,
-            "IQR": (p75 - p25) if med is not None else None,
+            f"{tp.unit or 'samples/s'} (median)": tp.median,
+            "IQR": (tp.p75 - tp.p25) if tp.median is not None else None,
             "compile_s": r.compile_s,
             "wall_s": r.wall_s,
         })

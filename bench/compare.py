@@ -13,7 +13,8 @@ Cells are matched on (algorithm, backend, device, budget, source). For each matc
   (``--threshold``, default 10 %) *and* by more than the baseline's own run-to-run noise (the
   relative spread of the per-run medians, when the baseline holds several runs of the cell);
   *and* a one-sided Mann-Whitney U test on the per-round samples/s of the two sides gives
-  p < ``--alpha`` (default 0.01). The 95 % bootstrap interval of the ratio of medians is shown.
+  p < ``--alpha`` (default 0.01). The 95 % bootstrap interval of the ratio of medians is shown
+  (both from ``scipy.stats``).
 * **Quality** (the spec's metric) is a regression when the current median over seeds is worse
   than the baseline median by more than the largest of: the baseline's seed-to-seed range,
   the spec's tolerance for that metric, and ``--quality-rel`` (default 5 %) of the baseline
@@ -36,6 +37,7 @@ import numpy as np
 
 from bench.errors import BenchError
 from bench.results import Result
+from bench.stats import finite
 
 EXIT_REGRESSION = 1
 
@@ -143,12 +145,9 @@ def _key(r: Result) -> tuple:
 
 
 def _fingerprints(results) -> dict:
-    out = {}
-    for r in results:
-        m = (r.card or {}).get("machine") or {}
-        if m.get("fingerprint"):
-            out[m["fingerprint"]] = f"{m.get('cpu', '?')}, {m.get('cores', '?')} cores, {m.get('memory_gib', '?')} GiB"
-    return out
+    """{machine fingerprint: its description} of the results that name their machine."""
+    return {r.card.machine.fingerprint: r.card.machine.describe() for r in results
+            if r.card.machine is not None and r.card.machine.fingerprint}
 
 
 def _spec(algo):
@@ -161,42 +160,33 @@ def _spec(algo):
 
 
 # statistics -------------------------------------------------------------------------------------
-def _finite(values) -> np.ndarray:
-    v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)], dtype=float)
-    return v[np.isfinite(v)]
-
-
 def normalised(results) -> bool:
     """True when every result carries load-normalised rounds (see bench.gate: CPU probe)."""
-    return bool(results) and all((r.throughput or {}).get("normalized") for r in results)
+    return bool(results) and all(r.throughput.normalized for r in results)
 
 
 def _rounds(results, norm: bool = False) -> np.ndarray:
-    vals = []
-    for r in results:
-        tp = r.throughput or {}
-        if norm:
-            vals.extend(_finite(tp.get("normalized") or []).tolist())
-            continue
-        got = _finite(tp.get("values") or [])
-        if got.size == 0 and isinstance(tp.get("median"), (int, float)):
-            got = _finite([tp["median"]])
-        vals.extend(got.tolist())
-    return np.asarray(vals, dtype=float)
+    """Every timed round's speed (load-normalised with ``norm``) of all ``results``."""
+    return np.asarray([v for r in results
+                       for v in (r.throughput.normalized_rounds() if norm else r.throughput.rounds())], dtype=float)
 
 
 def bootstrap_ratio_ci(base: np.ndarray, cur: np.ndarray, n: int = 2000, seed: int = 0) -> tuple:
-    """95 % percentile-bootstrap interval of median(cur) / median(base)."""
-    rng = np.random.default_rng(seed)
-    b = np.median(rng.choice(base, (n, base.size)), axis=1)
-    c = np.median(rng.choice(cur, (n, cur.size)), axis=1)
-    ratios = c / b
-    return float(np.percentile(ratios, 2.5)), float(np.percentile(ratios, 97.5))
+    """95 % percentile-bootstrap interval of median(cur) / median(base), each side resampled on
+    its own (``scipy.stats.bootstrap``)."""
+    from scipy.stats import bootstrap
+
+    def ratio(b, c, axis=-1):
+        return np.median(c, axis=axis) / np.median(b, axis=axis)
+
+    ci = bootstrap((base, cur), ratio, n_resamples=n, paired=False, vectorized=True, method="percentile",
+                   confidence_level=0.95, rng=np.random.default_rng(seed)).confidence_interval
+    return float(ci.low), float(ci.high)
 
 
 def run_noise(results, norm: bool = False) -> float:
     """Relative run-to-run spread of the per-run median throughputs (0 with one run)."""
-    meds = _finite([float(np.median(_rounds([r], norm))) if _rounds([r], norm).size else None for r in results])
+    meds = finite([float(np.median(_rounds([r], norm))) if _rounds([r], norm).size else None for r in results])
     if meds.size < 2:
         return 0.0
     return float(1.0 - meds.min() / np.median(meds))
@@ -207,7 +197,7 @@ def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
 
     norm = th.normalized and normalised(base) and normalised(cur)
     b, c = _rounds(base, norm), _rounds(cur, norm)
-    row.unit = ((cur[0].throughput or {}).get("unit") if cur else None) or "samples/s"
+    row.unit = (cur[0].throughput.unit if cur else None) or "samples/s"
     row.n_base, row.n_cur = int(b.size), int(c.size)
     if b.size == 0 or c.size == 0:
         row.tp_verdict = "n/a"
@@ -241,8 +231,8 @@ def compare_quality(row: Row, base: list, cur: list, th: Thresholds) -> None:
     spec = _spec(row.algo)
     metric = (cur or base)[0].metric
     row.metric = metric
-    qb = _finite([r.metrics.get(metric) for r in base if metric])
-    qc = _finite([r.metrics.get(metric) for r in cur if metric])
+    qb = finite([r.metrics.get(metric) for r in base if metric])
+    qc = finite([r.metrics.get(metric) for r in cur if metric])
     if qb.size == 0 or qc.size == 0:
         row.q_verdict = "n/a"
         return
@@ -251,7 +241,7 @@ def compare_quality(row: Row, base: list, cur: list, th: Thresholds) -> None:
         row.notes.append(f"unknown algorithm {row.algo}: assumed lower {metric} is better")
     row.q_base, row.q_cur = float(np.median(qb)), float(np.median(qc))
     seed_range = float(qb.max() - qb.min()) if qb.size > 1 else 0.0
-    spec_tol = float((spec.tolerances or {}).get(metric, 0.0)) if spec is not None else 0.0
+    spec_tol = float(spec.tolerances.get(metric, 0.0)) if spec is not None else 0.0
     row.q_tol = max(seed_range, spec_tol, th.quality_rel * abs(row.q_base), 1e-12)
     worse_by = (row.q_base - row.q_cur) if higher else (row.q_cur - row.q_base)
     lost_target = all(r.target_reached for r in base) and not any(r.target_reached for r in cur) \

@@ -91,9 +91,9 @@ def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
         result = run_one(cell, timeout_s)
         res.save(result, out_dir)
         done.append(result)
-        tp = (result.throughput or {}).get("median")
+        tp = result.throughput
         print(f"  [{label}{len(done)}/{len(cells)}] {result.algo}/{result.backend}/{result.device}/seed{result.seed}: "
-              f"{result.status}" + (f", {tp:.4g} {result.throughput.get('unit')}" if tp else "")
+              f"{result.status}" + (f", {tp.median:.4g} {tp.unit}" if tp.median else "")
               + (f" ({result.error})" if result.error else ""), file=sys.stderr, flush=True)
     print(f"  {len(done)} cells in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return done
@@ -186,10 +186,10 @@ def make_baseline(baseline: Path, repeats: int, plan: dict | None = None) -> int
             r.log = None
         new = Path(tmp) / "new"
         shutil.copytree(runs, new / "runs")
+        card = results[0].card
         manifest = {"plan": plan, "repeats": repeats, "cells": len(cells), "results": len(results),
                     "made_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                    "machine": (results[0].card or {}).get("machine"),
-                    "commit": (results[0].card or {}).get("commit")}
+                    "machine": card.machine.to_dict() if card.machine else None, "commit": card.commit}
         (new / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
         if baseline.exists():
             shutil.rmtree(baseline)

@@ -26,7 +26,7 @@ import uuid
 from pathlib import Path
 
 from bench.errors import BenchError
-from bench.results import Result
+from bench.results import ConfigCard, Result, Throughput
 
 DEFAULT_DB = "results/runs/history.sqlite"
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"
@@ -66,10 +66,9 @@ def new_session(prefix: str = "run") -> str:
     return f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
 
 
-def versions_key(card: dict) -> str:
+def versions_key(card: ConfigCard) -> str:
     """Library versions as one comparable string: ``keras=3.15.0;numpy=...;tensorflow=...``."""
-    versions = (card or {}).get("versions") or {}
-    return ";".join(f"{k}={versions[k]}" for k in sorted(versions))
+    return ";".join(f"{k}={card.versions[k]}" for k in sorted(card.versions))
 
 
 def _num(v):
@@ -115,19 +114,18 @@ class History:
         now = time.time()
         with self.conn:
             for r in results:
-                card = r.card or {}
-                machine = card.get("machine") or {}
-                tp = r.throughput or {}
+                card, tp = r.card, r.throughput
                 row = {
                     "run_id": r.run_id, "session": session, "source": source, "algo": r.algo,
                     "backend": r.backend, "device": r.device, "seed": r.seed, "budget": r.budget,
-                    "commit_sha": card.get("commit"), "dirty": _num(card.get("dirty")),
-                    "fingerprint": machine.get("fingerprint"), "versions": versions_key(card),
+                    "commit_sha": card.commit, "dirty": _num(card.dirty),
+                    "fingerprint": card.machine.fingerprint if card.machine else None,
+                    "versions": versions_key(card),
                     "status": r.status, "metric": r.metric, "value": _num(r.value),
                     "higher_is_better": _higher_is_better(r.algo),
-                    "unit": tp.get("unit"), "tp_median": _num(tp.get("median")),
-                    "tp_p25": _num(tp.get("p25")), "tp_p75": _num(tp.get("p75")),
-                    "tp_n": _num(tp.get("n")), "compile_s": _num(r.compile_s),
+                    "unit": tp.unit, "tp_median": _num(tp.median),
+                    "tp_p25": _num(tp.p25), "tp_p75": _num(tp.p75),
+                    "tp_n": _num(tp.n), "compile_s": _num(r.compile_s),
                     "time_to_target_s": _num(r.time_to_target_s),
                     "target_reached": int(bool(r.target_reached)), "dataset": r.dataset,
                     "started_at": _num(r.started_at), "imported_at": now, "origin": origin,
@@ -240,7 +238,7 @@ def _higher_is_better(algo: str):
 # loading files ----------------------------------------------------------------------------------
 def source_of(result: Result) -> str:
     """bench-run or pytest-benchmark: their throughputs measure different things."""
-    return (result.card or {}).get("source") or SOURCE_RUN
+    return result.card.source or SOURCE_RUN
 
 
 def load_any(path: Path) -> tuple[list[Result], str]:
@@ -288,21 +286,24 @@ def from_pytest_benchmark(data: dict, path) -> list[Result]:
             return bs / t if t else None
 
         data_points = [rate(t) for t in stats.get("data") or []]
-        card = dict(info.get("card") or {})
-        card.setdefault("commit", commit.get("id"))
-        card.setdefault("dirty", commit.get("dirty"))
-        card["source"] = SOURCE_PYTEST
+        card = ConfigCard.from_dict(info.get("card"))
+        if card.commit is None:
+            card.commit = commit.get("id")
+        if card.dirty is None:
+            card.dirty = commit.get("dirty")
+        card.source = SOURCE_PYTEST
         metric = info.get("metric")
         r = Result(
-            algo=info["algo"], backend=info["backend"], device=info.get("device", "cpu"), seed=0,
-            budget=info.get("quality_budget", "quick"), metric=metric,
+            algo=info["algo"], backend=info["backend"], device=info.get("device") or "cpu", seed=0,
+            # an RL benchmark of a step alone trained nothing: its budget is null in the file
+            budget=info.get("quality_budget") or "quick", metric=metric,
             metrics={metric: info.get("value")} if metric else {},
             dataset=info.get("dataset"), card=card,
-            throughput={
-                "unit": "samples/s", "median": rate(stats.get("median")), "p25": rate(stats.get("q3")),
-                "p75": rate(stats.get("q1")), "min": rate(stats.get("max")), "max": rate(stats.get("min")),
-                "n": stats.get("rounds"), "values": [v for v in data_points if v is not None],
-            },
+            throughput=Throughput(
+                unit="samples/s", median=rate(stats.get("median")), p25=rate(stats.get("q3")),
+                p75=rate(stats.get("q1")), min=rate(stats.get("max")), max=rate(stats.get("min")),
+                n=stats.get("rounds"), values=[v for v in data_points if v is not None],
+            ),
             run_id="pb-" + hashlib.sha256(f"{stamp}|{b.get('fullname')}|{path}".encode()).hexdigest()[:16],
         )
         out.append(r)

@@ -10,6 +10,10 @@ overlaid, throughput bars with error bars, and speedups. A cross-algorithm summa
 Parity status is read from a JUnit XML file made by the parity tests
 (``pytest -k parity --junitxml=results/parity.xml``); without one it reads "not run".
 
+The HTML page is rendered from the Jinja2 template ``bench/templates/report.html.j2`` (package
+data); the Markdown is built here. The learning curves are drawn against each kind of spec's
+declared x-axis (``bench.records.X_AXES``: epochs, environment steps).
+
 Everything is read and checked before anything is written, and the files are replaced
 atomically, so bad input never leaves a half-written or overwritten report.
 """
@@ -17,7 +21,6 @@ atomically, so bad input never leaves a half-written or overwritten report.
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 import math
@@ -25,13 +28,14 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
 from bench.errors import BenchError
-from bench.results import atomic_write
-from bench.stats import median_ci
+from bench.results import Machine, atomic_write, x_axis
+from bench.stats import finite, median_ci
 
 BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
 COLORS = {"tf": "#ff8f00", "torch": "#ee4c2c", "keras": "#4a6fd1", "numpy": "#555555"}
@@ -39,20 +43,9 @@ NOT_RUN = "not run"
 
 
 # statistics -------------------------------------------------------------------------------------
-def _finite(values) -> np.ndarray:
-    v = np.asarray([x for x in values if isinstance(x, (int, float)) and not isinstance(x, bool)], dtype=float)
-    return v[np.isfinite(v)]
-
-
 def rounds_of(results) -> np.ndarray:
-    vals = []
-    for r in results:
-        tp = r.throughput or {}
-        got = _finite(tp.get("values") or [])
-        if got.size == 0:
-            got = _finite([tp.get("median")])
-        vals.extend(got.tolist())
-    return np.asarray(vals, dtype=float)
+    """Every timed round's speed of all ``results`` (a result that kept only its median: that)."""
+    return np.asarray([v for r in results for v in r.throughput.rounds()], dtype=float)
 
 
 def fmt(v, digits: int = 4) -> str:
@@ -152,13 +145,14 @@ def _spec(algo):
 
 def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
     metric = next((r.metric for r in c.results if r.metric), None)
-    q, lo, hi, cov = median_ci(_finite([r.metrics.get(metric) for r in c.ok] if metric else []))
+    q, lo, hi, cov = median_ci(finite([r.metrics.get(metric) for r in c.ok] if metric else []))
     rounds = rounds_of(c.ok)
     tp_med = float(np.median(rounds)) if rounds.size else None
     reached = [r for r in c.ok if r.target_reached]
     # seeds that did not reach the target count as +inf (censored), not as missing
     ttt = median_ci([r.time_to_target_s if r.target_reached else None for r in c.ok])[0]
-    unit = next(((r.throughput or {}).get("unit") for r in c.ok if (r.throughput or {}).get("unit")), "samples/s")
+    unit = next((r.throughput.unit for r in c.ok if r.throughput.unit), "samples/s")
+    compile_s = finite([r.compile_s for r in c.ok])
     return {
         "backend": c.backend, "device": c.device,
         "seeds": f"{len(c.ok)}/{len(c.results)}",
@@ -168,13 +162,13 @@ def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
         "tp_p75": float(np.percentile(rounds, 75)) if rounds.size else None,
         "rounds": int(rounds.size),
         "speedup": (tp_med / ref_speed) if (tp_med and ref_speed) else None,
-        "compile_s": float(np.median(_finite([r.compile_s for r in c.ok]))) if _finite([r.compile_s for r in c.ok]).size else None,
+        "compile_s": float(np.median(compile_s)) if compile_s.size else None,
         "ttt": ttt if reached else None,
         "reached": f"{len(reached)}/{len(c.ok)}" if any(r.target is not None for r in c.ok) else "no target",
         "parity": parity_status(parity, c.algo, c.backend),
         "datasets": sorted({r.dataset for r in c.results if r.dataset}),
         "status": ", ".join(sorted({f"{r.status}: {r.error}" for r in c.results if r.status != "ok"})),
-        "cards": [{"seed": r.seed, "run_id": r.run_id, **(r.card or {})} for r in c.results],
+        "cards": [{"seed": r.seed, "run_id": r.run_id, **r.card.to_dict()} for r in c.results],
     }
 
 
@@ -199,31 +193,27 @@ def _plt():
     return plt
 
 
-def _x_of(point):
-    for key in ("step", "env_steps", "epoch"):
-        if isinstance(point.get(key), (int, float)):
-            return key, point[key]
-    return None, None
+def _curve_series(result, key: str) -> dict:
+    """{x: value} of one result's curve (``key``: a metric or the loss) on its kind's x-axis,
+    finite values only."""
+    pts = ((result.x_axis.of(p), p.value(key)) for p in result.curve)
+    return {x: y for x, y in pts if x is not None and finite([y]).size}
 
 
 def plot_curves(algo: str, cells: dict, metric: str):
-    """Quality metric and training loss against steps: one line per backend and device (median
-    over seeds), band from the lowest to the highest seed."""
+    """Quality metric and training loss against the kind of spec's x-axis (epochs, environment
+    steps): one line per backend and device (median over seeds), band from the lowest to the
+    highest seed."""
     plt = _plt()
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
-    xlabel = "step"
+    kinds = {r.kind for c in cells.values() for r in c.ok if r.kind}
+    xlabel = x_axis(kinds.pop() if len(kinds) == 1 else None).label
     drew = False
     widths = iter([3.4, 2.4, 1.5, 1.0, 1.0, 1.0, 1.0, 1.0] * 4)
     for (b, d), c in cells.items():
         lw = next(widths)
         for ax, key in zip(axes, (metric, "loss"), strict=True):
-            series = []
-            for r in c.ok:
-                pts = [(x, p.get(key)) for p in r.curve for xk, x in [_x_of(p)]
-                       if x is not None and isinstance(p.get(key), (int, float)) and math.isfinite(p[key])]
-                if pts:
-                    series.append(dict(pts))
-                    xlabel = _x_of(r.curve[0])[0] or xlabel
+            series = [got for got in (_curve_series(r, key) for r in c.ok) if got]
             if not series:
                 continue
             xs = sorted(set().union(*series))
@@ -234,9 +224,6 @@ def plot_curves(algo: str, cells: dict, metric: str):
             if len(series) > 1:
                 ax.fill_between(xs, np.nanmin(ys, axis=0), np.nanmax(ys, axis=0), color=COLORS.get(b), alpha=0.15)
             drew = True
-    units = {(r.throughput or {}).get("unit") for c in cells.values() for r in c.ok}
-    if xlabel == "step" and "env steps/s" in units:
-        xlabel = "environment steps"
     for ax, key in zip(axes, (metric, "loss"), strict=True):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(key)
@@ -332,10 +319,8 @@ def build(results: list, reference: str = "tf", parity: dict | None = None, prog
             progress(algo)
     return {"sections": sections, "reference": reference,
             "n_results": len(results), "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "machines": sorted({f"{(r.card or {}).get('machine', {}).get('cpu', '?')} "
-                                f"({(r.card or {}).get('machine', {}).get('cores', '?')} cores)"
-                                for r in results if r.card}),
-            "commits": sorted({str((r.card or {}).get("commit") or "?")[:10] for r in results if r.card}),
+            "machines": sorted({_machine_text(r.card.machine or Machine()) for r in results if not r.card.empty}),
+            "commits": sorted({(r.card.commit or "?")[:10] for r in results if not r.card.empty}),
             "backends": [b for b in BACKEND_ORDER if any(r.backend == b for r in results)]
             + sorted({r.backend for r in results} - set(BACKEND_ORDER))}
 
@@ -380,65 +365,39 @@ def _cell_cells(r, reference) -> list:
             ", ".join(r["datasets"]) or "–"]
 
 
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px 40px;color:#222;max-width:1500px}
-h1{margin-bottom:4px} h2{border-bottom:2px solid #ddd;padding-bottom:4px;margin-top:36px}
-table{border-collapse:collapse;margin:10px 0;font-size:13px}
-th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f0f3f7} tr:nth-child(even) td{background:#fafafa}
-.meta{color:#555;font-size:13px} .bad{color:#b00020;font-weight:600} .ok{color:#1b7a1b}
-img{max-width:100%;border:1px solid #eee;margin:6px 0}
-details pre{font-size:11px;max-height:320px;overflow:auto;background:#f7f7f7;padding:6px}
-"""
+def _machine_text(m: Machine) -> str:
+    return f"{m.cpu if m.cpu is not None else '?'} ({m.cores if m.cores is not None else '?'} cores)"
 
 
 def _status_class(text: str) -> str:
     return "bad" if text.startswith("FAILED") else ("ok" if text.startswith("passed") else "")
 
 
+@lru_cache(maxsize=1)
+def _template():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("bench", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["status_class"] = _status_class
+    return env.get_template("report.html.j2")
+
+
+PLOTS = (("curves", "learning curves"), ("speed", "throughput and speedup"))
+
+
 def render_html(doc) -> str:
-    e = html.escape
+    """The report as one self-contained HTML page (plots embedded as PNG data URIs)."""
     ref = doc["reference"]
-    out = ["<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-           "<title>Benchmark report</title>", f"<style>{CSS}</style></head><body>",
-           "<h1>Benchmark report: TensorFlow, PyTorch and Keras on the same algorithms</h1>",
-           f"<p class='meta'>Generated {e(doc['generated'])} from {doc['n_results']} results · "
-           f"machines: {e('; '.join(doc['machines']) or '?')} · commits: {e(', '.join(doc['commits']) or '?')} · "
-           f"speedups relative to <b>{e(ref)}</b> on the same device.</p>",
-           "<h2 id='summary'>Summary</h2>",
-           "<p class='meta'>Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "
-           "(speedup relative to the reference). Parity from the parity tests' JUnit XML.</p>"]
-    rows = summary_rows(doc)
-    if rows:
-        keys = list(rows[0])
-        out.append("<table id='summary-table'><tr>" + "".join(f"<th>{e(k)}</th>" for k in keys) + "</tr>")
-        for row in rows:
-            out.append("<tr>" + "".join(
-                f"<td class='{_status_class(str(row[k])) if k == 'parity' else ''}'>"
-                + (f"<a href='#{e(row[k])}'>{e(row[k])}</a>" if k == "algorithm" else e(str(row[k])))
-                + "</td>" for k in keys) + "</tr>")
-        out.append("</table>")
-    for s in doc["sections"]:
-        out.append(f"<h2 id='{e(s['algo'])}'>{e(s['algo'])}: {e(s['title'])}</h2>")
-        out.append(f"<p class='meta'>Metric <b>{e(str(s['metric']))}</b> ({e(s['direction'])}); target "
-                   f"{e(fmt(s['target']))}; budget {e(', '.join(s['budgets']))}; dataset used: "
-                   f"{e(', '.join(s['datasets']) or 'unknown')}"
-                   + ("" if s["has_ref"] else f"; no {e(ref)} result, so no speedups") + "</p>")
-        out.append("<table class='algo-table'><tr>" + "".join(f"<th>{e(c)}</th>" for c in COLUMNS) + "</tr>")
-        for r in s["rows"]:
-            cells = _cell_cells(r, ref)
-            tds = "".join(f"<td class='{_status_class(c) if i == 11 else ''}'>{e(c)}</td>" for i, c in enumerate(cells))
-            card = e(json.dumps(r["cards"], indent=1, sort_keys=True, default=str))
-            out.append(f"<tr>{tds}<td><details><summary>card</summary><pre>{card}</pre></details></td></tr>")
-            if r["status"]:
-                out.append(f"<tr><td colspan='{len(COLUMNS)}' class='bad'>{e(r['status'][:500])}</td></tr>")
-        out.append("</table>")
-        for name, alt in (("curves", "learning curves"), ("speed", "throughput and speedup")):
-            if name in s["figs"]:
-                data = base64.b64encode(s["figs"][name]).decode()
-                out.append(f"<img class='plot' alt='{e(s['algo'])} {alt}' src='data:image/png;base64,{data}'>")
-    out.append("</body></html>")
-    return "\n".join(out)
+    sections = [{
+        **s,
+        "table": [{"cells": _cell_cells(r, ref), "status": r["status"][:500],
+                   "card": json.dumps(r["cards"], indent=1, sort_keys=True, default=str)} for r in s["rows"]],
+        "plots": [{"alt": f"{s['algo']} {alt}", "data": base64.b64encode(s["figs"][name]).decode()}
+                  for name, alt in PLOTS if name in s["figs"]],
+    } for s in doc["sections"]]
+    return _template().render(doc=doc, summary=summary_rows(doc), sections=sections, columns=COLUMNS,
+                              parity_column=COLUMNS.index("parity"), fmt=fmt)
 
 
 def _md_escape(text: str) -> str:
@@ -471,7 +430,7 @@ def render_markdown(doc, image_dir: str) -> str:
         for r in s["rows"]:
             if r["status"]:
                 out.append(f"\n{r['backend']}/{r['device']}: {r['status'][:300]}")
-        for name, alt in (("curves", "learning curves"), ("speed", "throughput and speedup")):
+        for name, alt in PLOTS:
             if name in s["figs"]:
                 out += ["", f"![{s['algo']} {alt}]({image_dir}/{s['algo']}_{name}.png)"]
         cards = [c for r in s["rows"] for c in r["cards"][:1]]

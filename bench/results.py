@@ -1,76 +1,34 @@
 """Result records and their storage. Each run is one JSON file, written atomically (a temporary
-file renamed into place), so an interrupted run never leaves a half-written result."""
+file renamed into place), so an interrupted run never leaves a half-written result. The record
+types and their schema versions are defined in :mod:`bench.records` and re-exported here."""
 
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
-import time
-import uuid
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.errors import BenchError
+from bench.records import (
+    KINDS,
+    SCHEMA_VERSION,
+    STATUSES,
+    X_AXES,
+    ConfigCard,
+    CurvePoint,
+    Machine,
+    RecordError,
+    Result,
+    Throughput,
+    XAxis,
+    clean,
+    x_axis,
+)
 
-STATUSES = ("ok", "failed", "diverged", "timeout", "crashed")
-
-
-@dataclass
-class Result:
-    algo: str
-    backend: str
-    device: str
-    seed: int
-    budget: str
-    status: str = "ok"
-    error: str | None = None
-    log: str | None = None  # traceback or stderr tail of a failed, crashed or timed-out cell
-    metric: str | None = None  # name of the spec's primary quality metric
-    metrics: dict = field(default_factory=dict)  # final quality metrics
-    target: float | None = None
-    target_reached: bool = False
-    time_to_target_s: float | None = None  # training wall time incl. compile, at first hit
-    steps_to_target: int | None = None
-    throughput: dict = field(default_factory=dict)  # unit, median, p25, p75, min, max, values
-    compile_s: float | None = None  # the first train step (trace/compile), excluded above
-    train_time_s: float | None = None  # all train steps, excluding evaluation
-    wall_s: float | None = None  # the whole cell, set-up and evaluation included
-    steps: int = 0
-    curve: list = field(default_factory=list)
-    dataset: str | None = None
-    hparams: dict = field(default_factory=dict)
-    overrides: dict = field(default_factory=dict)
-    card: dict = field(default_factory=dict)
-    run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8])
-    started_at: float = field(default_factory=time.time)
-
-    @property
-    def value(self) -> float | None:
-        return self.metrics.get(self.metric) if self.metric else None
-
-    def to_dict(self) -> dict:
-        return _clean(asdict(self))
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "Result":
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in data.items() if k in known})
-
-
-def _clean(obj: Any) -> Any:
-    """JSON-safe: numpy scalars to Python, NaN/inf to strings JSON can hold."""
-    if isinstance(obj, dict):
-        return {str(k): _clean(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_clean(v) for v in obj]
-    if hasattr(obj, "item") and callable(obj.item) and getattr(obj, "ndim", 1) == 0:
-        obj = obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)
-    return obj
+__all__ = ["KINDS", "SCHEMA_VERSION", "STATUSES", "X_AXES", "ConfigCard", "CurvePoint", "Machine", "RecordError",
+           "Result", "Throughput", "XAxis", "atomic_write", "clean", "from_data", "load", "load_dir", "results_dir",
+           "save", "x_axis"]
 
 
 def atomic_write(path: Path, text: str) -> None:
@@ -115,12 +73,10 @@ def from_data(data, path) -> Result:
         raise BenchError(f"cannot read result file {path}: partial record (missing {', '.join(missing)})")
     try:
         r = Result.from_dict(data)
-    except TypeError as exc:
+    except (TypeError, RecordError) as exc:
         raise BenchError(f"cannot read result file {path}: {exc}") from None
     if r.status not in STATUSES:
         raise BenchError(f"cannot read result file {path}: partial record (unknown status {r.status!r})")
-    if r.status == "ok" and not isinstance(r.throughput, dict):
-        raise BenchError(f"cannot read result file {path}: partial record (throughput is not a table)")
     return r
 
 

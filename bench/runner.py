@@ -73,8 +73,8 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         load_start = load.snapshot()
         p = prepare(cell)
         if logger:
-            logger.metric = p.spec.metric
-        result.metric, result.target, result.hparams = p.spec.metric, p.spec.target, p.hp
+            logger.metric, logger.kind = p.spec.metric, p.spec.kind
+        result.metric, result.target, result.hparams, result.kind = p.spec.metric, p.spec.target, p.hp, p.spec.kind
         result.dataset = getattr(p.data, "name", None)
         if p.weights_source:
             result.dataset = f"{result.dataset}; pretrained weights: {p.weights_source}"
@@ -89,12 +89,12 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
             save_checkpoint(cell.save_weights, p.learner.get_weights(), {
                 "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
                 "overrides": dict(cell.overrides), "metrics": result.metrics, "run_id": result.run_id,
-                "dataset": result.dataset, "commit": result.card.get("commit")})
-        if probes and result.status == "ok" and result.throughput.get("values"):
+                "dataset": result.dataset, "commit": result.card.commit})
+        if probes and result.status == "ok" and result.throughput.values:
             from bench.probe import normalise
 
-            result.throughput["probe"] = probes
-            result.throughput["normalized"] = normalise(result.throughput["values"], probes)
+            result.throughput.probe = probes
+            result.throughput.normalized = normalise(result.throughput.values, probes)
     except Exception as exc:  # a failed cell is a result, not a crash of the matrix
         result.status = "failed"
         result.error = f"{type(exc).__name__}: {exc}".strip()

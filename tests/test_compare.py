@@ -230,9 +230,9 @@ def _probed(r, probe):
     """Attach a CPU probe reading to every round, as a cell run with probe=True does."""
     from bench.probe import normalise
 
-    probes = [probe] * (len(r.throughput["values"]) + 1)
-    r.throughput["probe"] = probes
-    r.throughput["normalized"] = normalise(r.throughput["values"], probes)
+    probes = [probe] * (len(r.throughput.values) + 1)
+    r.throughput.probe = probes
+    r.throughput.normalized = normalise(r.throughput.values, probes)
     return r
 
 
@@ -275,8 +275,9 @@ def test_probed_cell_carries_normalised_rounds(tmp_path):
 
     r = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
     tp = r.throughput
-    assert r.status == "ok" and len(tp["values"]) == 4
-    assert len(tp["probe"]) == 5 and all(p > 0 for p in tp["probe"])
-    assert len(tp["normalized"]) == 4 and all(n > 0 for n in tp["normalized"])
+    assert r.status == "ok" and len(tp.values) == 4
+    assert len(tp.probe) == 5 and all(p > 0 for p in tp.probe)
+    assert len(tp.normalized) == 4 and all(n > 0 for n in tp.normalized)
     plain = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
-    assert "probe" not in plain.throughput and "normalized" not in plain.throughput
+    assert plain.throughput.probe is None and plain.throughput.normalized is None
+    assert "probe" not in plain.throughput.to_dict() and "normalized" not in plain.throughput.to_dict()

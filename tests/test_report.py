@@ -25,7 +25,11 @@ SPEED = {"tf": 1000.0, "torch": 1500.0, "keras": 500.0}
 def fake(algo, backend, seed, metric="nll", unit="samples/s", final=1.0):
     rng = np.random.default_rng(seed + 10 * len(backend))
     values = (SPEED[backend] * rng.lognormal(0, 0.05, 8)).tolist()
-    curve = [{"epoch": e, "step": 100 * e, "samples": 3200 * e, "train_time_s": 0.1 * e,
+    # where the drivers stand at each evaluation: epochs and samples (supervised), or env steps in
+    # "step" and episodes, updates and the training return (bench.rl.driver's context)
+    where = ((lambda e: {"epoch": e, "samples": 3200 * e}) if unit == "samples/s" else
+             (lambda e: {"episodes": 3 * e, "updates": 90 * e, "train_return": 20.0 * e if e else None}))
+    curve = [{**where(e), "step": 100 * e, "train_time_s": 0.1 * e,
               "loss": None if e == 0 else 2.0 / e, metric: final + 1.0 / (e + 1) + 0.01 * seed} for e in range(6)]
     return Result(algo, backend, "cpu", seed, "quick", metric=metric, metrics={metric: curve[-1][metric]},
                   throughput={"unit": unit, "median": float(np.median(values)), "n": 8, "values": values},
@@ -76,7 +80,7 @@ def test_report_html_and_markdown(tmp_path, runs):
     assert "<details><summary>card</summary>" in page
     assert re.search(r"1\.[45]\d× tf", page) and re.search(r"0\.[45]\d× tf", page)  # torch, keras vs tf
     assert "passed (1)" in page and "FAILED (1 of 1)" in page and "not run" in page
-    assert "crashed: the cell&#x27;s process died" in page
+    assert "crashed: the cell&#39;s process died" in page  # the template escapes what it prints
     # Markdown stands on its own: tables with numbers, image files beside it
     assert md.startswith("# Benchmark report") and "## Summary" in md and "| algorithm |" in md
     for algo in ("linreg", "mle_normal", "dqn_like"):
@@ -125,6 +129,32 @@ def test_bad_input_leaves_existing_report_untouched(tmp_path, runs, capsys):
     assert (out / "report.html").read_text() == "previous report"
     assert (out / "report.md").read_text() == "previous report"
     assert not (out / "report_files").exists()
+
+
+def test_html_comes_from_the_packaged_template_and_escapes_its_input(runs):
+    from importlib.resources import files
+
+    assert (files("bench") / "templates" / "report.html.j2").is_file()
+    rs = results.load_dir(runs)
+    rs[0].dataset = "<script>alert(1)</script>"
+    rs[0].card.facts["note"] = "<b>&</b>"
+    page = report.render_html(report.build(rs, "tf"))
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<b>&</b>" not in page and "&lt;b&gt;&amp;&lt;/b&gt;" in page
+    assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</body></html>")
+
+
+def test_curves_are_drawn_against_each_kinds_x_axis(runs):
+    rs = results.load_dir(runs)
+    assert {r.algo: r.kind for r in rs if r.status == "ok"} == {"mle_normal": "supervised", "linreg": "supervised",
+                                                                "dqn_like": "rl"}
+    cells = report.group(rs)
+    sup = report.plot_curves("linreg", cells["linreg"], "nll")
+    assert sup.axes[0].get_xlabel() == "epoch"
+    assert sorted(set(sup.axes[0].get_lines()[0].get_xdata())) == [0, 1, 2, 3, 4, 5]  # epochs, not steps
+    rl = report.plot_curves("dqn_like", cells["dqn_like"], "return")
+    assert rl.axes[0].get_xlabel() == "environment steps"
+    assert max(rl.axes[0].get_lines()[0].get_xdata()) == 500  # the RL driver's steps are env steps
 
 
 def test_broken_junit_is_a_clear_error(tmp_path):

@@ -1,12 +1,12 @@
 """TensorBoard event files written by the harness: readable by TensorFlow's own reader, and of the
 same structure for every backend."""
 
-import struct
+import time
 
 import pytest
 
 from bench import tensorboard as tb
-from bench.results import Result
+from bench.results import CurvePoint, Result
 
 
 def _read_with_tf(path):
@@ -19,31 +19,34 @@ def _read_with_tf(path):
     return events, scalars
 
 
-def test_crc32c_known_values():
-    # RFC 3720 test vectors
-    assert tb.crc32c(b"") == 0
-    assert tb.crc32c(b"123456789") == 0xE3069283
-    assert tb.crc32c(bytes(32)) == 0x8A9136AA
+def _events(logdir):
+    (path,) = logdir.glob("events.out.tfevents.*")
+    return path
 
 
 def test_event_file_is_read_back_by_tensorflow(tmp_path):
     with tb.EventWriter(tmp_path) as w:
         w.scalars(0, {"loss": 2.5, "metric/acc": 0.25})
-        w.scalars(10, {"loss": 1.25, "metric/acc": 0.5, "skipped": float("nan")})
-    events, scalars = _read_with_tf(w.path)
+        w.scalars(10, {"loss": 1.25, "metric/acc": 0.5, "skipped": float("nan"), "flag": True})
+    events, scalars = _read_with_tf(_events(tmp_path))
     assert events[0].file_version == "brain.Event:2"
     assert scalars["loss"] == [(0, 2.5), (10, 1.25)]
     assert scalars["metric/acc"] == [(0, 0.25), (10, 0.5)]
-    assert "skipped" not in scalars
+    assert "skipped" not in scalars and "flag" not in scalars
 
 
-def test_records_are_framed_with_checksums(tmp_path):
-    with tb.EventWriter(tmp_path) as w:
-        w.scalars(3, {"x": 1.0})
-    data = w.path.read_bytes()
-    n = struct.unpack("<Q", data[:8])[0]
-    assert struct.unpack("<I", data[8:12])[0] == tb._masked_crc(data[:8])
-    assert struct.unpack("<I", data[12 + n:16 + n])[0] == tb._masked_crc(data[12:12 + n])
+def test_events_reach_the_file_while_the_writer_is_open(tmp_path):
+    """A running cell's curves can be watched: written events are flushed within FLUSH_S."""
+    w = tb.EventWriter(tmp_path)
+    w.scalars(3, {"x": 1.0})
+    deadline = time.monotonic() + 5 * tb.FLUSH_S
+    while True:
+        _, scalars = _read_with_tf(_events(tmp_path))
+        if scalars or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert scalars == {"x": [(3, 1.0)]}
+    w.close()
 
 
 def _result(backend):
@@ -58,21 +61,22 @@ def test_same_structure_for_every_backend(tmp_path):
     for backend in ("tf", "torch", "keras"):
         logdir = tb.write_result(tmp_path, _result(backend))
         assert logdir == tmp_path / "mle_normal" / f"{backend}-cpu-seed0-quick"
-        (path,) = logdir.glob("events.out.tfevents.*")
-        _, scalars = _read_with_tf(path)
+        _, scalars = _read_with_tf(_events(logdir))
         tags[backend] = {k: [s for s, _ in v] for k, v in scalars.items()}
     assert tags["tf"] == tags["torch"] == tags["keras"]
     assert set(tags["tf"]) == {"loss", "time/train_s", "metric/nll", "metric/slope", "quality",
                                "throughput/samples/s"}
-    assert tags["tf"]["loss"] == [10, 20, 30]  # no loss before the first step
-    assert tags["tf"]["quality"] == [0, 10, 20, 30]
+    # a supervised run's x-axis is the epoch (bench.records.X_AXES)
+    assert tags["tf"]["loss"] == [1, 2, 3]  # no loss before the first step
+    assert tags["tf"]["quality"] == [0, 1, 2, 3]
 
 
 def test_rl_points_use_env_steps():
     # the point bench.rl.driver hands to on_eval: step = environment steps so far
-    point = {"step": 5000, "episodes": 12, "updates": 1200, "train_time_s": 3.0, "loss": 0.5,
-             "train_return": None, "return": 180.0}
-    assert tb.point_step(point) == 5000
+    point = CurvePoint.from_dict({"step": 5000, "episodes": 12, "updates": 1200, "train_time_s": 3.0, "loss": 0.5,
+                                  "train_return": None, "return": 180.0})
+    assert tb.point_step(point, "rl") == 5000
+    assert tb.point_step(point, "supervised") == 0  # an RL point has no epoch
     assert tb.point_scalars(point, "return") == {
         "loss": 0.5, "time/train_s": 3.0, "progress/episodes": 12, "progress/updates": 1200,
         "metric/return": 180.0, "quality": 180.0}
@@ -87,8 +91,8 @@ def test_bench_run_tensorboard_writes_events(tmp_path):
                                   tensorboard=str(tmp_path / "tb"))
     result = run_cell(cell)
     assert result.status == "ok", result.error
-    (path,) = (tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick").glob("events.out.tfevents.*")
-    _, scalars = _read_with_tf(path)
-    assert [s for s, _ in scalars["quality"]] == [p["step"] for p in result.curve]
+    _, scalars = _read_with_tf(_events(tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick"))
+    assert result.kind == "supervised"
+    assert [s for s, _ in scalars["quality"]] == [p.epoch for p in result.curve] == [0, 5, 10, 15, 20]
     assert scalars["quality"][-1][1] == pytest.approx(result.value, rel=1e-6)
     assert len(scalars["throughput/samples/s"]) == result.throughput["n"]

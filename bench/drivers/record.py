@@ -5,8 +5,10 @@
 * Training is cut into timed rounds; ``end_round(elapsed, units)`` closes one: its mean loss must
   be finite (else the run stops as ``diverged``), its speed (units per second: samples or env
   steps) is one throughput measurement, and the spec's evaluation runs outside the clock.
-* Every evaluation is a point of the learning curve; the first that reaches the spec's target
-  sets time-to-target (training time, compile included) and steps-to-target.
+* Every evaluation is a point of the learning curve (a :class:`~bench.records.CurvePoint`: the
+  driver's ``context`` fields, training time, the round's loss and the spec's metrics); the first
+  that reaches the spec's target sets time-to-target (training time, compile included) and
+  steps-to-target. ``finish`` returns the run's outcome with its :class:`~bench.records.Throughput`.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import time
 
 import numpy as np
 
+from bench.records import CurvePoint, Throughput
 from bench.stats import spread
 
 
@@ -36,6 +39,11 @@ class RunRecord:
         """Driver-specific fields of a curve point (epoch, samples, episodes, ...)."""
         return {}
 
+    def curve_point(self, loss: float | None, metrics: dict) -> CurvePoint:
+        """The curve point of the run as it stands: steps, the driver's context, training time."""
+        return CurvePoint.from_dict({"step": self.out["steps"], **self.context(), "train_time_s": self.train_time,
+                                     "loss": loss, **metrics})
+
     def round_loss(self) -> float | None:
         values = [float(v) for v in self.losses]
         return float(np.mean(values)) if values else None
@@ -54,8 +62,7 @@ class RunRecord:
 
     def evaluate(self) -> dict:
         metrics = self.spec.evaluate(self.learner, self.data, self.hp)
-        point = {"step": self.out["steps"], **self.context(), "train_time_s": self.train_time,
-                 "loss": self.round_loss(), **metrics}
+        point = self.curve_point(self.round_loss(), metrics)
         self.out["curve"].append(point)
         if self.on_eval:
             self.on_eval(point)
@@ -73,8 +80,7 @@ class RunRecord:
         loss = self.round_loss()
         if loss is not None and not math.isfinite(loss):
             self.out.update(status="diverged", error=f"loss became {loss} {where}".strip())
-            self.out["curve"].append({"step": self.out["steps"], **self.context(),
-                                      "train_time_s": self.train_time, "loss": loss})
+            self.out["curve"].append(self.curve_point(loss, {}))
             return False
         if elapsed > 0 and units:
             self.rates.append(units / elapsed)
@@ -84,5 +90,5 @@ class RunRecord:
 
     def finish(self, unit: str, metrics: dict | None = None) -> dict:
         self.out.update(metrics=self.metrics if metrics is None else metrics, train_time_s=self.train_time,
-                        throughput={"unit": unit, **spread(self.rates), "values": self.rates})
+                        throughput=Throughput(unit=unit, values=list(self.rates), **spread(self.rates)))
         return self.out

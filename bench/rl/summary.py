@@ -41,7 +41,8 @@ def summarise(results) -> list[dict]:
             "steps_to_solve": s_med, "steps_ci": (s_lo, s_hi),
             "final_return": [r.metrics.get("eval_return") for r in rs],
             "curve_mean_return": float(np.mean([r.metrics.get("mean_eval_return", np.nan) for r in rs])),
-            "env_steps_per_s": float(np.median([r.throughput.get("median") or np.nan for r in rs])),
+            "env_steps_per_s": float(np.median([r.throughput.median if r.throughput.median is not None else np.nan
+                                                for r in rs])),
             "updates_per_s": float(np.median([r.metrics.get("updates_per_s", np.nan) for r in rs])),
         })
     return rows
