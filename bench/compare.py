@@ -49,6 +49,7 @@ class Thresholds:
     quality_rel: float = 0.05  # relative quality tolerance (the floor under the seed spread)
     bootstrap: int = 2000
     normalized: bool = True  # judge speed on CPU-probe-normalised rounds when both sides have them
+    judge_busy: bool = False  # judge speed measured while other processes kept the machine busy
 
 
 @dataclass
@@ -192,6 +193,11 @@ def run_noise(results, norm: bool = False) -> float:
     return float(1.0 - meds.min() / np.median(meds))
 
 
+def machine_busy(result) -> bool:
+    """True when the result's card says other processes kept the machine busy (bench.load)."""
+    return bool(result.card.load and result.card.load.get("busy"))
+
+
 def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
     from scipy.stats import mannwhitneyu
 
@@ -201,6 +207,12 @@ def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
     row.n_base, row.n_cur = int(b.size), int(c.size)
     if b.size == 0 or c.size == 0:
         row.tp_verdict = "n/a"
+        return
+    busy = [r for r in cur if machine_busy(r)]
+    if busy and not th.judge_busy:
+        row.tp_verdict = "busy machine"
+        row.notes.append(f"{len(busy)} of {len(cur)} current run(s) measured while other processes kept "
+                         f">= {busy[0].card.load['busy_threshold_cores']} core(s) busy: speed not judged")
         return
     raw_b, raw_c = _rounds(base), _rounds(cur)
     row.tp_base, row.tp_cur = float(np.median(raw_b)), float(np.median(raw_c))

@@ -282,6 +282,10 @@ class ConfigCard(_Record):
     dirty: bool | None = None  # uncommitted changes to tracked files
     machine: Machine | None = None
     source: str | None = None  # "pytest-benchmark" for results imported from its JSON
+    # the machine's load during the cell (bench.load.summarise): other processes' busy cores
+    load: dict[str, Any] | None = None
+    # timed steps slower than STALL_FACTOR x their round's median (retraces, stalls): count, worst
+    stalls: dict[str, Any] | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # what else a backend or learner reports
 
     @classmethod

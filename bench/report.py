@@ -163,6 +163,7 @@ def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
         "rounds": int(rounds.size),
         "speedup": (tp_med / ref_speed) if (tp_med and ref_speed) else None,
         "compile_s": float(np.median(compile_s)) if compile_s.size else None,
+        "busy": sum(1 for r in c.ok if r.card.load and r.card.load.get("busy")),
         "ttt": ttt if reached else None,
         "reached": f"{len(reached)}/{len(c.ok)}" if any(r.target is not None for r in c.ok) else "no target",
         "parity": parity_status(parity, c.algo, c.backend),
@@ -286,7 +287,9 @@ def _quality_text(row) -> tuple:
 def _speed_text(row) -> tuple:
     if row["tp_median"] is None:
         return "–", "–"
-    return fmt(row["tp_median"]), f"{fmt(row['tp_p25'])}–{fmt(row['tp_p75'])} (n={row['rounds']})"
+    # a figure measured while other processes kept the machine busy is marked, not hidden
+    busy = f" (busy machine: {row['busy']} run(s))" if row.get("busy") else ""
+    return fmt(row["tp_median"]) + busy, f"{fmt(row['tp_p25'])}–{fmt(row['tp_p75'])} (n={row['rounds']})"
 
 
 def build(results: list, reference: str = "tf", parity: dict | None = None, progress=None) -> dict:

@@ -84,7 +84,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
         for key, value in out.items():
             setattr(result, key, value)
-        result.card["load"] = load.summarise(load_start, load.snapshot())
+        result.card.load = load.summarise(load_start, load.snapshot())
         if cell.save_weights and result.status == "ok":
             save_checkpoint(cell.save_weights, p.learner.get_weights(), {
                 "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
