@@ -82,6 +82,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         driver = importlib.import_module(DRIVERS[p.spec.kind])
         step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
+        result.card.stalls = out.pop("stalls", None)
         for key, value in out.items():
             setattr(result, key, value)
         result.card.load = load.summarise(load_start, load.snapshot())

