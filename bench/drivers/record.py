@@ -21,7 +21,6 @@ import numpy as np
 from bench.records import CurvePoint, Throughput
 from bench.stats import spread
 
-
 # a timed step slower than this many times its round's median is a stall or a retrace: counted,
 # and named on the config card
 STALL_FACTOR = 10.0
