@@ -54,8 +54,6 @@ def build_cells(args) -> list:
     if args.seeds < 1:
         raise BenchError("--seeds must be at least 1")
     overrides = specs.parse_overrides(args.set)
-    for algo in algos:  # unknown settings: named against the algorithms that lack them
-        specs.get(algo).resolve(args.budget, overrides)
     cells = []
     for algo, backend, device, seed in itertools.product(
         algos, wanted, devices, range(args.seed, args.seed + args.seeds)

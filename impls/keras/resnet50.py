@@ -19,9 +19,7 @@ class Learner(ClassifierLearner):
         base = keras.applications.ResNet50(weights=None, include_top=False, input_shape=(s, s, 3))
         for layer in base.layers:
             if isinstance(layer, layers.BatchNormalization):
-                if abs(layer.epsilon - hp["bn_epsilon"]) > 1e-12:
-                    raise ValueError(f"{layer.name} has epsilon {layer.epsilon}, the spec says {hp['bn_epsilon']}")
-                layer.momentum = hp["bn_momentum"]
+                layer.epsilon, layer.momentum = hp["bn_epsilon"], hp["bn_momentum"]
         base.trainable = not hp["freeze_backbone"]
         x = layers.GlobalAveragePooling2D(name="avg_pool")(base.output)
         outputs = layers.Dense(hp["n_classes"], name="head")(x)
