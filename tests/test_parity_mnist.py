@@ -6,12 +6,12 @@ bundled digits (fast, needs no data file), and must agree on:
 * forward outputs (logits) within the spec's ``predict_atol`` = 1e-4: float32 convolutions and
   matmuls run in different kernels (oneDNN, ATen) with different summation orders; about 1e-6
   is observed, the bound leaves two orders of magnitude for other CPUs and thread counts;
-* the first 10 training losses: TF and Keras within 1e-5 relative (the same Keras Adam); PyTorch
-  within the spec's ``loss_rtol`` = 5e-3. The gap is Adam's epsilon: Keras adds it to sqrt(v)
-  before the bias correction, torch.optim.Adam after it, so in the first steps Keras's effective
-  epsilon is 1e-7 / sqrt(1 - 0.999^t) (3e-6 at t=1) and weights with tiny gradients move
-  differently (observed up to 1.1e-3 relative by step 10). With epsilon 1e-12 the gap shrinks
-  to float32 rounding, which ``test_torch_gap_is_adams_epsilon`` checks;
+* the first 10 training losses: TF and Keras within 1e-5 relative (the same Keras Adam); PyTorch,
+  whose optimizer is Keras's Adam formula too (impls/torch/_optim.py), within the spec's
+  ``loss_rtol`` (1e-5 for the MLP and LeNet-5; the BatchNorm CNN's trajectories part at a
+  max-pool near-tie, see its spec). With ``optimizer=adam-native`` (torch.optim.Adam, epsilon
+  added after the bias correction) PyTorch's losses leave that tolerance, which
+  ``test_adam_native_is_another_formula`` checks;
 * the loss definition: the first loss equals the harness's numpy cross-entropy of the logits
   plus, for LeNet-5, l2 * (sum of squares of the three dense kernels);
 * weights copied through the canonical layout from one backend into the others give the same
@@ -27,6 +27,7 @@ from bench.metrics import sparse_cross_entropy
 from bench.runner import build_learner
 
 ALGOS = ["mlp", "metrics_cnn", "lenet5"]
+ULP2 = 2 * float(np.spacing(np.float32(1)))  # float32 resolution of a moving variance near 1: 2.4e-7
 BACKENDS = ["tf", "torch", "keras"]
 N_STEPS, N_EVAL = 10, 200
 
@@ -132,14 +133,16 @@ def test_set_weights_rejects_wrong_shapes(runs):
 
 
 def test_batchnorm_moving_statistics(runs):
-    """One step from identical weights: the moving means agree; the moving variances differ
-    exactly by PyTorch's unbiased estimate, (v_torch - m) = (v_keras - m) * n / (n - 1) with
-    n = batch x height x width, the stated and accepted difference."""
+    """One step from identical weights: the moving statistics agree, every backend applying
+    Keras's rule with the biased batch variance: moving variances within 1e-5, and where
+    PyTorch's own unbiased rule would add a measurable (v - m) / (n - 1) (n = batch x height x
+    width; measured 2.5e-5 for bn2), the difference is under a tenth of that (measured 3.6e-7)."""
     if runs["algo"] != "metrics_cnn":
         pytest.skip("no BatchNorm")
     hp = runs["hp"]
     m, batch = hp["bn_momentum"], len(runs["steps"][0][0])
     sides = {"bn1": 13, "bn2": 6}  # 28 -conv2-> 27 -pool-> 13 -conv2-> 12 -pool-> 6
+    visible = []
     for bn, side in sides.items():
         n = batch * side * side
         ref = runs["tf"]["after_first"]
@@ -150,14 +153,21 @@ def test_batchnorm_moving_statistics(runs):
                                    ref[f"{bn}/moving_variance"], rtol=1e-6)
         keras_part = ref[f"{bn}/moving_variance"].astype(np.float64) - m
         torch_part = runs["torch"]["after_first"][f"{bn}/moving_variance"].astype(np.float64) - m
-        live = np.abs(keras_part) > 1e-5
-        np.testing.assert_allclose(torch_part[live], keras_part[live] * n / (n - 1), rtol=1e-3)
+        diff, shift = np.abs(torch_part - keras_part), np.abs(keras_part) / (n - 1)
+        print(f"\n{bn}: max |torch - keras| {diff.max():.2g}; the unbiased rule would add up to {shift.max():.2g}")
+        assert diff.max() <= 1e-5, bn
+        if shift.max() > 10 * ULP2:  # the unbiased rule would be visible above float32 rounding
+            visible.append(bn)
+            assert diff.max() < shift.max() / 10, f"{bn}: not the biased rule"
+    assert visible, "no layer where the two rules differ measurably"
 
 
-@pytest.mark.parametrize("algo", ALGOS)
-def test_torch_gap_is_adams_epsilon(algo):
-    """With Adam's epsilon negligible, PyTorch's first 10 losses match TF's to float32 rounding."""
-    spec, hp, _, steps = _setup(algo, adam_epsilon=1e-12)
-    tf_losses, _ = _train(build_learner(spec, hp, "tf", seed=0), steps)
+def test_adam_native_is_another_formula(runs):
+    """torch.optim.Adam (``optimizer=adam-native``) is not Keras's Adam: its first 10 losses leave
+    the spec's tolerance that the suite's Adam meets (test_first_training_losses_agree)."""
+    if "bn_momentum" in runs["hp"]:
+        pytest.skip("BatchNorm CNN: its tolerance covers a max-pool near-tie, not the optimizer")
+    spec, hp, _, steps = _setup(runs["algo"], optimizer="adam-native")
     torch_losses, _ = _train(build_learner(spec, hp, "torch", seed=0), steps)
-    np.testing.assert_allclose(torch_losses, tf_losses, rtol=3e-5)
+    gap = np.max(np.abs(torch_losses / runs["tf"]["losses"] - 1))
+    assert gap > 10 * spec.tolerances["loss_rtol"], gap

@@ -33,7 +33,3 @@ def set_weights(model, weights):
 def bn(hp, name):
     return keras.layers.BatchNormalization(momentum=hp["bn_momentum"], epsilon=hp["bn_epsilon"], name=name)
 
-
-def adam(hp):
-    return keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                 epsilon=hp["adam_epsilon"])

@@ -1,12 +1,25 @@
-"""The plumbing shared by the Keras 3 supervised classifiers: compile (Adam from the spec, sparse
-categorical or binary cross-entropy from logits), train_on_batch, prediction and the canonical
-weights. A module's ``Learner`` builds its model and ends its ``__init__`` with ``self._setup``."""
+"""The plumbing shared by the Keras 3 supervised classifiers: compile (the spec's optimizer,
+impls/keras/_optim.py; sparse categorical or binary cross-entropy from logits), the compiled train
+step (``train_on_batch`` below), prediction and the canonical weights. A module's ``Learner``
+builds its model and ends its ``__init__`` with ``self._setup``."""
 
 import keras
 import numpy as np
 
 from bench.interface import Learner as Base
-from impls.keras import _cnn
+from impls.keras import _cnn, _optim
+
+
+def train_on_batch(model, x, y):
+    """``model.train_on_batch(x, y)`` without its conversion of the loss to a host float (which
+    waits for the device on every step): the same compiled train function, metrics reset first
+    as train_on_batch does so the loss is this batch's; returns the loss as a tensor."""
+    if keras.backend.backend() != "tensorflow":  # other engines' train functions take other arguments
+        return model.train_on_batch(x, y)
+    if model.train_function is None:
+        model.make_train_function()
+    model.reset_metrics()
+    return model.train_function(iter([(x, y, None)]))["loss"]
 
 
 class ClassifierLearner(Base):
@@ -17,10 +30,10 @@ class ClassifierLearner(Base):
         self.model, self.xla = model, xla
         loss = (keras.losses.BinaryCrossentropy(from_logits=True) if self.binary
                 else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        model.compile(optimizer=_cnn.adam(self.hp), loss=loss, jit_compile="auto" if xla is None else xla)
+        model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile="auto" if xla is None else xla)
 
     def train_step(self, x, y):
-        return self.model.train_on_batch(x, y[:, None] if self.binary else y)
+        return train_on_batch(self.model, x, y[:, None] if self.binary else y)
 
     def predict(self, x):
         logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
@@ -60,5 +73,5 @@ class ClassifierLearner(Base):
 
     def describe(self):
         if self.xla is None:
-            return {"compile": f"keras train_on_batch (tf.function, jit_compile={self.model.jit_compile})"}
-        return {"compile": "keras train_on_batch (tf.function" + (", XLA)" if self.xla else ")")}
+            return {"compile": f"keras compiled train function (tf.function, jit_compile={self.model.jit_compile})"}
+        return {"compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")")}

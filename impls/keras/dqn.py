@@ -1,6 +1,6 @@
 """DQN-family network side in Keras 3: online and target functional Models (dueling
 aggregation as a Keras layer), a custom compiled train step (tf.function with keras.ops math
-and the Keras Adam optimizer): Q-targets (online max / target max / double), MSE or Huber TD
+and the spec's Keras optimizer, impls/keras/_optim.py): Q-targets (online max / target max / double), MSE or Huber TD
 loss with importance weights; soft or hard target update. Models are called directly, never
 through predict()."""
 
@@ -10,6 +10,7 @@ from keras import ops
 
 from bench.interface import check_weights
 from bench.rl.agent import QLearner
+from impls.keras._optim import optimizer
 from impls.keras._rlnet import build, get_canonical, set_canonical
 
 
@@ -19,8 +20,7 @@ class Learner(QLearner):
         self.online, self.names = build(hp, name="online")
         self.target, _ = build(hp, name="target")
         self.target.trainable = False
-        self.opt = keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                         epsilon=hp["adam_epsilon"], global_clipnorm=float(hp["grad_clip_norm"]) or None)
+        self.opt = optimizer(hp)
         self.opt.build(self.online.trainable_variables)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         vec = tf.TensorSpec([None], tf.float32)

@@ -1,18 +1,21 @@
-"""Linear regression by gradient descent in Keras 3: Dense(1), SGD, MSE, train_on_batch."""
+"""Linear regression by gradient descent in Keras 3: Dense(1), SGD, MSE, the compiled train
+function (impls/keras/_learner.py train_on_batch)."""
 
 import keras
 
 from bench.interface import Learner as Base, check_weights
+from impls.keras._learner import train_on_batch
+from impls.keras._optim import optimizer
 
 
 class Learner(Base):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, name="dense")])
-        self.model.compile(optimizer=keras.optimizers.SGD(hp["lr"]), loss="mse")
+        self.model.compile(optimizer=optimizer(hp), loss="mse")
 
     def train_step(self, x, y):
-        return self.model.train_on_batch(x[:, None], y[:, None])
+        return train_on_batch(self.model, x[:, None], y[:, None])
 
     def predict(self, x):
         return keras.ops.convert_to_numpy(self.model(x[:, None], training=False))[:, 0]
@@ -26,4 +29,4 @@ class Learner(Base):
         self.model.get_layer("dense").set_weights([weights["W"].reshape(1, 1), weights["b"]])
 
     def describe(self):
-        return {"compile": "keras train_on_batch (tf.function)"}
+        return {"compile": "keras compiled train function (tf.function)"}

@@ -1,5 +1,5 @@
 """REINFORCE in Keras 3 as the document writes it: a softmax policy compiled with a
-categorical cross-entropy (written out, see ``returns_weighted_nll``) and Adam; one train_on_batch per episode with targets
+categorical cross-entropy (written out, see ``returns_weighted_nll``) and the spec's optimizer; one train_on_batch per episode with targets
 one_hot(a_t) * G_t, i.e. loss = -mean_t G_t log pi(a_t | s_t). Not XLA-compiled (episode
 lengths vary); the model is called directly for action probabilities."""
 
@@ -10,6 +10,8 @@ from keras import ops
 
 from bench.interface import check_weights
 from bench.rl.agent import PolicyLearner
+from impls.keras._learner import train_on_batch
+from impls.keras._optim import optimizer
 from impls.keras._rlnet import build, get_canonical, set_canonical
 
 
@@ -27,16 +29,14 @@ class Learner(PolicyLearner):
         super().__init__(hp, seed, device)
         self.model, self.names = build(hp, head="pi", name="policy")
         self.model.compile(
-            optimizer=keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                            epsilon=hp["adam_epsilon"], global_clipnorm=float(hp["grad_clip_norm"]) or None),
-            loss=returns_weighted_nll, jit_compile=False)
+            optimizer=optimizer(hp), loss=returns_weighted_nll, jit_compile=False)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         self._probs = tf.function(lambda x: self.model(x, training=False), input_signature=[obs])
         self.n_actions = int(hp["n_actions"])
 
     def update(self, obs, actions, returns):
         targets = np.eye(self.n_actions, dtype=np.float32)[np.asarray(actions)] * np.asarray(returns, np.float32)[:, None]
-        return self.model.train_on_batch(np.asarray(obs, np.float32), targets)
+        return train_on_batch(self.model, np.asarray(obs, np.float32), targets)
 
     def probs(self, obs):
         return self._probs(tf.convert_to_tensor(obs, tf.float32)).numpy()

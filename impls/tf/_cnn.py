@@ -41,7 +41,3 @@ def conv(v, x, name, padding, stride=1):
 def dense(v, x, name):
     return tf.matmul(x, v[f"{name}/kernel"]) + v[f"{name}/bias"]
 
-
-def adam(hp):
-    return tf.keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                    epsilon=hp["adam_epsilon"])

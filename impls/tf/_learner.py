@@ -1,12 +1,12 @@
 """The plumbing shared by the low-level TensorFlow supervised classifiers: canonical-layout
-variables, Adam from the spec, a GradientTape step and the prediction under tf.function, and the
+variables, the spec's optimizer (impls/tf/_optim.py), a GradientTape step and the prediction under tf.function, and the
 canonical weights. A module's ``Learner`` defines ``_logits(x, training)`` (and ``_loss`` to add
 a term) and ends its ``__init__`` with ``self._setup``."""
 
 import tensorflow as tf
 
 from bench.interface import Learner as Base, check_weights
-from impls.tf import _cnn
+from impls.tf import _cnn, _optim
 
 
 class ClassifierLearner(Base):
@@ -17,7 +17,7 @@ class ClassifierLearner(Base):
         None for tf.function's default."""
         self.v = _cnn.variables(shapes)
         self.trainable = [v for v in self.v.values() if v.trainable]
-        self.opt = _cnn.adam(self.hp)
+        self.opt = _optim.optimizer(self.hp)
         self.xla = xla
         # autograph off: the control flow is plain Python on settings, traced once
         compiled = dict(jit_compile=xla, reduce_retracing=True, autograph=False)

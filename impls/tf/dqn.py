@@ -1,11 +1,12 @@
 """DQN-family network side in low-level TensorFlow: online and target Q-networks as
 tf.Variables, Q-targets (online max / target max / double), MSE or Huber TD loss with
-importance weights, Adam, and the target update, all in tf.function."""
+importance weights, the spec's optimizer (impls/tf/_optim.py), and the target update, all in tf.function."""
 
 import tensorflow as tf
 
 from bench.interface import check_weights
 from bench.rl.agent import QLearner
+from impls.tf._optim import optimizer
 from impls.tf._rlnet import Net
 
 
@@ -13,9 +14,7 @@ class Learner(QLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.online, self.target = Net(hp), Net(hp, trainable=False)
-        clip = float(hp["grad_clip_norm"]) or None
-        self.opt = tf.keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                            epsilon=hp["adam_epsilon"], global_clipnorm=clip)
+        self.opt = optimizer(hp)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         vec = tf.TensorSpec([None], tf.float32)
         self._q = tf.function(self.online.__call__, input_signature=[obs])
@@ -68,7 +67,7 @@ class Learner(QLearner):
         self._sync(tf.constant(tau, tf.float32))
 
     def get_weights(self):
-        return {k: v.numpy() for k, v in self.online.vars.items()}
+        return {k: v.numpy().copy() for k, v in self.online.vars.items()}  # copies: .numpy() may share memory
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

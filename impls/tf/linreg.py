@@ -28,7 +28,7 @@ class Learner(Base):
         return (self.W * tf.convert_to_tensor(x, tf.float32) + self.b).numpy()
 
     def get_weights(self):
-        return {"W": self.W.numpy(), "b": self.b.numpy()}
+        return {"W": self.W.numpy().copy(), "b": self.b.numpy().copy()}
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

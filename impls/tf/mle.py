@@ -1,10 +1,11 @@
 """Maximum-likelihood regression in low-level TensorFlow + TensorFlow Probability:
-a dense layer's outputs parameterise a tfd.Normal; GradientTape on the mean NLL; Adam."""
+a dense layer's outputs parameterise a tfd.Normal; GradientTape on the mean NLL; the spec's optimizer (impls/tf/_optim.py)."""
 
 import tensorflow as tf
 import tensorflow_probability as tfp
 
 from bench.interface import Learner as Base, check_weights
+from impls.tf._optim import optimizer
 
 tfd = tfp.distributions
 
@@ -15,8 +16,7 @@ class Learner(Base):
         units = 2 if hp["heteroscedastic"] else 1
         self.kernel = tf.Variable(tf.zeros([1, units]), name="kernel")
         self.bias = tf.Variable(tf.zeros([units]), name="bias")
-        self.opt = tf.keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                            epsilon=hp["adam_epsilon"])
+        self.opt = optimizer(hp)
 
     def _dist(self, x):
         z = tf.matmul(x, self.kernel) + self.bias
@@ -41,7 +41,7 @@ class Learner(Base):
         return tf.stack([d.mean(), d.stddev()], 1).numpy()
 
     def get_weights(self):
-        return {"dense/kernel": self.kernel.numpy(), "dense/bias": self.bias.numpy()}
+        return {"dense/kernel": self.kernel.numpy().copy(), "dense/bias": self.bias.numpy().copy()}
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

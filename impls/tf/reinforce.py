@@ -1,10 +1,11 @@
 """REINFORCE policy network in low-level TensorFlow: softmax policy over tf.Variables, one
-Adam step per episode on -mean_t G_t log pi(a_t | s_t), in tf.function."""
+step of the spec's optimizer (impls/tf/_optim.py) per episode on -mean_t G_t log pi(a_t | s_t), in tf.function."""
 
 import tensorflow as tf
 
 from bench.interface import check_weights
 from bench.rl.agent import PolicyLearner
+from impls.tf._optim import optimizer
 from impls.tf._rlnet import Net
 
 
@@ -12,9 +13,7 @@ class Learner(PolicyLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.net = Net(hp, head="pi")
-        clip = float(hp["grad_clip_norm"]) or None
-        self.opt = tf.keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                            epsilon=hp["adam_epsilon"], global_clipnorm=clip)
+        self.opt = optimizer(hp)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         self._probs = tf.function(lambda x: tf.nn.softmax(self.net(x)), input_signature=[obs])
         self._update = tf.function(self._update_fn, input_signature=[
@@ -36,7 +35,7 @@ class Learner(PolicyLearner):
                             tf.convert_to_tensor(returns, tf.float32))
 
     def get_weights(self):
-        return {k: v.numpy() for k, v in self.net.vars.items()}
+        return {k: v.numpy().copy() for k, v in self.net.vars.items()}  # copies: .numpy() may share memory
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

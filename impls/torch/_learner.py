@@ -1,5 +1,5 @@
-"""The plumbing shared by the PyTorch supervised classifiers: the net on the device, Adam from
-the spec, the eager training step (mean cross-entropy), prediction and the canonical weights. A
+"""The plumbing shared by the PyTorch supervised classifiers: the net on the device, the spec's
+optimizer (impls/torch/_optim.py, over the parameters that require a gradient), the eager training step (mean cross-entropy), prediction and the canonical weights. A
 module's ``Learner`` builds its ``nn.Module`` (overriding ``_loss`` to add a term) and ends its
 ``__init__`` with ``self._setup``."""
 
@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from bench.interface import Learner as Base
-from impls.torch import _cnn
+from impls.torch import _cnn, _optim
 
 
 class ClassifierLearner(Base):
@@ -17,8 +17,7 @@ class ClassifierLearner(Base):
     def _setup(self, net):
         self.dev = torch.device("cuda" if self.device == "gpu" else "cpu")
         self.net = net.to(self.dev)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=self.hp["lr"], eps=self.hp["adam_epsilon"],
-                                    betas=(self.hp["adam_beta1"], self.hp["adam_beta2"]))
+        self.opt = _optim.optimizer((p for p in self.net.parameters() if p.requires_grad), self.hp)
 
     def _inputs(self, x):
         x = torch.as_tensor(x, dtype=torch.float32, device=self.dev)

@@ -48,9 +48,9 @@ class Net(nn.Module):
         out = {}
         for name in self.names:
             mod = self.mods[name]
-            w = mod.weight.detach().cpu().numpy()
-            out[f"{name}/kernel"] = conv_from_torch(w) if name.startswith("conv") else dense_from_torch(w)
-            out[f"{name}/bias"] = mod.bias.detach().cpu().numpy()
+            w = mod.weight.detach().cpu().numpy()  # copies below: on CPU .numpy() shares the live memory
+            out[f"{name}/kernel"] = (conv_from_torch(w) if name.startswith("conv") else dense_from_torch(w)).copy()
+            out[f"{name}/bias"] = mod.bias.detach().cpu().numpy().copy()
         return out
 
     @torch.no_grad()

@@ -1,12 +1,13 @@
 """DQN-family network side in PyTorch: online and target nn.Modules, Q-targets (online max /
-target max / double) under no_grad, MSE or Huber TD loss with importance weights, torch.optim
-Adam, soft or hard target update. Eager."""
+target max / double) under no_grad, MSE or Huber TD loss with importance weights, the spec's
+optimizer (impls/torch/_optim.py, global-norm clipping included), soft or hard target update. Eager."""
 
 import torch
 import torch.nn.functional as F
 
 from bench.interface import check_weights
 from bench.rl.agent import QLearner
+from impls.torch._optim import optimizer
 from impls.torch._rlnet import Net
 
 
@@ -16,8 +17,7 @@ class Learner(QLearner):
         self.dev = torch.device("cuda" if device == "gpu" else "cpu")
         self.online, self.target = Net(hp).to(self.dev), Net(hp).to(self.dev)
         self.target.requires_grad_(False)
-        self.opt = torch.optim.Adam(self.online.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
-                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+        self.opt = optimizer(self.online.parameters(), hp)
 
     def _t(self, x, dtype=torch.float32):
         return torch.as_tensor(x, dtype=dtype, device=self.dev)
@@ -45,8 +45,6 @@ class Learner(QLearner):
         loss = per.mean() if weights is None else (self._t(weights) * per).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        if hp["grad_clip_norm"]:
-            torch.nn.utils.clip_grad_norm_(self.online.parameters(), hp["grad_clip_norm"])
         self.opt.step()
         return loss.detach(), td.detach()
 
@@ -67,7 +65,7 @@ class Learner(QLearner):
         return self.target(self._t(obs)).cpu().numpy()
 
     def get_weights(self):
-        return self.online.canonical()
+        return self.online.canonical()  # copies
 
     def set_weights(self, weights):
         check_weights(self.get_weights(), weights)

@@ -1,11 +1,13 @@
 """Cats vs Dogs, shared 3-conv head + GAP or fully-connected tail, in PyTorch: nn.Module,
-BCE-with-logits (mean), torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW; the
+BCE-with-logits (mean), the spec's optimizer (impls/torch/_optim.py), BatchNorm with
+Keras's moving-statistics rule (impls/torch/_cnn.py). Inputs arrive NHWC and are permuted to NCHW; the
 flatten of the fully-connected tail runs in NHWC order so its kernel matches the canonical one."""
 
 import torch.nn.functional as F
 from torch import nn
 
 from bench.arch.gap_head import feature_size
+from impls.torch._cnn import BatchNorm1d, BatchNorm2d
 from impls.torch._learner import ClassifierLearner
 
 
@@ -16,15 +18,15 @@ class Net(nn.Module):
         bn = dict(momentum=1 - hp["bn_momentum"], eps=hp["bn_epsilon"])
         for i, f in enumerate((hp["filters1"], hp["filters2"], hp["filters3"]), 1):
             setattr(self, f"conv{i}", nn.Conv2d(c, f, k, padding=0))
-            setattr(self, f"bn{i}", nn.BatchNorm2d(f, **bn))
+            setattr(self, f"bn{i}", BatchNorm2d(f, **bn))
             c = f
         s, u = feature_size(hp), hp["dense_units"]
         if hp["tail"] == "gap":
             a = hp["avg_pool"]
             self.out = nn.Linear(c if a == 0 else c * (s // a) ** 2, 1)
         else:
-            self.fc_bn1, self.fc1 = nn.BatchNorm1d(s * s * c, **bn), nn.Linear(s * s * c, u)
-            self.fc_bn2, self.fc2, self.out = nn.BatchNorm1d(u, **bn), nn.Linear(u, u), nn.Linear(u, 1)
+            self.fc_bn1, self.fc1 = BatchNorm1d(s * s * c, **bn), nn.Linear(s * s * c, u)
+            self.fc_bn2, self.fc2, self.out = BatchNorm1d(u, **bn), nn.Linear(u, u), nn.Linear(u, 1)
 
     def forward(self, x):
         p = self.hp["pool_size"]

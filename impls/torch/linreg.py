@@ -1,8 +1,9 @@
-"""Linear regression by gradient descent in PyTorch: autograd + torch.optim.SGD."""
+"""Linear regression by gradient descent in PyTorch: autograd + SGD (impls/torch/_optim.py)."""
 
 import torch
 
 from bench.interface import Learner as Base, check_weights
+from impls.torch._optim import optimizer
 
 
 class Learner(Base):
@@ -11,7 +12,7 @@ class Learner(Base):
         self.dev = torch.device("cuda" if device == "gpu" else "cpu")
         self.W = torch.zeros(1, device=self.dev, requires_grad=True)
         self.b = torch.zeros(1, device=self.dev, requires_grad=True)
-        self.opt = torch.optim.SGD([self.W, self.b], lr=hp["lr"])
+        self.opt = optimizer([self.W, self.b], hp)  # no optimizer setting: plain gradient descent
 
     def train_step(self, x, y):
         x, y = torch.as_tensor(x, device=self.dev), torch.as_tensor(y, device=self.dev)

@@ -1,12 +1,12 @@
-"""The metrics CNN in PyTorch: nn.Conv2d (padding 0 = VALID), max_pool2d, nn.BatchNorm2d with
-momentum 1 - hp["bn_momentum"] (PyTorch counts the weight of the new batch) and eps
-hp["bn_epsilon"]. NCHW inside, flattened in NHWC order for the canonical dense kernel.
-Note: BatchNorm2d updates running_var with the unbiased batch variance (x n/(n-1)), Keras with
-the biased one; see docs/vision.md."""
+"""The metrics CNN in PyTorch: nn.Conv2d (padding 0 = VALID), max_pool2d, BatchNorm2d with
+momentum 1 - hp["bn_momentum"] (PyTorch counts the weight of the new batch), eps hp["bn_epsilon"]
+and Keras's moving-statistics rule (biased batch variance, impls/torch/_cnn.py). NCHW inside,
+flattened in NHWC order for the canonical dense kernel."""
 
 import torch.nn.functional as F
 from torch import nn
 
+from impls.torch._cnn import BatchNorm2d
 from impls.torch._learner import ClassifierLearner
 
 
@@ -17,9 +17,9 @@ class Net(nn.Module):
         side = ((hp["image_size"] - k + 1) // p - k + 1) // p
         self.pool = p
         self.conv1 = nn.Conv2d(1, f, k, stride=1, padding=0)
-        self.bn1 = nn.BatchNorm2d(f, eps=hp["bn_epsilon"], momentum=1.0 - hp["bn_momentum"])
+        self.bn1 = BatchNorm2d(f, eps=hp["bn_epsilon"], momentum=1.0 - hp["bn_momentum"])
         self.conv2 = nn.Conv2d(f, f, k, stride=1, padding=0)
-        self.bn2 = nn.BatchNorm2d(f, eps=hp["bn_epsilon"], momentum=1.0 - hp["bn_momentum"])
+        self.bn2 = BatchNorm2d(f, eps=hp["bn_epsilon"], momentum=1.0 - hp["bn_momentum"])
         self.dense = nn.Linear(side * side * f, hp["n_classes"])
 
     def forward(self, x):  # x: NHWC

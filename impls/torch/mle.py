@@ -1,4 +1,5 @@
-"""Maximum-likelihood regression in PyTorch: nn.Linear -> torch.distributions.Normal; Adam."""
+"""Maximum-likelihood regression in PyTorch: nn.Linear -> torch.distributions.Normal; the spec's
+optimizer (impls/torch/_optim.py)."""
 
 import torch
 import torch.nn.functional as F
@@ -6,6 +7,7 @@ from torch.distributions import Normal
 
 from bench.interface import Learner as Base, check_weights
 from bench.layout import dense_from_torch, dense_to_torch
+from impls.torch._optim import optimizer
 
 
 class Learner(Base):
@@ -13,8 +15,7 @@ class Learner(Base):
         super().__init__(hp, seed, device)
         self.dev = torch.device("cuda" if device == "gpu" else "cpu")
         self.dense = torch.nn.Linear(1, 2 if hp["heteroscedastic"] else 1).to(self.dev)
-        self.opt = torch.optim.Adam(self.dense.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
-                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+        self.opt = optimizer(self.dense.parameters(), hp)
 
     def _dist(self, x):
         z = self.dense(x)
@@ -36,7 +37,7 @@ class Learner(Base):
         return torch.stack([d.mean, d.stddev], 1).cpu().numpy()
 
     def get_weights(self):
-        return {"dense/kernel": dense_from_torch(self.dense.weight.detach().cpu().numpy()),
+        return {"dense/kernel": dense_from_torch(self.dense.weight.detach().cpu().numpy()).copy(),
                 "dense/bias": self.dense.bias.detach().cpu().numpy().copy()}
 
     @torch.no_grad()

@@ -1,4 +1,5 @@
-"""MLP 784-300-10 in PyTorch: nn.Linear layers, F.cross_entropy (mean), torch.optim.Adam."""
+"""MLP 784-300-10 in PyTorch: nn.Linear layers, F.cross_entropy (mean), the spec's
+optimizer (impls/torch/_optim.py)."""
 
 import torch.nn.functional as F
 from torch import nn

@@ -1,10 +1,11 @@
-"""REINFORCE policy network in PyTorch: nn.Module with a softmax head, one torch.optim Adam
-step per episode on -mean_t G_t log pi(a_t | s_t). Eager."""
+"""REINFORCE policy network in PyTorch: nn.Module with a softmax head, one step of the spec's
+optimizer (impls/torch/_optim.py, global-norm clipping included) per episode on -mean_t G_t log pi(a_t | s_t). Eager."""
 
 import torch
 
 from bench.interface import check_weights
 from bench.rl.agent import PolicyLearner
+from impls.torch._optim import optimizer
 from impls.torch._rlnet import Net
 
 
@@ -13,8 +14,7 @@ class Learner(PolicyLearner):
         super().__init__(hp, seed, device)
         self.dev = torch.device("cuda" if device == "gpu" else "cpu")
         self.net = Net(hp, head="pi").to(self.dev)
-        self.opt = torch.optim.Adam(self.net.parameters(), lr=hp["lr"], eps=hp["adam_epsilon"],
-                                    betas=(hp["adam_beta1"], hp["adam_beta2"]))
+        self.opt = optimizer(self.net.parameters(), hp)
 
     def update(self, obs, actions, returns):
         obs = torch.as_tensor(obs, dtype=torch.float32, device=self.dev)
@@ -24,8 +24,6 @@ class Learner(PolicyLearner):
         loss = -(returns * logp).mean()
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        if self.hp["grad_clip_norm"]:
-            torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.hp["grad_clip_norm"])
         self.opt.step()
         return loss.detach()
 

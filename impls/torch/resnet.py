@@ -1,10 +1,12 @@
 """ResNet / plain net on CIFAR-10 24x24 in PyTorch: nn.Module, F.cross_entropy (mean),
-torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW. 'same' for a 3x3 kernel at
+the spec's optimizer (impls/torch/_optim.py), BatchNorm with Keras's moving-statistics
+rule (impls/torch/_cnn.py). Inputs arrive NHWC and are permuted to NCHW. 'same' for a 3x3 kernel at
 stride 1 is padding=1 (kernel_size // 2)."""
 
 import torch.nn.functional as F
 from torch import nn
 
+from impls.torch._cnn import BatchNorm2d
 from impls.torch._learner import ClassifierLearner
 
 
@@ -18,9 +20,9 @@ class Net(nn.Module):
         c = hp["conv2_filters"]
         for i in range(1, hp["blocks"] + 1):
             setattr(self, f"block{i}_conv1", nn.Conv2d(c, f, k, padding=k // 2))
-            setattr(self, f"block{i}_bn1", nn.BatchNorm2d(f, **bn))
+            setattr(self, f"block{i}_bn1", BatchNorm2d(f, **bn))
             setattr(self, f"block{i}_conv2", nn.Conv2d(f, f, k, padding=k // 2))
-            setattr(self, f"block{i}_bn2", nn.BatchNorm2d(f, **bn))
+            setattr(self, f"block{i}_bn2", BatchNorm2d(f, **bn))
             c = f
         self.conv3 = nn.Conv2d(c, f, k)
         self.dense = nn.Linear(f, hp["dense_units"])

@@ -1,6 +1,6 @@
 """ResNet50 (Keras's keras.applications.ResNet50 without its top) + global average pooling + a
 Dense head, in PyTorch: an nn.Module whose children carry Keras's layer names (bench.arch.resnet50),
-cross-entropy from logits (mean), torch.optim.Adam. Inputs arrive NHWC and are permuted to NCHW.
+cross-entropy from logits (mean), the spec's optimizer. Inputs arrive NHWC and are permuted to NCHW.
 With ``freeze_backbone`` the backbone is a constant feature extractor (BatchNorm on moving
 statistics, no gradient) and the optimizer sees the head only."""
 
@@ -9,22 +9,8 @@ import torch.nn.functional as F
 from torch import nn
 
 from bench.arch.resnet50 import blocks
+from impls.torch._cnn import BatchNorm2d as BatchNorm
 from impls.torch._learner import ClassifierLearner
-
-
-class BatchNorm(nn.BatchNorm2d):
-    """nn.BatchNorm2d with Keras's moving-statistics update: moving = m * moving + (1 - m) * batch,
-    with the biased batch variance (PyTorch's own update uses the unbiased one, which differs on the
-    1x1 maps of small inputs)."""
-
-    def forward(self, x):
-        if not self.training:
-            return super().forward(x)
-        y, mean, invstd = torch.native_batch_norm(x, self.weight, self.bias, None, None, True, 0.0, self.eps)
-        with torch.no_grad():  # invstd = 1 / sqrt(biased batch variance + eps)
-            self.running_mean.lerp_(mean, self.momentum)
-            self.running_var.lerp_(invstd.pow(-2) - self.eps, self.momentum)
-        return y
 
 
 class Net(nn.Module):
@@ -75,6 +61,4 @@ class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.binary = hp["n_classes"] == 1
-        self._setup(Net(hp))
-        if hp["freeze_backbone"]:  # the optimizer sees the head only
-            self.opt = torch.optim.Adam(self.net.head.parameters(), **self.opt.defaults)
+        self._setup(Net(hp))  # frozen: the backbone requires no gradient, so the optimizer sees the head only
