@@ -2,7 +2,10 @@
 
 * Plain ``pytest`` runs the tests; the pytest-benchmark benchmarks (tests/benchmarks) are
   skipped unless ``--benchmark-only`` is given.
-* Tests marked ``slow`` train to a full budget; they run with ``--runslow``.
+* Tests marked ``slow`` train to a full budget, or trace and compile a large network in every
+  framework (over ~20 s each on a 2-core CPU); they run with ``--runslow``.
+* tests/support.py builds learners and lists the registry's (algorithm, backend) cases for every
+  test; tests/protocols.py holds the parity protocols of tests/test_generated.py.
 """
 
 import os

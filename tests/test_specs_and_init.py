@@ -1,7 +1,10 @@
 """The spec mechanics (budgets, overrides) and the canonical initial weights."""
 
+import math
+
 import numpy as np
 import pytest
+from protocols import required_tolerances
 
 from bench import specs
 from bench.errors import BenchError
@@ -41,6 +44,11 @@ def test_every_spec_is_complete():
             hp = spec.resolve(budget)
             assert set(hp) == set(spec.hparams), f"{name}: budget {budget} adds unknown settings"
         assert spec.source and spec.metric
+        # the tolerances the generated parity tests compare under, per kind (tests/protocols.py)
+        missing = required_tolerances(spec) - set(spec.tolerances)
+        assert not missing, f"{name}: the spec must state tolerances {sorted(missing)}"
+        for key, tol in spec.tolerances.items():
+            assert isinstance(tol, float) and math.isfinite(tol) and tol > 0, f"{name}: tolerance {key} = {tol!r}"
 
 
 def test_initial_weights_are_deterministic_and_independent_per_name():

@@ -44,14 +44,18 @@ BUDGETS = {"quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32, bn_mo
            "full": dict(epochs=10, eval_every=2)}
 INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
         "*moving_mean": "zeros", "*moving_variance": "ones"}
-# Parity (tests/test_parity_cnn.py). predict_atol: softmax outputs after 23 conv layers and 20
-# BatchNorms; the backends' conv kernels (oneDNN in TF/Keras and in PyTorch, different
-# blockings) sum the 576-term dot products in different orders, and float32 rounding of ~1e-7
-# per layer compounds through the depth. The training-loss tolerances are in the test, with why.
+# Parity (tests/test_generated.py, tests/test_parity_cnn.py). predict_atol: the logits after 23
+# conv layers and 20 BatchNorms; the backends' conv kernels (oneDNN in TF/Keras and in PyTorch,
+# different blockings) sum the 576-term dot products in different orders, and float32 rounding
+# of ~1e-7 per layer compounds through the depth. loss_rtol: the first two training losses
+# (BatchNorm on batch statistics). Step 2 follows Adam's first update, about lr * sign(gradient)
+# for every weight, also for those whose gradient is rounding noise, whose sign then differs
+# between backends' kernels. Measured at the quick settings (dropout off), with PyTorch's own
+# Adam: PyTorch vs TF 1.1e-4 (resnet10), 7.9e-4 (plain10); Keras 2e-7.
 # sgd_step_*: plain SGD, 10 steps of the 10-block ResNet (dropout 0), every backend starting every
 # step from TensorFlow's weights (tests/test_optim_parity.py, one thread): losses measured 2.0e-7
 # apart, moving statistics 4.8e-7.
-TOLERANCES = {"predict_atol": 1e-4, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
+TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 2e-3, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
 
 
 def validate(hp):
@@ -83,12 +87,13 @@ def evaluate(learner, data, hp):
     }
 
 
-def make(name: str, title: str, **hparams) -> Spec:
-    """A CIFAR-10 ResNet / plain-net spec: the shared settings, with ``hparams`` over them."""
+def make(name: str, title: str, tolerances=None, **hparams) -> Spec:
+    """A CIFAR-10 ResNet / plain-net spec: the shared settings, with ``hparams`` over them
+    (``tolerances``: the spec's own, default ``TOLERANCES``)."""
     return Spec(
         name=name, title=title, kind="supervised", source="seed 000, Introduction to ResNet in TensorFlow 2",
         hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="test_acc", higher_is_better=True, target=0.4,
-        tolerances=TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate, validate=validate,
+        tolerances=tolerances or TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate, validate=validate,
         notes="Quality: accuracy on the test images (train_acc: on the training images, inference mode); "
               "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
     )

@@ -41,8 +41,11 @@ ARM_BUDGETS = {"quick": dict(n_train=128, n_eval=64, epochs=1, batch_size=32),
 INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
         "*moving_mean": "zeros", "*moving_variance": "ones"}
 # parity (tests/test_parity_transfer.py): 53 conv layers and 53 BatchNorms in float32, the
-# backends' conv kernels summing up to 4608-term dot products in different orders
-TOLERANCES = {"features_rtol": 1e-4}
+# backends' conv kernels summing up to 4608-term dot products in different orders, relative to
+# the features' largest value. tests/test_generated.py, at the canonical initial weights of the
+# quick budget: predict_atol on the outputs (measured 1.3e-7), loss_rtol on the first two
+# training losses (measured: frozen backbone 5.8e-6; see resnet50_cifar10 for full training)
+TOLERANCES = {"features_rtol": 1e-4, "predict_atol": 1e-5, "loss_rtol": 1e-4}
 
 
 def pretrained(hp):

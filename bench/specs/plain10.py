@@ -6,4 +6,8 @@ SPEC = _resnet.make(
     "plain10",
     "Plain net, the ResNet with its 10 blocks made plain (no identity path), CIFAR-10 24x24",
     residual=False,
+    # with the Glorot kernels and BatchNorm's initial moving statistics (0, 1) every plain block
+    # halves the signal: the logits at the canonical initial weights are ~2e-5 and differ between
+    # inputs by ~2e-5, so the ResNet's 1e-4 could not tell a wrong network (measured: 6e-11)
+    tolerances=dict(_resnet.TOLERANCES, predict_atol=1e-6),
 )

@@ -25,7 +25,11 @@ SPEC = Spec(
     metric="test_acc",
     higher_is_better=True,
     target=0.4,
-    tolerances=_transfer.TOLERANCES,
+    # loss_rtol: step 2 follows Adam's first update of all 23.5M weights, about lr * sign(gradient)
+    # for each, also where the gradient is rounding noise, whose sign differs between the
+    # backends' kernels: measured PyTorch vs TF 2.7e-2 (also with epsilon 1e-12), Keras 1.3e-5;
+    # the loss itself moves by 42% in that step
+    tolerances=dict(_transfer.TOLERANCES, loss_rtol=5e-2),
     init=_transfer.INIT,
     impl="resnet50",
     bench_rounds=(5, 1),

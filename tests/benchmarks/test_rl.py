@@ -4,8 +4,7 @@ training loop. Grouped by algorithm and measurement so the backends sit side by 
 config card and the quick-budget quality go into ``extra_info``."""
 
 import pytest
-
-from bench.rl.bench_rl import CELLS_RL, Agent, rounds
+from rl_support import CELLS_RL, Agent, rounds
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 IDS = [f"{a}-{b}" for a, b in CELLS_RL]

@@ -4,8 +4,7 @@ the backends sit side by side. The quick-budget quality metric and the config ca
 ``extra_info``."""
 
 import pytest
-
-from bench.bench_support import CELLS_SUPERVISED, benchmark_train_step
+from bench_support import CELLS_SUPERVISED, benchmark_train_step
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

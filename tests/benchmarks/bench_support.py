@@ -1,19 +1,17 @@
-"""What the pytest-benchmark suite (tests/benchmarks) needs from the harness."""
+"""What the pytest-benchmark suite (tests/benchmarks) needs from the harness: the supervised cells
+and the measurement of a train step and of the forward pass."""
 
 from __future__ import annotations
 
 import os
 
-from bench import registry, specs
+from support import cases
+
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.runner import prepare
 
-CELLS_SUPERVISED = [
-    (name, b)
-    for name, spec in specs.all_specs().items() if spec.kind == "supervised"
-    for b in registry.backends_for(name)
-]
+CELLS_SUPERVISED = cases("supervised", reference=False)
 
 
 def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None = None) -> None:

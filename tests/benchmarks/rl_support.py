@@ -13,8 +13,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
+from support import cases
 
-from bench import registry
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.rl.agent import QLearner
@@ -26,7 +26,7 @@ from bench.rl.returns import discounted_returns, normalise
 from bench.runner import prepare
 
 RL_BENCH_ALGOS = ("double_dqn", "per_ddqn", "reinforce", "dueling_ddqn_atari")
-CELLS_RL = [(a, b) for a in RL_BENCH_ALGOS for b in registry.backends_for(a)]
+CELLS_RL = [(a, b) for a, b in cases("rl", reference=False) if a in RL_BENCH_ALGOS]
 
 
 class Agent:
