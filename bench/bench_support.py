@@ -7,6 +7,7 @@ import os
 from bench import registry, specs
 from bench.card import config_card
 from bench.config import RunConfig
+from bench.errors import BenchError
 from bench.runner import prepare
 
 CELLS_SUPERVISED = [
@@ -49,10 +50,25 @@ def _info(benchmark, p, algo, backend, device, batch_size) -> None:
     })
 
 
+def env_count(name: str, default: int) -> int:
+    """A positive integer from the environment (``BENCH_ROUNDS``, ``BENCH_ITERATIONS``), else
+    ``default``; anything else is a BenchError naming the variable."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return int(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise BenchError(f"{name}={os.environ[name]!r}: must be a whole number of at least 1 (default {default})")
+    return value
+
+
 def _pedantic(benchmark, spec, fn) -> None:
     rounds, iterations = spec.bench_rounds
-    benchmark.pedantic(fn, rounds=int(os.environ.get("BENCH_ROUNDS", rounds)),
-                       iterations=int(os.environ.get("BENCH_ITERATIONS", iterations)), warmup_rounds=3)
+    benchmark.pedantic(fn, rounds=env_count("BENCH_ROUNDS", rounds),
+                       iterations=env_count("BENCH_ITERATIONS", iterations), warmup_rounds=3)
 
 
 def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, device: str | None = None) -> None:

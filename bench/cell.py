@@ -35,7 +35,10 @@ def _exit_with_parent() -> None:
 def main(argv=None) -> int:
     _exit_with_parent()
     cell_json, out = (argv or sys.argv[1:])[:2]
-    result = run_cell(RunConfig.from_json(cell_json))
+    cell = RunConfig.from_json(cell_json)
+    result = run_cell(cell)
+    if not result.card.empty:  # the execution axes, so that `bench run --resume` knows the configuration
+        result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
     atomic_write(Path(out), json.dumps(result.to_dict()))
     return 0
 

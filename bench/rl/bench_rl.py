@@ -15,6 +15,7 @@ import os
 import numpy as np
 
 from bench import registry
+from bench.bench_support import env_count
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.rl.agent import QLearner
@@ -142,5 +143,5 @@ class Agent:
 
 
 def rounds(default: int) -> dict:
-    return {"rounds": int(os.environ.get("BENCH_ROUNDS", default)),
-            "iterations": int(os.environ.get("BENCH_ITERATIONS", 10)), "warmup_rounds": 3}
+    return {"rounds": env_count("BENCH_ROUNDS", default),
+            "iterations": env_count("BENCH_ITERATIONS", 10), "warmup_rounds": 3}
