@@ -106,6 +106,8 @@ def build_cells(args, notes: list | None = None) -> list:
     for b in wanted:
         if b not in pool:
             raise BenchError(f"unknown backend '{b}'; choose from: {choices(pool)}")
+    if named is None:  # the tour or --all, narrowed by --backend: the algorithms that have one of them
+        algos = [a for a in algos if any(registry.has_impl(a, b) for b in wanted)]
     if args.device == "all":
         devices = backends.available_devices()
     else:
@@ -126,7 +128,7 @@ def build_cells(args, notes: list | None = None) -> list:
         algos, wanted, devices, range(args.seed, args.seed + args.seeds)
     ):
         if not registry.has_impl(algo, backend):
-            if asked is not None:  # asked for by name: say so; otherwise skip quietly
+            if asked is not None and named is not None:  # both named: say so; otherwise skip quietly
                 registry.check(algo, backend)
             continue
         overrides = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **user}
