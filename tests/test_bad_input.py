@@ -171,6 +171,23 @@ def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, caps
     assert out == ""  # refused before the comparison, not after it was printed
 
 
+@pytest.mark.parametrize("argv,message", [
+    (["gate", "--out", "{file}", "--no-confirm"], "--out {file} is a file, not a directory"),
+    (["pretrain", "--out", "{tmp}"], "--out {tmp} is a directory, not a file"),
+    (["pretrain", "--out", "{file}/ckpt.npz"], "the directory of --out {file} is a file"),
+    (["pretrain", "--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+])
+def test_side_command_outputs_are_checked_before_any_cell(tmp_path, capsys, monkeypatch, argv, message):
+    started = []
+    monkeypatch.setattr("bench.matrix.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.pretrain.run_one", lambda *a, **k: started.append(a))
+    f = _file(tmp_path)
+    argv = [a.format(file=f, tmp=tmp_path) for a in argv]
+    code, _, err = run(capsys, *argv)
+    assert_usage(code, err, message.format(file=f, tmp=tmp_path))
+    assert not started
+
+
 def fake_result_for(algo, backend, seed=0, **kw) -> Result:
     from bench.config import RunConfig
 

@@ -14,7 +14,6 @@ import shutil
 import socket
 import tempfile
 import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -146,6 +145,8 @@ def download(f: RemoteFile) -> Path:
 
 
 def _download(f: RemoteFile) -> Path:
+    import urllib.request
+
     CACHE.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=CACHE, prefix=f".{f.filename}.")
     os.close(fd)
