@@ -36,7 +36,8 @@ class Agent:
 
     def __init__(self, algo, backend, device=None, fill=2000):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
-        threads = int(os.environ.get("BENCH_THREADS", 0)) or None  # default: all cores
+        # default (unset or 0): all cores; anything but a whole number is a BenchError naming the variable
+        threads = env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
         self.cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
