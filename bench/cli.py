@@ -320,9 +320,9 @@ def cmd_run(args) -> int:
     print(f"\n{where}", flush=True)
     if isinstance(failure, KeyboardInterrupt):
         left = len(runnable) - len(done)
+        kept_words = f"the {len(done)} that finished are kept" if done else "none had finished"
         say(f"{'terminated' if isinstance(failure, Terminated) else 'interrupted'} with {left} of {len(runnable)} "
-            f"cells not run; the {len(done)} that finished are kept. 'bench run ... --resume' with the same "
-            f"options runs the rest")
+            f"cells not run; {kept_words}. 'bench run ... --resume' with the same options runs the rest")
         return EXIT_TERMINATED if isinstance(failure, Terminated) else EXIT_INTERRUPTED
     if isinstance(failure, matrix.ResultsNotSaved):
         hint = f"; 'bench history import {failure.fallback}' adds it to a history later" if failure.fallback else ""
