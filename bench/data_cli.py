@@ -108,7 +108,8 @@ def cmd_verify(args) -> int:
 
 def register(sub) -> None:
     p = sub.add_parser("data", help="dataset files: status, fetch, verify",
-                       description=__doc__.split("\n\n")[0])
+                       description="The dataset files: where they are looked for, whether the copies found are "
+                                   "known-good (status, verify), and getting the missing ones (fetch). See docs/data.md.")
     ds = p.add_subparsers(dest="data_command", required=True, parser_class=type(p))
     names_help = f"datasets ({', '.join(catalog.DATASETS)}; default: all)"
     st = ds.add_parser("status", help="where datasets are looked for, which are here (checked), how to get the rest",
