@@ -281,11 +281,14 @@ def cmd_run(args) -> int:
 
         recorder = Recorder(db, str(out_dir))
     done: list[Result] = []
+    written: list[Path] = []  # the result files in out_dir (a result kept elsewhere is not one of them)
     bar = tqdm(total=len(runnable), desc="bench", unit="cell", disable=args.no_progress or not runnable,
                file=sys.stderr)
 
     def on_result(result, path):
         done.append(result)
+        if path is not None and Path(path).parent == out_dir:
+            written.append(path)
         if recorder is not None:
             recorder.add(result)
         bar.update(1)
@@ -310,7 +313,7 @@ def cmd_run(args) -> int:
         if recorder is not None:
             recorder.close()
     _print_summary(kept + done)  # the skipped cells were listed once, above
-    where = f"{len(done)} results written to {out_dir}/" if done else f"no new results in {out_dir}/"
+    where = f"{len(written)} results written to {out_dir}/" if written else f"no new results in {out_dir}/"
     if recorder is not None:
         if recorder.problem:
             say(f"warning: the history database {recorder.path} stopped taking results ({recorder.problem}); "
@@ -325,7 +328,9 @@ def cmd_run(args) -> int:
             f"cells not run; {kept_words}. 'bench run ... --resume' with the same options runs the rest")
         return EXIT_TERMINATED if isinstance(failure, Terminated) else EXIT_INTERRUPTED
     if isinstance(failure, matrix.ResultsNotSaved):
-        hint = f"; 'bench history import {failure.fallback}' adds it to a history later" if failure.fallback else ""
+        recorded = recorder is not None and not recorder.problem  # then the history has it already
+        hint = (f"; 'bench history import {failure.fallback}' adds it to a history later"
+                if failure.fallback and not recorded else "")
         raise matrix.ResultsNotSaved(f"{failure}{hint}; stopped after {len(done)} of {len(runnable)} cells",
                                      failure.result, failure.fallback)
     report_failed = None

@@ -224,9 +224,16 @@ def test_full_disk_keeps_the_result_in_a_fallback_file(tmp_path, capsys, full_di
     line = err.strip().splitlines()[-1]
     assert line.startswith("bench: error: cannot write results to") and "No space left on device" in line
     kept = json_files(tmp_path / "fallback")
-    assert len(kept) == 1 and str(kept[0]) in line and f"bench history import {kept[0]}" in line
+    assert len(kept) == 1 and str(kept[0]) in line and "bench history import" not in line  # it is in the history
     assert results.load(kept[0]).status == "ok" and "Traceback" not in err
     assert [r.algo for r in history_rows(db)] == ["linreg"]  # and it reached the history
+
+
+def test_full_disk_without_history_names_the_import_command(tmp_path, capsys, full_disk, fake_cells):
+    code, _, err = run(capsys, "run", *NUMPY, "--results-dir", tmp_path / "runs", "--no-history")
+    kept = json_files(tmp_path / "fallback")
+    assert code == 1 and len(kept) == 1
+    assert f"'bench history import {kept[0]}' adds it to a history later" in err.strip().splitlines()[-1]
 
 
 def test_full_disk_mid_run_stops_and_keeps_everything_finished(tmp_path, capsys, full_disk, fake_cells):
