@@ -7,7 +7,7 @@ import os
 from bench import registry, specs
 from bench.card import config_card
 from bench.config import RunConfig
-from bench.errors import BenchError
+from bench.env import env_count
 from bench.runner import prepare
 
 CELLS_SUPERVISED = [
@@ -48,21 +48,6 @@ def _info(benchmark, p, algo, backend, device, batch_size) -> None:
         "dataset": getattr(p.data, "name", None),
         "card": config_card(backend, p.session.facts, p.learner.describe()),
     })
-
-
-def env_count(name: str, default: int) -> int:
-    """A positive integer from the environment (``BENCH_ROUNDS``, ``BENCH_ITERATIONS``), else
-    ``default``; anything else is a BenchError naming the variable."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return int(default)
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise BenchError(f"{name}={os.environ[name]!r}: must be a whole number of at least 1 (default {default})")
-    return value
 
 
 def _pedantic(benchmark, spec, fn) -> None:

@@ -116,8 +116,6 @@ def build_cells(args, notes: list | None = None) -> list:
     if args.seeds < 1:
         raise BenchError("--seeds must be at least 1")
     user = _overrides(args.set, notes)
-    for algo in algos:  # unknown settings: named against the algorithms that lack them
-        specs.get(algo).resolve(args.budget, {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **user})
     board = getattr(args, "tensorboard", None)
     if board is not None:  # the cells run elsewhere (cwd = the clone): the path the user meant, made absolute
         from bench.paths import absolute, writable_dir

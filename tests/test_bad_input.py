@@ -704,7 +704,7 @@ def test_rl_summary_leaves_out_supervised_rows(tmp_path, capsys):
 
 @pytest.mark.parametrize("value", ["x", "0", "-3", "2.5"])
 def test_bad_bench_rounds_is_one_clear_error(monkeypatch, value):
-    from bench.bench_support import env_count
+    from bench.env import env_count
 
     monkeypatch.setenv("BENCH_ROUNDS", value)
     with pytest.raises(BenchError, match=f"BENCH_ROUNDS='{value}': must be a whole number of at least 1"):
@@ -712,7 +712,7 @@ def test_bad_bench_rounds_is_one_clear_error(monkeypatch, value):
 
 
 def test_bench_rounds_unset_and_set(monkeypatch):
-    from bench.bench_support import env_count
+    from bench.env import env_count
 
     monkeypatch.delenv("BENCH_ROUNDS", raising=False)
     assert env_count("BENCH_ROUNDS", 30) == 30

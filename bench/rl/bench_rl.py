@@ -15,9 +15,9 @@ import os
 import numpy as np
 
 from bench import registry
-from bench.bench_support import env_count
 from bench.card import config_card
 from bench.config import RunConfig
+from bench.env import env_count
 from bench.rl.agent import QLearner
 from bench.rl.driver import train
 from bench.rl.envs import make_env, seeded_reset

@@ -48,7 +48,7 @@ SPEC = Spec(
     init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1,
           "fc*/bias": ("normal", 0.1)},
     load_data=_mnist.load_data,
-    datasets=_mnist.datasets,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy on the 10000 MNIST test images; target 98.8%.",
 )

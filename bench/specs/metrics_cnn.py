@@ -38,7 +38,7 @@ SPEC = Spec(
     # loss_rtol: first 10 Adam steps, batch statistics (docs/vision.md).
     tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3},
     load_data=_mnist.load_data,
-    datasets=_mnist.datasets,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy; test_loss is the running mean of the test cross-entropy.",
 )

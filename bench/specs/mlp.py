@@ -27,7 +27,7 @@ SPEC = Spec(
     tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3},
     init={"*kernel": ("normal", 0.03), "*bias": ("normal", 1.0)},
     load_data=_mnist.load_data,
-    datasets=_mnist.datasets,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy (10000 MNIST test images). Document: about 98% after 10 epochs.",
 )
