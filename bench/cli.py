@@ -62,8 +62,8 @@ def _names(values, what: str, notes: list) -> list[str] | None:
     return list(dict.fromkeys(named))
 
 
-def _overrides(items, notes: list) -> dict:
-    """``--set`` values; a key given twice with different values is refused, twice alike is one."""
+def _repeated_settings(items, notes: list) -> None:
+    """A ``--set`` key given twice with different values is refused; twice alike counts once."""
     seen: dict[str, list[str]] = {}
     for item in items or ():
         key, sep, value = item.partition("=")
@@ -74,7 +74,6 @@ def _overrides(items, notes: list) -> dict:
             raise BenchError(f"--set {key} is given twice with different values ({', '.join(values)}); give it once")
         if len(values) > 1:
             notes.append(f"--set {key}={values[0]} is given {len(values)} times; it counts once")
-    return specs.parse_overrides(items)
 
 
 def is_tour(args) -> bool:
@@ -108,6 +107,11 @@ def build_cells(args, notes: list | None = None) -> list:
             raise BenchError(f"unknown backend '{b}'; choose from: {choices(pool)}")
     if named is None:  # the tour or --all, narrowed by --backend: the algorithms that have one of them
         algos = [a for a in algos if any(registry.has_impl(a, b) for b in wanted)]
+    board = getattr(args, "tensorboard", None)
+    if board is not None:  # the cells run elsewhere (cwd = the clone): the path the user meant, made absolute
+        from bench.paths import absolute, writable_dir
+
+        board = str(absolute(writable_dir(board, "--tensorboard")))
     if args.device == "all":
         devices = backends.available_devices()
     else:
@@ -115,12 +119,8 @@ def build_cells(args, notes: list | None = None) -> list:
         devices = [args.device]
     if args.seeds < 1:
         raise BenchError("--seeds must be at least 1")
-    user = _overrides(args.set, notes)
-    board = getattr(args, "tensorboard", None)
-    if board is not None:  # the cells run elsewhere (cwd = the clone): the path the user meant, made absolute
-        from bench.paths import absolute, writable_dir
-
-        board = str(absolute(writable_dir(board, "--tensorboard")))
+    _repeated_settings(args.set, notes)
+    overrides = specs.parse_overrides(args.set)
     cells = []
     for algo, backend, device, seed in itertools.product(
         algos, wanted, devices, range(args.seed, args.seed + args.seeds)
@@ -129,8 +129,8 @@ def build_cells(args, notes: list | None = None) -> list:
             if asked is not None and named is not None:  # both named: say so; otherwise skip quietly
                 registry.check(algo, backend)
             continue
-        overrides = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **user}
-        cells.append(RunConfig.create(algo, backend, device, seed, args.budget, overrides, threads=args.threads,
+        given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
+        cells.append(RunConfig.create(algo, backend, device, seed, args.budget, given, threads=args.threads,
                                       tensorboard=board))
     if not cells:
         raise BenchError("nothing to run for that selection")
