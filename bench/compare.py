@@ -131,6 +131,8 @@ def resolve(selector: str, db: str | None = None) -> tuple[list[Result], str]:
     if path.exists():
         results, _ = history.load_any(path)
         return results, str(path)
+    if "/" in selector or selector.endswith(".json"):  # written as a path: a missing file, not a selector
+        raise BenchError(f"no such file or directory: {selector}")
     dbp = history.db_path(db)
     if not dbp.exists():
         raise BenchError(f"'{selector}' is neither a file nor a directory, and there is no history "
@@ -369,6 +371,10 @@ def register(sub) -> None:
 
 def cmd_compare(args) -> int:
     th = thresholds_from(args)
+    if args.json:
+        from bench.paths import writable_file
+
+        writable_file(args.json, "--json")
     base, base_name = resolve(args.baseline, args.db)
     cur, cur_name = resolve(args.current, args.db)
     cmp = compare(base, cur, th, args.force, (base_name, cur_name))
@@ -376,5 +382,8 @@ def cmd_compare(args) -> int:
     if args.json:
         from bench.results import atomic_write
 
-        atomic_write(Path(args.json), json.dumps(cmp.to_dict(), indent=1, default=str))
+        try:
+            atomic_write(Path(args.json), json.dumps(cmp.to_dict(), indent=1, default=str))
+        except OSError as exc:
+            raise BenchError(f"cannot write --json {args.json}: {exc}") from None
     return EXIT_REGRESSION if cmp.regressions else 0

@@ -207,6 +207,10 @@ def cmd_gate(args) -> int:
         if args.repeats < 1:
             raise BenchError("--repeats must be at least 1")
         return make_baseline(Path(args.baseline), args.repeats)
+    if args.out is not None:  # checked before any cell runs
+        from bench.paths import writable_dir
+
+        writable_dir(args.out, "--out")
     return gate(Path(args.baseline), split(args.algo), split(args.backend), args.out,
                 not args.no_confirm, thresholds_from(args), args.record)
 

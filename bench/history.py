@@ -11,7 +11,11 @@ JSON output (``--benchmark-json`` / ``--benchmark-autosave``; the harness's ``ex
 carries algorithm, backend, device, metric, value, dataset and config card).
 
 ``bench history import PATH...`` / ``bench history list`` / ``bench history export CSV``.
-The database is ``$BENCH_HISTORY`` or ``results/runs/history.sqlite`` (``--db`` overrides).
+
+The database (:func:`db_path`) is ``--db`` when given; else, for ``bench run``, ``history.sqlite``
+inside the ``--results-dir`` given on its command line, so the history travels with its
+results; else ``$BENCH_HISTORY``; else ``history.sqlite`` in ``$BENCH_RESULTS_DIR`` or
+``results/runs``. Relative paths are relative to the working directory.
 """
 
 from __future__ import annotations
@@ -58,8 +62,19 @@ CREATE INDEX IF NOT EXISTS results_session ON results (session);
 """
 
 
-def db_path(value: str | os.PathLike | None = None) -> Path:
-    return Path(value or os.environ.get("BENCH_HISTORY") or DEFAULT_DB)
+def db_path(value: str | os.PathLike | None = None, results_dir: str | os.PathLike | None = None) -> Path:
+    """``--db``, else ``results_dir/history.sqlite`` (a ``--results-dir`` given on the command
+    line), else ``$BENCH_HISTORY``, else ``history.sqlite`` in ``$BENCH_RESULTS_DIR`` or
+    ``results/runs``: the more explicit wins, the command line over the environment."""
+    if value:
+        return Path(value).expanduser()
+    if results_dir:
+        return Path(results_dir).expanduser() / "history.sqlite"
+    if os.environ.get("BENCH_HISTORY"):
+        return Path(os.environ["BENCH_HISTORY"]).expanduser()
+    if os.environ.get("BENCH_RESULTS_DIR"):
+        return Path(os.environ["BENCH_RESULTS_DIR"]).expanduser() / "history.sqlite"
+    return Path(DEFAULT_DB)
 
 
 def new_session(prefix: str = "run") -> str:
@@ -86,14 +101,17 @@ class History:
 
     def __init__(self, path: str | os.PathLike | None = None, create: bool = True):
         self.path = db_path(path)
+        if self.path.is_dir():
+            raise BenchError(f"history database {self.path} is a directory; --db takes a file "
+                             f"(e.g. {self.path / 'history.sqlite'})")
         if not self.path.exists() and not create:
             raise BenchError(f"no history database at {self.path}; record results with 'bench run' "
                              f"or 'bench history import results/runs'")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path)
             self.conn.executescript(SCHEMA)
-        except sqlite3.DatabaseError as exc:
+        except (sqlite3.DatabaseError, OSError) as exc:
             raise BenchError(f"cannot open history database {self.path}: {exc}") from None
 
     def close(self):
@@ -320,10 +338,35 @@ def record_session(results: list[Result], origin: str | None = None, path=None) 
     return session
 
 
+class Recorder:
+    """One ``bench run`` recorded as it goes: each Result is added to the history as soon as its
+    cell ends, so an interrupted or failed run keeps what finished. A history that stops taking
+    writes is said once (:attr:`problem`); the result files stay the record."""
+
+    def __init__(self, path, origin: str | None = None):
+        self.history = History(path)
+        self.path, self.origin, self.session = self.history.path, origin, new_session("run")
+        self.added, self.problem = 0, None
+
+    def add(self, result: Result) -> bool:
+        if self.problem is not None:
+            return False
+        try:
+            self.added += self.history.add([result], self.session, SOURCE_RUN, self.origin)[0]
+            return True
+        except (sqlite3.Error, OSError) as exc:
+            self.problem = f"{type(exc).__name__}: {exc}"
+            return False
+
+    def close(self) -> None:
+        self.history.close()
+
+
 # command line ---------------------------------------------------------------------------------
 def register(sub) -> None:
     p = sub.add_parser("history", help="the results database: import, list, export")
-    p.add_argument("--db", default=None, help=f"database file (default $BENCH_HISTORY or {DEFAULT_DB})")
+    p.add_argument("--db", default=None,
+                   help=f"database file (default $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or {DEFAULT_DB})")
     hs = p.add_subparsers(dest="history_command", required=True, parser_class=type(p))
     imp = hs.add_parser("import", help="import result JSON files/directories or pytest-benchmark JSON")
     imp.add_argument("paths", nargs="+")
@@ -357,12 +400,17 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
+    from bench.paths import writable_file
     from bench.results import atomic_write
 
+    out = writable_file(args.csv, "export file")
     with History(args.db, create=False) as h:
         frame = h.to_frame()
     if frame.empty:
         raise BenchError(f"history database {db_path(args.db)} is empty; nothing to export")
-    atomic_write(Path(args.csv), frame.to_csv(index=False))
+    try:
+        atomic_write(out, frame.to_csv(index=False))
+    except OSError as exc:
+        raise BenchError(f"cannot write {args.csv}: {exc}") from None
     print(f"{len(frame)} rows written to {args.csv}")
     return 0

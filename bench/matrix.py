@@ -1,6 +1,13 @@
 """Runs many cells, each in its own subprocess with a timeout. A crash, a divergence or a
 timeout becomes a recorded Result and the rest of the matrix continues; every Result is saved
-as soon as its cell ends, so nothing already measured is lost."""
+as soon as its cell ends, so nothing already measured is lost.
+
+Before any cell starts, :func:`check_data` sorts the cells by their datasets
+(:mod:`bench.data.catalog`): present, to download first, or absent (those cells are ``skipped``
+and never start). :func:`finished` finds the cells whose results are already in a results
+directory for the same configuration (``bench run --resume``). A result that cannot be written
+where it belongs is kept in a fallback file (:func:`keep_safe`) and the matrix stops with
+:class:`ResultsNotSaved`."""
 
 from __future__ import annotations
 
@@ -11,11 +18,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
 from bench import results
 from bench.config import RunConfig
+from bench.data import catalog, files
+from bench.errors import BenchError
+from bench.records import clean
 from bench.registry import ROOT
 from bench.results import Result
 
@@ -67,13 +79,159 @@ def _kill_group(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+class ResultsNotSaved(BenchError):
+    """A finished cell's result could not be written to the results directory; it was kept in
+    ``fallback`` instead (None: nowhere, it was printed). The matrix stops: what is measured next
+    would meet the same fate."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, result: Result, fallback: Path | None):
+        super().__init__(message)
+        self.result, self.fallback = result, fallback
+
+
+def fallback_dirs() -> list[Path]:
+    """Where a result that cannot be written to its directory is kept, in order of preference."""
+    return [files.CACHE / "unsaved", Path(tempfile.gettempdir()) / f"dlbench-unsaved-{os.getuid()}"]
+
+
+def keep_safe(result: Result) -> Path | None:
+    """Write ``result`` to the first fallback directory that takes it; None when none does (then
+    the caller prints the record, the last place left)."""
+    for d in fallback_dirs():
+        try:
+            return results.save(result, d)
+        except OSError:
+            continue
+    return None
+
+
 def run_matrix(cells: Iterable[RunConfig], results_dir: Path, timeout_s: float = DEFAULT_TIMEOUT_S,
                on_result: Callable[[Result, Path], None] | None = None) -> list[Result]:
+    """Run the cells one after another; each Result is saved (then handed to ``on_result``) as
+    soon as its cell ends. A Result that cannot be saved is kept by :func:`keep_safe`, handed to
+    ``on_result`` all the same, and the run stops with :class:`ResultsNotSaved`."""
     done = []
     for cell in cells:
         result = run_one(cell, timeout_s)
-        path = results.save(result, results_dir)
+        try:
+            path, problem = results.save(result, results_dir), None
+        except OSError as exc:
+            path, problem = keep_safe(result), exc
         done.append(result)
         if on_result:
             on_result(result, path)
+        if problem is not None:
+            where = f"kept in {path}" if path else "printed above (no fallback file could be written)"
+            if path is None:
+                print(json.dumps(result.to_dict()), file=sys.stderr)
+            raise ResultsNotSaved(f"cannot write results to {results_dir} ({type(problem).__name__}: {problem}); "
+                                  f"the result of {cell.label} is {where}", result, path)
     return done
+
+
+# data before work ------------------------------------------------------------------------------
+@dataclass
+class DataPlan:
+    """The cells sorted by their datasets, before any cell starts."""
+
+    runnable: list[RunConfig] = field(default_factory=list)
+    skipped: dict[str, list[RunConfig]] = field(default_factory=dict)  # dataset -> cells that cannot run
+    reasons: dict[str, str] = field(default_factory=dict)  # dataset -> why it cannot be had
+    download: dict[str, catalog.State] = field(default_factory=dict)  # dataset -> to download first
+    stand_in: dict[str, list[RunConfig]] = field(default_factory=dict)  # dataset -> cells using its fallback
+    present: dict[str, Path] = field(default_factory=dict)
+
+
+def check_data(cells: list[RunConfig], probe_network: bool = True, failed: dict[str, str] | None = None) -> DataPlan:
+    """Every cell's datasets (``Spec.datasets``): present, downloadable, or neither. A cell whose
+    dataset cannot be had and has no stand-in is skipped; a named data directory that does not
+    exist is a BenchError (only when some cell reads a data file). ``failed``: datasets whose
+    download was tried and failed -> why (they count as not downloadable)."""
+    plan = DataPlan()
+    needs = [catalog.needs(cell.spec, cell.hparams) for cell in cells]
+    if any(needs):
+        files.check_data_dir()
+    states: dict[str, catalog.State] = {}
+    for cell, cell_needs in zip(cells, needs):
+        blocked = None
+        for need in cell_needs:
+            if need.dataset not in states:
+                states[need.dataset] = catalog.state(need.dataset, probe_network)
+                if failed and need.dataset in failed and not states[need.dataset].present:
+                    states[need.dataset] = catalog.State(catalog.get(need.dataset), reason=failed[need.dataset])
+            st = states[need.dataset]
+            if st.present:
+                plan.present[need.dataset] = st.path
+            elif st.download is not None:
+                plan.download[need.dataset] = st
+            elif need.fallback:
+                plan.stand_in.setdefault(need.dataset, []).append(cell)
+            else:
+                blocked = blocked or need.dataset
+                plan.reasons[need.dataset] = st.reason
+        if blocked:
+            plan.skipped.setdefault(blocked, []).append(cell)
+        else:
+            plan.runnable.append(cell)
+    return plan
+
+
+def skipped_result(cell: RunConfig, dataset: str, reason: str) -> Result:
+    """The record of a cell that did not start: status ``skipped`` and the fix in its error."""
+    return Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, status="skipped",
+                  overrides=dict(cell.overrides), metric=cell.spec.metric,
+                  error=f"{catalog.get(dataset).title} is not here ({reason}); {catalog.fix(dataset)}")
+
+
+def group_labels(cells: list[RunConfig]) -> str:
+    """``resnet10, plain10 x tf, torch, keras`` (algorithms by their backends), for one line."""
+    by_algo: dict[str, list[str]] = defaultdict(list)
+    for c in cells:
+        if c.backend not in by_algo[c.algo]:
+            by_algo[c.algo].append(c.backend)
+    by_backends: dict[tuple, list[str]] = defaultdict(list)
+    for algo, bks in by_algo.items():
+        by_backends[tuple(bks)].append(algo)
+    return "; ".join(f"{', '.join(algos)} x {', '.join(bks)}" for bks, algos in by_backends.items())
+
+
+# resume --------------------------------------------------------------------------------------------
+FINISHED = ("ok", "diverged")  # statuses that a resumed run keeps; the others run again
+
+
+def _identity(algo, backend, device, seed, budget, hparams, run: dict) -> str:
+    return json.dumps(clean({"algo": algo, "backend": backend, "device": device, "seed": seed, "budget": budget,
+                             "hparams": dict(hparams or {}), "mode": run.get("mode"),
+                             "precision": run.get("precision") or "fp32", "engine": run.get("engine")}),
+                      sort_keys=True)
+
+
+def cell_identity(cell: RunConfig) -> str:
+    """What decides a cell's result: algorithm, backend, device, seed, budget, the resolved
+    settings and the execution axes (mode, precision, engine)."""
+    return _identity(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, cell.hparams,
+                     {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine})
+
+
+def result_identity(result: Result) -> str:
+    run = result.card.facts.get("run_config") or {}
+    return _identity(result.algo, result.backend, result.device, result.seed, result.budget, result.hparams,
+                     run if isinstance(run, dict) else {})
+
+
+def finished(cells: list[RunConfig], results_dir: Path) -> list[Path | None]:
+    """For each cell, the file of a finished (ok or diverged) result already in ``results_dir``
+    for the same configuration, or None. Files that do not read as results are ignored."""
+    if not Path(results_dir).is_dir():
+        return [None] * len(cells)
+    have: dict[str, Path] = {}
+    for path in sorted(Path(results_dir).glob("*.json")):
+        try:
+            r = results.load(path)
+        except BenchError:
+            continue
+        if r.status in FINISHED:
+            have.setdefault(result_identity(r), path)
+    return [have.get(cell_identity(c)) for c in cells]

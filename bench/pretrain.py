@@ -8,12 +8,14 @@ one-way (``.importlinter``)."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from bench import specs
 from bench.config import RunConfig
 from bench.errors import BenchError
 from bench.matrix import run_one
+from bench.paths import writable_file
 from bench.pretrained import SOURCES, default_checkpoint_path
 
 
@@ -21,6 +23,9 @@ def cmd_pretrain(args) -> int:
     if args.source not in SOURCES:
         raise BenchError(f"unknown source task '{args.source}'; choose from: {', '.join(SOURCES)}")
     out = Path(args.out) if args.out else default_checkpoint_path(args.source)
+    if not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise BenchError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
+    writable_file(out, "--out")  # before the training, not after it
     cell = RunConfig.create(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
                             specs.parse_overrides(args.set), threads=args.threads, save_weights=str(out))
     result = run_one(cell, args.timeout)

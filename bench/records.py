@@ -33,7 +33,8 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, ClassVar
 
 SCHEMA_VERSION = 2
-STATUSES = ("ok", "failed", "diverged", "timeout", "crashed")
+# "skipped": the cell did not run because its dataset is absent and cannot be downloaded here
+STATUSES = ("ok", "failed", "diverged", "timeout", "crashed", "skipped")
 KINDS = ("supervised", "rl")
 
 

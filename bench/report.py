@@ -444,6 +444,12 @@ def render_markdown(doc, image_dir: str) -> str:
     return "\n".join(out)
 
 
+def default_reference(results) -> str:
+    """tf when it has results, else the first backend (in BACKEND_ORDER) that has."""
+    seen = {r.backend for r in results}
+    return next((b for b in BACKEND_ORDER if b in seen), min(seen) if seen else "tf")
+
+
 def write(results: list, out_dir: Path, reference: str = "tf", parity_path: Path | None = None,
           name: str = "report", progress=None) -> tuple:
     """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths."""
@@ -481,7 +487,8 @@ def register(sub) -> None:
                    help="result files or directories, or history selectors (default: results/runs)")
     p.add_argument("--out", default="results", help="output directory (default results/)")
     p.add_argument("--name", default="report", help="file name stem (default report -> report.html, report.md)")
-    p.add_argument("--reference", default="tf", help="backend the speedups are relative to (default tf)")
+    p.add_argument("--reference", default=None,
+                   help="backend the speedups are relative to (default tf, else the first backend with results)")
     p.add_argument("--parity", default=None, metavar="JUNIT_XML",
                    help="JUnit XML of the parity tests (default: results/parity.xml when present)")
     p.add_argument("--db", default=None, help="history database for selectors")
@@ -493,9 +500,15 @@ def cmd_report(args) -> int:
     from tqdm import tqdm
 
     from bench.compare import resolve
+    from bench.paths import writable_dir
     from bench.results import results_dir
 
-    sources = args.sources or [str(results_dir())]
+    out = writable_dir(args.out, "--out")
+    default = results_dir()
+    if not args.sources and not (default.is_dir() and any(default.glob("*.json"))):
+        raise BenchError(f"no results in {default} yet: run 'bench run' first, or name result files, directories "
+                         "or a history selector (see 'bench report --help')")
+    sources = args.sources or [str(default)]
     results, seen = [], set()
     for src in sources:
         got, _ = resolve(src, args.db)
@@ -508,9 +521,10 @@ def cmd_report(args) -> int:
         parity = Path("results/parity.xml")
     if parity is not None and not parity.exists():
         raise BenchError(f"no such parity results file: {parity}")
+    reference = args.reference or default_reference(results)
     n_algos = len({r.algo for r in results})
     bar = tqdm(total=n_algos, desc="report", unit="algo", disable=args.no_progress, file=sys.stderr)
-    html_path, md_path = write(results, Path(args.out), args.reference, parity, args.name,
+    html_path, md_path = write(results, out, reference, parity, args.name,
                                progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1)))
     bar.close()
     print(f"report of {len(results)} results ({n_algos} algorithms) written to {html_path} and {md_path}"

@@ -198,8 +198,14 @@ def test_cli_reports_data_problem_in_one_line(empty_env, tmp_path, capsys, corru
     code = main(["run", "--algo", "resnet10", "--backend", "torch", "--results-dir", str(tmp_path / "out"),
                  "--no-progress", "--timeout", "300"])
     out, err = capsys.readouterr()
-    assert code == 1  # the cell failed; the matrix reports it and goes on
+    assert "Traceback" not in out + err
+    if not corrupt:  # absent and downloads off: skipped before any cell starts, with the fix; exit 0
+        assert code == 0
+        assert "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch" in err
+        fix = next(ln for ln in err.splitlines() if ln.startswith("bench:   fix:"))
+        assert "bench data fetch cifar10" in fix and "cifar10_subset.npz" in fix and "BENCH_DATA_DIR" in fix
+        return
+    assert code == 1  # a corrupt copy is present: the cell fails with the message; the matrix goes on
     line = next(ln for ln in (out + err).splitlines() if ln.startswith("resnet10/torch/cpu/seed0: failed: BenchError"))
     assert "cifar10_subset.npz" in line and "BENCH_DATA_DIR" in line
-    assert ("could not be read" in line) == corrupt
-    assert "Traceback" not in out + err
+    assert "could not be read" in line

@@ -36,6 +36,16 @@ def batches(n: int, batch_size: int | None, rng: np.random.Generator | None) -> 
         yield order[start : start + size]
 
 
+@dataclass(frozen=True)
+class Need:
+    """A dataset a cell reads (a name of :data:`bench.data.catalog.DATASETS`), checked before any
+    cell starts. ``fallback``: what the cell uses instead when the dataset is absent (announced on
+    the console), or None when the cell cannot run without it."""
+
+    dataset: str
+    fallback: str | None = None
+
+
 def data_dir() -> Path | None:
     """The data directory: ``$BENCH_DATA_DIR`` when set (CI points it at ../shared/data)."""
     value = os.environ.get("BENCH_DATA_DIR")

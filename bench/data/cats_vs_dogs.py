@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.base import SupervisedData
+from bench.data.base import Need, SupervisedData
 from bench.data.files import RemoteFile
 from bench.data.npz import Layout, load_arrays as _load_arrays
 
@@ -77,6 +77,11 @@ def read_filtered_zip(path: Path) -> dict:
 def load_arrays(download: bool | None = None) -> tuple[dict, str]:
     """Raw uint8 arrays and the name of the file they came from."""
     return _load_arrays(LAYOUT, SUBSET, FILTERED, read_filtered_zip, download)
+
+
+def needs(hp=None) -> tuple[Need, ...]:
+    """Every Cats-vs-Dogs cell reads the subset or TensorFlow's zip; there is no stand-in."""
+    return (Need("cats_vs_dogs"),)
 
 
 def load(n_train: int = 0, n_eval: int = 0) -> SupervisedData:

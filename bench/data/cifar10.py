@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.base import SupervisedData
+from bench.data.base import Need, SupervisedData
 from bench.data.files import RemoteFile
 from bench.data.npz import Layout, load_arrays as _load_arrays
 
@@ -36,6 +36,7 @@ TARBALL = RemoteFile(
     description="CIFAR-10 (python version)",
     url="https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
     size=170_498_071,
+    sha256="6d958be074577803d12ecdefd02955f39262c83c16fe9348329d7fe0b5c001ce",
     cache_names=("cifar-10-batches-py.tar.gz",),  # the name Keras caches it under
 )
 LAYOUT = Layout(
@@ -90,6 +91,11 @@ def read_tarball(path: Path) -> dict:
 def load_arrays(download: bool | None = None) -> tuple[dict, str]:
     """Raw uint8 arrays in the Keras layout and the name of the file they came from."""
     return _load_arrays(LAYOUT, SUBSET, TARBALL, read_tarball, download)
+
+
+def needs(hp=None) -> tuple[Need, ...]:
+    """Every CIFAR-10 cell reads the subset or the tarball; there is no stand-in."""
+    return (Need("cifar10"),)
 
 
 def load(n_train: int = 0, n_test: int = 0, crop: float = CROP, flip: bool = True) -> SupervisedData:

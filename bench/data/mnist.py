@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from bench.data.base import SupervisedData
-from bench.data.files import RemoteFile, locate
+from bench.data.base import Need, SupervisedData
+from bench.data.files import RemoteFile, check_data_dir, locate
 from bench.errors import BenchError, choices
 
 MNIST_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz"
@@ -36,6 +36,9 @@ MNIST = RemoteFile(
     url=MNIST_URL,
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",  # Keras's own file
     size=11_490_434,
+    # the suite's offline copy (shared/data/README.md): the same arrays in another zip container
+    alternates=((11_490_519, "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64",
+                 "the suite's offline copy (Keras's arrays, another zip container)"),),
 )
 # key -> (shape, dtype) of Keras's mnist.npz
 LAYOUT = {
@@ -108,6 +111,7 @@ def digits(data_seed: int = 0, n_test: int = 297):
 
 def _find_mnist(dataset: str) -> Path | None:
     """The located mnist.npz, or None when ``auto`` may fall back to the digits."""
+    check_data_dir()  # a mistyped BENCH_DATA_DIR is an error, not a reason to use the digits
     try:
         return locate(MNIST)
     except BenchError:
@@ -124,6 +128,17 @@ def _shape(x: np.ndarray, size: int, flatten: bool) -> np.ndarray:
         x = np.pad(x, ((0, 0), (2, 2), (2, 2)))
     x = x.reshape(len(x), -1) if flatten else x[..., None]
     return np.ascontiguousarray(x, dtype=np.float32)
+
+
+STAND_IN = "scikit-learn's bundled digits (8x8, upscaled to 28x28)"
+
+
+def needs(hp) -> tuple[Need, ...]:
+    """What a cell with these settings reads: MNIST (``auto``: with the digits as its stand-in)."""
+    dataset = hp.get("dataset", "auto")
+    if dataset == "digits":
+        return ()
+    return (Need("mnist", fallback=STAND_IN if dataset == "auto" else None),)
 
 
 def load(hp, seed=0) -> SupervisedData:

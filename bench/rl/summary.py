@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from bench import cli
+from bench.errors import BenchError
 from bench.results import load_dir
 from bench.stats import median_ci
 
@@ -73,9 +74,27 @@ def markdown(rows) -> str:
     return "\n".join(lines)
 
 
+def _kind(result) -> str | None:
+    """The result's kind, from the record or else its algorithm's spec (None when neither tells)."""
+    if result.kind:
+        return result.kind
+    try:
+        from bench import specs
+
+        return specs.get(result.algo).kind
+    except Exception:  # an algorithm this checkout does not know
+        return None
+
+
 def cmd_rl_summary(args) -> int:
     results = [r for d in args.dirs for r in load_dir(Path(d))]
-    print(markdown(summarise(results)))
+    rl = [r for r in results if _kind(r) in ("rl", None)]  # a record that does not say is given the benefit
+    if not rl:
+        raise BenchError(f"no RL results in {', '.join(str(d) for d in args.dirs)} ({len(results)} result files, "
+                         "none of an RL algorithm); run an RL algorithm first, e.g. 'bench run --algo dqn'")
+    print(markdown(summarise(rl)))
+    if len(rl) < len(results):
+        print(f"\n({len(results) - len(rl)} results of other kinds left out)")
     return 0
 
 

@@ -21,6 +21,9 @@ def load_data(hp, seed):
     return mnist.load(hp, seed)
 
 
+datasets = mnist.needs
+
+
 def evaluate(learner, data, hp, batch_size=1000):
     """Test accuracy and mean test cross-entropy, accumulated batch by batch in the harness's
     running metrics (RunningMean, SparseCategoricalAccuracy) for every backend alike."""

@@ -96,4 +96,5 @@ def make(name: str, title: str, tolerances=None, **hparams) -> Spec:
         tolerances=tolerances or TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate, validate=validate,
         notes="Quality: accuracy on the test images (train_acc: on the training images, inference mode); "
               "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
+        datasets=cifar10.needs,
     )

@@ -57,6 +57,9 @@ class Spec:
     # for the small nets and the RL loops (a thread pool larger than the free cores collapses
     # when the machine is busy); the same count goes to every backend (intra-op, inter-op, OpenMP)
     threads: int = 1
+    # hp -> the datasets (bench.data.base.Need) a cell with these settings reads from files; the
+    # run checks them before any cell starts (bench.data.catalog). None: it reads no file
+    datasets: Callable[[Mapping[str, Any]], tuple] | None = None
 
     @property
     def module(self) -> str:

@@ -54,5 +54,6 @@ SPEC = Spec(
           "fc*/bias": ("normal", 0.1)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy on the 10000 MNIST test images; target 98.8%.",
 )

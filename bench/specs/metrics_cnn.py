@@ -46,5 +46,6 @@ SPEC = Spec(
                 "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy; test_loss is the running mean of the test cross-entropy.",
 )

@@ -31,5 +31,6 @@ SPEC = Spec(
     init={"*kernel": ("normal", 0.03), "*bias": ("normal", 1.0)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
+    datasets=_mnist.datasets,
     notes="Quality: test accuracy (10000 MNIST test images). Document: about 98% after 10 epochs.",
 )

@@ -34,6 +34,7 @@ SPEC = Spec(
     impl="resnet50",
     bench_rounds=(5, 1),
     load_data=lambda hp, seed: cifar10.load(hp["n_train"], hp["n_eval"], crop=1.0, flip=True),
+    datasets=cifar10.needs,
     evaluate=_transfer.evaluate,
     notes="Quality: test accuracy on the CIFAR-10 subset's test images.",
 )

@@ -30,6 +30,7 @@ SPEC = Spec(
     impl="resnet50",
     bench_rounds=(5, 1),
     load_data=lambda hp, seed: cats_vs_dogs.load(hp["n_train"], hp["n_eval"]),
+    datasets=cats_vs_dogs.needs,
     evaluate=_transfer.evaluate,
     pretrained=_transfer.pretrained,
     notes="Quality: validation accuracy; params = trainable (2,049 with the frozen backbone), "

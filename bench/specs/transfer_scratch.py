@@ -10,6 +10,7 @@ full budget has 80 updates and a 0.99 moving average would still hold 45% of its
 statistics when the model is evaluated (see bench/specs/_gap_head.py).
 """
 
+from bench.data import cats_vs_dogs
 from bench.specs import _gap_head, _transfer
 from bench.specs.base import Spec
 
@@ -29,6 +30,7 @@ SPEC = Spec(
     init=_gap_head.INIT,
     impl="gap_head",
     load_data=_gap_head.load_data,
+    datasets=cats_vs_dogs.needs,
     evaluate=_gap_head.evaluate,
     notes="Quality: validation accuracy, at the same budget as transfer_resnet50.",
 )

@@ -9,6 +9,7 @@ from support import cases
 
 from bench.card import config_card
 from bench.config import RunConfig
+from bench.env import env_count
 from bench.runner import prepare
 
 CELLS_SUPERVISED = cases("supervised", reference=False)
@@ -49,8 +50,8 @@ def _info(benchmark, p, algo, backend, device, batch_size) -> None:
 
 def _pedantic(benchmark, spec, fn) -> None:
     rounds, iterations = spec.bench_rounds
-    benchmark.pedantic(fn, rounds=int(os.environ.get("BENCH_ROUNDS", rounds)),
-                       iterations=int(os.environ.get("BENCH_ITERATIONS", iterations)), warmup_rounds=3)
+    benchmark.pedantic(fn, rounds=env_count("BENCH_ROUNDS", rounds),
+                       iterations=env_count("BENCH_ITERATIONS", iterations), warmup_rounds=3)
 
 
 def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, device: str | None = None) -> None:

@@ -17,6 +17,7 @@ from support import cases
 
 from bench.card import config_card
 from bench.config import RunConfig
+from bench.env import env_count
 from bench.rl.agent import QLearner
 from bench.rl.driver import train
 from bench.rl.envs import make_env, seeded_reset
@@ -35,7 +36,8 @@ class Agent:
 
     def __init__(self, algo, backend, device=None, fill=2000):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
-        threads = int(os.environ.get("BENCH_THREADS", 0)) or None  # default: all cores
+        # default (unset or 0): all cores; anything but a whole number is a BenchError naming the variable
+        threads = env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
         self.cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
@@ -142,5 +144,5 @@ class Agent:
 
 
 def rounds(default: int) -> dict:
-    return {"rounds": int(os.environ.get("BENCH_ROUNDS", default)),
-            "iterations": int(os.environ.get("BENCH_ITERATIONS", 10)), "warmup_rounds": 3}
+    return {"rounds": env_count("BENCH_ROUNDS", default),
+            "iterations": env_count("BENCH_ITERATIONS", 10), "warmup_rounds": 3}
