@@ -65,18 +65,17 @@ def true_values(walk: Walk, gamma: float = 1.0) -> np.ndarray:
     return v
 
 
-def policy_evaluation(walk: Walk, gamma: float = 1.0, theta: float = 1e-12, max_sweeps: int = 100000):
-    """Iterative policy evaluation (the book's in-place sweeps), stopped when a sweep changes no
-    value by more than ``theta`` -> (v, sweeps). For the tests: it converges to :func:`true_values`."""
+def policy_evaluation(walk: Walk, gamma: float = 1.0, theta: float = 1e-12, max_sweeps: int = 1000000):
+    """Iterative policy evaluation (the book's two-array version: every sweep computes
+    v <- r + gamma P v from the previous sweep's values), stopped when a sweep changes no value by
+    more than ``theta`` -> (v, sweeps). For the tests: it converges to :func:`true_values`."""
     P, p_left, p_right = model(walk)
     r = p_right - p_left
     v = np.zeros(walk.n_states)
     for sweep in range(1, max_sweeps + 1):
-        delta = 0.0
-        for i in range(walk.n_states):
-            new = r[i] + gamma * P[i] @ v
-            delta = max(delta, abs(new - v[i]))
-            v[i] = new
+        new = r + gamma * (P @ v)
+        delta = float(np.abs(new - v).max())
+        v = new
         if delta < theta:
             return v, sweep
     return v, max_sweeps
