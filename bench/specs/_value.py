@@ -99,11 +99,10 @@ def evaluate(learner, data: PredictionData, hp) -> dict:
     return {"ve_gap": ve - data.ve_reference, "ve": ve}
 
 
-def validate(hp) -> None:
+def validate(hp, name: str) -> None:
     """The task's own constraints (the ranges of lr, gamma and eval_every are checked before)."""
-    name = hp["method"]
     if hp["method"] not in METHODS:
-        raise BenchError(f"setting 'method' = {hp['method']!r}; choose from: {choices(METHODS)}")
+        raise BenchError(f"{name} setting 'method' = {hp['method']!r}; choose from: {choices(METHODS)}")
     for key, low in (("n_states", 2), ("step_range", 1), ("n_groups", 1), ("episodes", 1), ("latency_updates", 0)):
         if int(hp[key]) < low:
             raise BenchError(f"{name} setting '{key}' = {hp[key]!r} is out of range: it must be >= {low}")
@@ -131,7 +130,7 @@ def make_spec(method: str, title: str, lr: float, episodes: int, quick: dict, ta
         init={"value/kernel": "zeros"},  # the book starts from w = 0
         load_data=load_data,
         evaluate=evaluate,
-        validate=validate,
+        validate=lambda hp: validate(hp, method),
         impl="value_prediction",
         notes=target_note,
     )
