@@ -259,3 +259,18 @@ def test_bad_settings_are_one_line_and_exit_2(capsys, tmp_path, algo, setting, e
     err = capsys.readouterr().err
     assert expected in err and err.count("\n") == 1 and "Traceback" not in err
     assert not list(tmp_path.iterdir())  # no cell started
+
+
+def test_figures_and_speed_table_from_saved_results(quick_results, tmp_path, capsys):
+    from bench import results
+    from bench.drivers import value_plot
+
+    for r in quick_results.values():
+        results.save(r, tmp_path)
+    assert value_plot.main([str(tmp_path), str(tmp_path / "img")]) == 0
+    out = capsys.readouterr().out
+    assert {p.name for p in (tmp_path / "img").iterdir()} == {f"value_prediction_{a}.png" for a in ALGOS}
+    rows = [line for line in out.splitlines() if line.startswith("| gradient_mc") or line.startswith("| semi_")]
+    assert len(rows) == 8 and all(" | 1.0x | " in r for r in rows if "| numpy |" in r)
+    assert value_plot.main([str(tmp_path / "missing"), str(tmp_path)]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
