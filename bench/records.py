@@ -164,6 +164,7 @@ class XAxis:
 X_AXES = {
     "supervised": XAxis("epoch", "epoch", "epoch", "epochs"),
     "rl": XAxis("env_steps", "environment steps", "step", "env steps"),  # the RL driver's steps are env steps
+    "prediction": XAxis("episodes", "episodes", "episodes", "episodes"),  # bench.drivers.value
 }
 STEP_AXIS = XAxis("step", "step", "step", "steps")  # a record whose kind is unknown (no curve to tell)
 

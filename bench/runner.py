@@ -19,7 +19,7 @@ from bench.pretrained import save_checkpoint
 from bench.results import Result
 
 # spec.kind -> the module whose ``train(...)`` runs it
-DRIVERS = {"supervised": "bench.drivers.supervised", "rl": "bench.rl.driver"}
+DRIVERS = {"supervised": "bench.drivers.supervised", "rl": "bench.rl.driver", "prediction": "bench.drivers.value"}
 
 
 @dataclass
