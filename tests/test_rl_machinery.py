@@ -231,12 +231,13 @@ def test_loop_trains_and_syncs_as_the_spec_says():
     _, out, learner = _loop(
         dict(total_steps=120, eval_every=60, learn_start=40, target_update="hard", target_update_every=10, batch_size=8)
     )
-    assert len(learner.batches) == 120 - 40 + 1 and learner.synced == [1.0] * (len(learner.batches) // 10)
+    # the first sync is the off-the-clock trace (a hard copy into an equal target), then one per 10 updates
+    assert len(learner.batches) == 120 - 40 + 1 and learner.synced == [1.0] * (1 + len(learner.batches) // 10)
     assert out["status"] == "ok" and out["throughput"]["unit"] == "env steps/s" and len(out["curve"]) == 3
     _, _, learner = _loop(
         dict(total_steps=60, eval_every=60, learn_start=40, batch_size=8, target_update="soft", tau=0.08)
     )
-    assert learner.synced == [0.08] * len(learner.batches)
+    assert learner.synced == [1.0] + [0.08] * len(learner.batches)
 
 
 def test_the_learner_type_chooses_the_loop():
