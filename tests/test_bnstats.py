@@ -5,11 +5,12 @@ training-mode loss (dropout off)."""
 
 import numpy as np
 import pytest
+from support import backends, build
 
-from bench import specs
 from bench.bnstats import population_statistics, population_stats
 from bench.metrics import binary_cross_entropy
-from bench.runner import build_learner
+
+OVERRIDES = {"n_train": 48, "n_eval": 16}
 
 
 class Moments:
@@ -65,15 +66,14 @@ def test_no_examples_is_an_error():
 
 @pytest.fixture(scope="module")
 def cats():
-    spec = specs.get("gap_head_fc")
-    hp = spec.resolve("quick", {"n_train": "48", "n_eval": "16"})
+    _, hp, spec = build("gap_head_fc", "torch", OVERRIDES)
     return spec, hp, spec.load_data(hp, 0)
 
 
-@pytest.mark.parametrize("backend", ["tf", "torch", "keras"])
+@pytest.mark.parametrize("backend", backends("gap_head_fc"))
 def test_population_statistics_of_one_batch_give_the_training_mode_loss(cats, backend):
     spec, hp, data = cats
-    learner = build_learner(spec, hp, backend, seed=0)
+    learner, _, _ = build("gap_head_fc", backend, OVERRIDES)
     for i in range(2):  # move the weights and the moving statistics away from their start
         learner.train_step(data.x_train[16 * i:16 * (i + 1)], data.y_train[16 * i:16 * (i + 1)])
     x, y = data.x_train[16:48], data.y_train[16:48]
@@ -88,7 +88,7 @@ def test_population_statistics_of_one_batch_give_the_training_mode_loss(cats, ba
 
 def test_cats_specs_score_with_population_statistics_too(cats):
     spec, hp, data = cats
-    learner = build_learner(spec, hp, "torch", seed=0)
+    learner, _, _ = build("gap_head_fc", "torch", OVERRIDES)
     learner.train_step(data.x_train[:16], data.y_train[:16])
     before = learner.get_weights()
     out = spec.evaluate(learner, data, hp)

@@ -12,6 +12,7 @@ import os
 
 import numpy as np
 import pytest
+from support import ALL_BACKENDS
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
@@ -49,7 +50,7 @@ POOL_OUT = np.array([[[8, 7], [6, 6], [7, 8]],
                      [[4, 4], [8, 7], [8, 8]]], np.float32)
 
 HESSIAN = np.array([[2.0, 2.0], [2.0, 6.0]])
-BACKENDS = ("numpy", "tf", "torch", "keras")
+BACKENDS = ALL_BACKENDS  # each framework's primitives, and numpy's
 
 
 def test_inputs_match_the_printed_code():

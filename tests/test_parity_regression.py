@@ -1,16 +1,20 @@
-"""Parity of linear and maximum-likelihood regression across TF, PyTorch, Keras and the numpy
-reference: same initial weights (through the canonical layout) -> same predictions and same
-first training losses; after the full budget every backend reaches the known solution."""
+"""Linear and maximum-likelihood regression across TF, PyTorch, Keras and the numpy reference:
+the first ten training losses on shuffled batches follow the reference's, weights copy between
+backends, and after the full budget every backend reaches the known solution.
+
+(Identical initial weights, the predictions at them and the first two losses are checked for
+every backend by the generated parity tests, tests/test_generated.py.)"""
 
 import numpy as np
 import pytest
+from support import backends, build, cases, reference_backend
 
 from bench import specs
 from bench.config import RunConfig
-from bench.runner import build_learner, prepare, run_cell
+from bench.runner import prepare, run_cell
 
-ALGOS = ["linreg", "mle_normal", "mle_hetero"]
-BACKENDS = ["tf", "torch", "keras"]
+ALGOS = ["linreg", "mle_normal", "mle_hetero"]  # the specs with a closed-form or known solution
+OTHERS = [(a, b) for a, b in cases("supervised") if a in ALGOS and b != reference_backend(a)]
 
 
 def _batches(data, hp, n):
@@ -25,51 +29,42 @@ def _batches(data, hp, n):
 
 @pytest.fixture(scope="module")
 def reference():
-    """The numpy reference learners, their predictions and first 10 losses."""
+    """The reference learners (numpy), their first 10 losses and trained weights."""
     out = {}
     for algo in ALGOS:
-        p = prepare(RunConfig.create(algo, "numpy"))
-        pred0 = p.learner.predict(p.data.x_eval)
+        p = prepare(RunConfig.create(algo, reference_backend(algo)))
         losses = [float(p.learner.train_step(x, y)) for x, y in _batches(p.data, p.hp, 10)]
-        out[algo] = (p, pred0, losses, p.learner.get_weights())
+        out[algo] = (p, losses, p.learner.get_weights())
     return out
 
 
-@pytest.mark.parametrize("backend", BACKENDS)
-@pytest.mark.parametrize("algo", ALGOS)
-def test_same_predictions_and_first_losses(reference, algo, backend):
-    ref, pred0, ref_losses, _ = reference[algo]
-    spec, hp = ref.spec, ref.hp
-    learner = build_learner(spec, hp, backend, seed=0)
-    # the canonical initial weights are the numpy reference's, exactly
-    init = build_learner(spec, hp, "numpy", seed=0).get_weights()
-    for name, value in learner.get_weights().items():
-        np.testing.assert_array_equal(value, init[name])
-    np.testing.assert_allclose(learner.predict(ref.data.x_eval), pred0,
-                               atol=spec.tolerances["predict_atol"], rtol=1e-6)
+@pytest.mark.parametrize("algo,backend", OTHERS, ids=[f"{a}-{b}" for a, b in OTHERS])
+def test_ten_losses_follow_the_reference(reference, algo, backend):
+    ref, ref_losses, _ = reference[algo]
+    learner, hp, spec = build(algo, backend)
     losses = [float(learner.train_step(x, y)) for x, y in _batches(ref.data, hp, 10)]
     np.testing.assert_allclose(losses, ref_losses, rtol=spec.tolerances["loss_rtol"])
 
 
 @pytest.mark.parametrize("algo", ALGOS)
 def test_weights_round_trip_between_backends(reference, algo):
-    """Weights trained in one backend, copied through the canonical layout into the others,
-    give the same predictions."""
-    ref, _, _, trained = reference[algo]
+    """Weights trained in the reference, copied through the canonical layout into every
+    backend, come back unchanged and give the same predictions."""
+    ref, _, trained = reference[algo]
     preds = {}
-    for backend in BACKENDS:
-        learner = build_learner(ref.spec, ref.hp, backend, seed=1)
+    for backend in backends(algo):
+        learner, _, _ = build(algo, backend, seed=1)
         learner.set_weights(trained)
         preds[backend] = learner.predict(ref.data.x_eval)
         for name, value in learner.get_weights().items():
             np.testing.assert_allclose(value, trained[name], rtol=0, atol=0)
-    for backend in BACKENDS[1:]:
-        np.testing.assert_allclose(preds[backend], preds[BACKENDS[0]], atol=1e-5, rtol=1e-6)
+    first = backends(algo)[0]
+    for backend in backends(algo)[1:]:
+        np.testing.assert_allclose(preds[backend], preds[first], atol=1e-5, rtol=1e-6)
 
 
 def test_set_weights_rejects_wrong_shape():
-    p = prepare(RunConfig.create("mle_normal", "numpy"))
-    learner = build_learner(p.spec, p.hp, "torch", seed=0)
+    learner, _, _ = build("mle_normal", "torch")
     bad = {k: np.zeros(v.shape + (2,), np.float32) for k, v in learner.get_weights().items()}
     with pytest.raises(ValueError, match="dense/bias|dense/kernel"):
         learner.set_weights(bad)
@@ -78,10 +73,10 @@ def test_set_weights_rejects_wrong_shape():
 @pytest.fixture(scope="module")
 def full_runs():
     """Every backend trained to the full budget, in this process (no subprocess start-up)."""
-    return {(a, b): run_cell(RunConfig.create(a, b, budget="full")) for a in ALGOS for b in BACKENDS + ["numpy"]}
+    return {(a, b): run_cell(RunConfig.create(a, b, budget="full")) for a in ALGOS for b in backends(a)}
 
 
-@pytest.mark.parametrize("backend", BACKENDS + ["numpy"])
+@pytest.mark.parametrize("backend", backends("linreg"))
 def test_linreg_reaches_closed_form(full_runs, backend):
     r = full_runs[("linreg", backend)]
     tol = specs.get("linreg").tolerances
@@ -93,8 +88,7 @@ def test_linreg_reaches_closed_form(full_runs, backend):
     assert r.curve[-1]["param_dist"] < r.curve[0]["param_dist"] / 10
 
 
-@pytest.mark.parametrize("backend", BACKENDS + ["numpy"])
-@pytest.mark.parametrize("algo", ["mle_normal", "mle_hetero"])
+@pytest.mark.parametrize("algo,backend", [(a, b) for a, b in cases("supervised") if a in ("mle_normal", "mle_hetero")])
 def test_mle_recovers_line(full_runs, algo, backend):
     r = full_runs[(algo, backend)]
     tol = specs.get(algo).tolerances
@@ -111,5 +105,5 @@ def test_mle_recovers_line(full_runs, algo, backend):
 @pytest.mark.parametrize("algo", ALGOS)
 def test_backends_agree_after_full_budget(full_runs, algo):
     metric = specs.get(algo).metric
-    values = [full_runs[(algo, b)].metrics[metric] for b in BACKENDS + ["numpy"]]
+    values = [full_runs[(algo, b)].metrics[metric] for b in backends(algo)]
     assert max(values) - min(values) <= 1e-2 * max(1.0, abs(values[0])), values
