@@ -68,7 +68,8 @@ def supervised(algo, steps, resync=False, **overrides):
                 learner.set_weights(weights)
         for b, learner in learners.items():
             losses[b].append(float(learner.train_step(data.x_train[i], data.y_train[i])))
-        moving = {b: {k: v for k, v in learner.get_weights().items() if "/moving_" in k} for b, learner in learners.items()}
+        moving = {b: {k: v for k, v in learner.get_weights().items() if "/moving_" in k}
+                  for b, learner in learners.items()}
         moving_abs = {k: max(v, _pairs(moving, _abs)[k]) for k, v in moving_abs.items()}  # the largest over the steps
     ref = np.asarray(losses["tf"])
     out = {"data": data.name, "steps": steps, "batch_size": hp["batch_size"], "optimizer": hp["optimizer"],

@@ -35,13 +35,14 @@ SPEC = Spec(
     higher_is_better=True,
     target=None,
     # predict_atol: BatchNorm in inference mode on top of two convs; ~1e-6 observed.
-    # loss_rtol: first 10 Adam steps, batch statistics (tests/test_parity_mnist.py, digits): PyTorch
-    # against TensorFlow measured 8.5e-4, Keras 1.4e-7. Not the optimizer (the same Adam in every
-    # backend): the per-step agreement is ~1e-6; traced on MNIST, a max-pool window whose two
-    # largest inputs lie within float32 rounding is routed differently by PyTorch's convolution,
-    # and the trajectories part from there (docs/parity.md). sgd_step_*: plain SGD, 10 steps, every backend starting every step from
-    # TensorFlow's weights (tests/test_optim_parity.py, MNIST, one thread): losses measured 6.0e-6
-    # apart, moving statistics 3.5e-6.
+    # loss_rtol: first 10 Adam steps, batch statistics (tests/test_parity_mnist.py, digits):
+    # PyTorch against TensorFlow measured 8.5e-4, Keras 1.4e-7. Not the optimizer (the same Adam
+    # in every backend): from identical weights one step agrees to 6e-6; traced on MNIST, a
+    # max-pool window whose two largest inputs lie within float32 rounding is routed differently
+    # by PyTorch's convolution, and the trajectories part from there (docs/parity.md).
+    # sgd_step_*: plain SGD, 10 steps, every backend starting every step from TensorFlow's weights
+    # (tests/test_optim_parity.py, MNIST, one thread): losses measured 6.0e-6 apart, moving
+    # statistics 3.5e-6.
     tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3,
                 "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5},
     load_data=_mnist.load_data,

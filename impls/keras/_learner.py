@@ -73,5 +73,6 @@ class ClassifierLearner(Base):
 
     def describe(self):
         if self.xla is None:
-            return {"compile": f"keras compiled train function (tf.function, jit_compile={self.model.jit_compile})"}
+            return {"compile": "keras compiled train function (tf.function, "
+                               f"jit_compile={self.model.jit_compile})"}
         return {"compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")")}

@@ -1,7 +1,8 @@
 """REINFORCE in Keras 3 as the document writes it: a softmax policy compiled with a
-categorical cross-entropy (written out, see ``returns_weighted_nll``) and the spec's optimizer; one train_on_batch per episode with targets
-one_hot(a_t) * G_t, i.e. loss = -mean_t G_t log pi(a_t | s_t). Not XLA-compiled (episode
-lengths vary); the model is called directly for action probabilities."""
+categorical cross-entropy (written out, see ``returns_weighted_nll``) and the spec's optimizer;
+one compiled train step per episode with targets one_hot(a_t) * G_t, i.e.
+loss = -mean_t G_t log pi(a_t | s_t). Not XLA-compiled (episode lengths vary); the model is
+called directly for action probabilities."""
 
 import keras
 import numpy as np

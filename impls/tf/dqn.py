@@ -1,6 +1,7 @@
 """DQN-family network side in low-level TensorFlow: online and target Q-networks as
 tf.Variables, Q-targets (online max / target max / double), MSE or Huber TD loss with
-importance weights, the spec's optimizer (impls/tf/_optim.py), and the target update, all in tf.function."""
+importance weights, the spec's optimizer (impls/tf/_optim.py), and the target update, all in
+tf.function."""
 
 import tensorflow as tf
 

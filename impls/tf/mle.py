@@ -1,5 +1,6 @@
 """Maximum-likelihood regression in low-level TensorFlow + TensorFlow Probability:
-a dense layer's outputs parameterise a tfd.Normal; GradientTape on the mean NLL; the spec's optimizer (impls/tf/_optim.py)."""
+a dense layer's outputs parameterise a tfd.Normal; GradientTape on the mean NLL; the spec's
+optimizer (impls/tf/_optim.py)."""
 
 import tensorflow as tf
 import tensorflow_probability as tfp

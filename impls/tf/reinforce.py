@@ -1,5 +1,6 @@
 """REINFORCE policy network in low-level TensorFlow: softmax policy over tf.Variables, one
-step of the spec's optimizer (impls/tf/_optim.py) per episode on -mean_t G_t log pi(a_t | s_t), in tf.function."""
+step of the spec's optimizer (impls/tf/_optim.py) per episode on -mean_t G_t log pi(a_t | s_t),
+in tf.function."""
 
 import tensorflow as tf
 

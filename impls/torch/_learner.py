@@ -1,6 +1,7 @@
 """The plumbing shared by the PyTorch supervised classifiers: the net on the device, the spec's
-optimizer (impls/torch/_optim.py, over the parameters that require a gradient), the eager training step (mean cross-entropy), prediction and the canonical weights. A
-module's ``Learner`` builds its ``nn.Module`` (overriding ``_loss`` to add a term) and ends its
+optimizer (impls/torch/_optim.py, over the parameters that require a gradient), the eager
+training step (mean cross-entropy), prediction and the canonical weights. A module's
+``Learner`` builds its ``nn.Module`` (overriding ``_loss`` to add a term) and ends its
 ``__init__`` with ``self._setup``."""
 
 import torch
