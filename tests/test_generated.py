@@ -40,12 +40,10 @@ SLOW = {
 # (spec, backend) -> why its losses after the first step differ beyond the spec's tolerance. The
 # initial weights, the forward output and the first loss are still checked, and the test is
 # reported as xfail; it fails when the losses agree, so that the entry is removed.
-ADAM = ("PyTorch ignores the spec's optimizer='adam' (Keras's formula) and runs torch.optim.Adam, which adds "
-        "epsilon after the bias correction; with epsilon 1e-12 the gap closes to <= 2e-5 (measured)")
-# measured relative gap of the second loss: dqn, double_dqn, double_dqn_hard 1.7e-5, dueling_ddqn
-# 6.4e-5, per_ddqn 3.1e-5, reinforce 1.6e-3, reinforce_doc 3.4e-4, dueling_ddqn_atari 6.3e-4
-KNOWN_GAPS = {(algo, "torch"): ADAM for algo in ("dqn", "double_dqn", "double_dqn_hard", "dueling_ddqn", "per_ddqn",
-                                                 "reinforce", "reinforce_doc", "dueling_ddqn_atari")}
+# (algo, backend) -> why its losses are known to leave the spec's tolerance (an xfail naming the
+# gap). Empty: the PyTorch RL learners' gap was torch.optim.Adam's formula (epsilon after the bias
+# correction); with Keras's Adam in every backend (impls/torch/_optim.py) they agree.
+KNOWN_GAPS: dict = {}
 
 
 def _slow(algo, backend):

@@ -26,11 +26,13 @@ class ClassifierLearner(Base):
     binary = False  # True: one logit per example, binary cross-entropy, predict gives P(class 1)
 
     def _setup(self, model, xla=None):
-        """Compile ``model``; ``xla`` is the spec's hp["xla"], or None to leave it to Keras ("auto")."""
+        """Compile ``model`` with XLA on or off as the spec says (hp["xla"]; off where the spec has
+        no such setting): never Keras's "auto", which turns XLA on where a GPU is listed."""
+        xla = bool(self.hp.get("xla", False) if xla is None else xla)
         self.model, self.xla = model, xla
         loss = (keras.losses.BinaryCrossentropy(from_logits=True) if self.binary
                 else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
-        model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile="auto" if xla is None else xla)
+        model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=xla)
 
     def train_step(self, x, y):
         return train_on_batch(self.model, x, y[:, None] if self.binary else y)
@@ -72,7 +74,4 @@ class ClassifierLearner(Base):
         self.model.optimizer.learning_rate.assign(lr)
 
     def describe(self):
-        if self.xla is None:
-            return {"compile": "keras compiled train function (tf.function, "
-                               f"jit_compile={self.model.jit_compile})"}
         return {"compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")")}

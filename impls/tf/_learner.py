@@ -13,12 +13,12 @@ class ClassifierLearner(Base):
     binary = False  # True: one logit per example, sigmoid cross-entropy, predict gives P(class 1)
 
     def _setup(self, shapes, xla=None):
-        """Variables for ``shapes`` (canonical name -> shape); ``xla`` is the spec's hp["xla"], or
-        None for tf.function's default."""
+        """Variables for ``shapes`` (canonical name -> shape); ``xla`` is the spec's hp["xla"] (off
+        where the spec has no such setting), explicit either way."""
         self.v = _cnn.variables(shapes)
         self.trainable = [v for v in self.v.values() if v.trainable]
         self.opt = _optim.optimizer(self.hp)
-        self.xla = xla
+        self.xla = xla = bool(self.hp.get("xla", False) if xla is None else xla)
         # autograph off: the control flow is plain Python on settings, traced once
         compiled = dict(jit_compile=xla, reduce_retracing=True, autograph=False)
         self._step = tf.function(self._step_fn, **compiled)
