@@ -85,8 +85,7 @@ def check_device(device: str) -> None:
         raise BenchError("no GPU is available on this machine; devices here: cpu")
 
 
-def setup(backend: str, device: str, seed: int, threads: int | None = None,
-          deterministic: bool = True) -> Session:
+def setup(backend: str, device: str, seed: int, threads: int | None = None, deterministic: bool = True) -> Session:
     """Import and configure one framework for a run. Call once per process, before building
     any model."""
     random.seed(seed)
@@ -100,8 +99,9 @@ def setup(backend: str, device: str, seed: int, threads: int | None = None,
     if backend in ("tf", "keras"):
         return _setup_tf(backend, device, seed, threads, deterministic)
     if backend == "numpy":
-        return Session(backend, device, lambda: None, {"threads": threads, "compile": "none (numpy)",
-                                                       "device_name": "cpu"})
+        return Session(
+            backend, device, lambda: None, {"threads": threads, "compile": "none (numpy)", "device_name": "cpu"}
+        )
     raise BenchError(f"unknown backend '{backend}'; choose from: {choices(BACKENDS)}")
 
 
@@ -120,17 +120,28 @@ def _setup_torch(device, seed, threads, deterministic):
         torch.backends.cudnn.benchmark = False
     if device == "gpu":
         if not torch.cuda.is_available():
-            raise BenchError("PyTorch sees no CUDA GPU on this machine (this torch build is "
-                             f"{torch.__version__}); run with --device cpu")
+            raise BenchError(
+                "PyTorch sees no CUDA GPU on this machine (this torch build is "
+                f"{torch.__version__}); run with --device cpu"
+            )
         torch.backends.cuda.matmul.allow_tf32 = False
         torch.backends.cudnn.allow_tf32 = False
         name = torch.cuda.get_device_name(0)
         sync = torch.cuda.synchronize
     else:
         name, sync = "cpu", (lambda: None)
-    return Session("torch", device, sync, {"threads": threads, "interop_threads": torch.get_num_interop_threads(),
-                                           "device_name": name,
-                                           "deterministic": deterministic, "tf32": False})
+    return Session(
+        "torch",
+        device,
+        sync,
+        {
+            "threads": threads,
+            "interop_threads": torch.get_num_interop_threads(),
+            "device_name": name,
+            "deterministic": deterministic,
+            "tf32": False,
+        },
+    )
 
 
 def _setup_tf(backend, device, seed, threads, deterministic):
@@ -153,8 +164,11 @@ def _setup_tf(backend, device, seed, threads, deterministic):
     tf.random.set_seed(seed)
     if deterministic:
         tf.config.experimental.enable_op_determinism()
-    facts = {"threads": threads, "deterministic": deterministic,
-             "device_name": gpus[0].name if device == "gpu" else "cpu"}
+    facts = {
+        "threads": threads,
+        "deterministic": deterministic,
+        "device_name": gpus[0].name if device == "gpu" else "cpu",
+    }
     if backend == "keras":
         import keras
 

@@ -25,11 +25,11 @@ def population_stats(learner, x: np.ndarray, batch_size: int) -> dict[str, tuple
         raise ValueError("population statistics need at least one example")
     count, s1, s2 = 0, {}, {}
     for i in range(0, len(x), batch_size):
-        xb = x[i:i + batch_size]
+        xb = x[i : i + batch_size]
         for name, (mean, var) in learner.bn_batch_stats(xb).items():
             mean, var = np.asarray(mean, np.float64), np.asarray(var, np.float64)
             s1[name] = s1.get(name, 0.0) + len(xb) * mean
-            s2[name] = s2.get(name, 0.0) + len(xb) * (var + mean ** 2)
+            s2[name] = s2.get(name, 0.0) + len(xb) * (var + mean**2)
         count += len(xb)
     return {name: (s1[name] / count, np.maximum(s2[name] / count - (s1[name] / count) ** 2, 0.0)) for name in s1}
 

@@ -34,8 +34,16 @@ from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 1, 130, 143
 # modules that each add a subcommand through ``register(subparsers)``
-EXTRA_COMMANDS: tuple[str, ...] = ("bench.report", "bench.compare", "bench.history", "bench.pretrain", "bench.gate",
-                                   "bench.curves", "bench.rl.summary", "bench.data_cli")
+EXTRA_COMMANDS: tuple[str, ...] = (
+    "bench.report",
+    "bench.compare",
+    "bench.history",
+    "bench.pretrain",
+    "bench.gate",
+    "bench.curves",
+    "bench.rl.summary",
+    "bench.data_cli",
+)
 
 
 class Terminated(KeyboardInterrupt):
@@ -130,8 +138,9 @@ def build_cells(args, notes: list | None = None) -> list:
                 registry.check(algo, backend)
             continue
         given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
-        cells.append(RunConfig.create(algo, backend, device, seed, args.budget, given, threads=args.threads,
-                                      tensorboard=board))
+        cells.append(
+            RunConfig.create(algo, backend, device, seed, args.budget, given, threads=args.threads, tensorboard=board)
+        )
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
@@ -162,18 +171,23 @@ def summary_table(results: list[Result]):
     rows = []
     for r in results:
         tp = r.throughput
-        rows.append({
-            "algo": r.algo, "backend": r.backend, "device": r.device, "seed": r.seed,
-            "status": r.status,
-            "metric": r.metric or "",
-            "value": r.value,
-            "target": "yes" if r.target_reached else ("no" if r.target is not None else "-"),
-            "to_target_s": r.time_to_target_s,
-            f"{tp.unit or 'samples/s'} (median)": tp.median,
-            "IQR": (tp.p75 - tp.p25) if tp.median is not None else None,
-            "compile_s": r.compile_s,
-            "wall_s": r.wall_s,
-        })
+        rows.append(
+            {
+                "algo": r.algo,
+                "backend": r.backend,
+                "device": r.device,
+                "seed": r.seed,
+                "status": r.status,
+                "metric": r.metric or "",
+                "value": r.value,
+                "target": "yes" if r.target_reached else ("no" if r.target is not None else "-"),
+                "to_target_s": r.time_to_target_s,
+                f"{tp.unit or 'samples/s'} (median)": tp.median,
+                "IQR": (tp.p75 - tp.p25) if tp.median is not None else None,
+                "compile_s": r.compile_s,
+                "wall_s": r.wall_s,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -196,8 +210,10 @@ def _plan_data(cells, matrix) -> tuple[list, list[Result]]:
         failed = {}
         for name, st in plan.download.items():
             f = st.download
-            say(f"downloading {st.dataset.title} ({f.filename}{f', {f.size:,} bytes' if f.size else ''}) "
-                f"from {f.url} ...")
+            say(
+                f"downloading {st.dataset.title} ({f.filename}{f', {f.size:,} bytes' if f.size else ''}) "
+                f"from {f.url} ..."
+            )
             try:
                 say(f"{st.dataset.title}: {catalog.fetch(name)[0]}")
             except BenchError as exc:
@@ -205,13 +221,17 @@ def _plan_data(cells, matrix) -> tuple[list, list[Result]]:
         plan = matrix.check_data(cells, probe_network=False, failed=failed)
     for name, using in plan.stand_in.items():
         ds = catalog.get(name)
-        say(f"note: {ds.title} is not here (looked in {catalog.looked_in()}): {matrix.group_labels(using)} "
-            f"use {ds.fallback} instead; for {ds.title}: {catalog.fix(name)}")
+        say(
+            f"note: {ds.title} is not here (looked in {catalog.looked_in()}): {matrix.group_labels(using)} "
+            f"use {ds.fallback} instead; for {ds.title}: {catalog.fix(name)}"
+        )
     skipped = []
     for name, blocked in plan.skipped.items():
         ds = catalog.get(name)
-        say(f"skipped {len(blocked)} cell(s): {ds.title} is not here ({plan.reasons[name]}): "
-            f"{matrix.group_labels(blocked)}")
+        say(
+            f"skipped {len(blocked)} cell(s): {ds.title} is not here ({plan.reasons[name]}): "
+            f"{matrix.group_labels(blocked)}"
+        )
         say(f"  fix: {catalog.fix(name)}")
         skipped += [matrix.skipped_result(c, name, plan.reasons[name]) for c in blocked]
     return plan.runnable, skipped
@@ -263,16 +283,20 @@ def cmd_run(args) -> int:
     if is_tour(args):
         algos = list(dict.fromkeys(c.algo for c in cells))
         bks = list(dict.fromkeys(c.backend for c in cells))
-        say(f"the quick tour: {len(cells)} cells, {', '.join(algos)} on {', '.join(bks)} ({args.budget} budget; "
-            f"tour settings: {tour.describe(args.budget)}); 'bench run --all' runs the whole matrix")
+        say(
+            f"the quick tour: {len(cells)} cells, {', '.join(algos)} on {', '.join(bks)} ({args.budget} budget; "
+            f"tour settings: {tour.describe(args.budget)}); 'bench run --all' runs the whole matrix"
+        )
     runnable, skipped = _plan_data(cells, matrix)
     kept: list[Result] = []
     if args.resume:
         have = matrix.finished(runnable, out_dir)
         kept = [matrix.results.load(p) for p in have if p is not None]
         runnable = [c for c, p in zip(runnable, have) if p is None]
-        say(f"resume: {len(kept)} of {len(kept) + len(runnable)} cells already have results in {out_dir} for the "
-            f"same configuration; running the other {len(runnable)}")
+        say(
+            f"resume: {len(kept)} of {len(kept) + len(runnable)} cells already have results in {out_dir} for the "
+            f"same configuration; running the other {len(runnable)}"
+        )
     recorder = None
     if db is not None and runnable:
         from bench.history import Recorder
@@ -280,8 +304,9 @@ def cmd_run(args) -> int:
         recorder = Recorder(db, str(out_dir))
     done: list[Result] = []
     written: list[Path] = []  # the result files in out_dir (a result kept elsewhere is not one of them)
-    bar = tqdm(total=len(runnable), desc="bench", unit="cell", disable=args.no_progress or not runnable,
-               file=sys.stderr)
+    bar = tqdm(
+        total=len(runnable), desc="bench", unit="cell", disable=args.no_progress or not runnable, file=sys.stderr
+    )
 
     def on_result(result, path):
         done.append(result)
@@ -291,8 +316,9 @@ def cmd_run(args) -> int:
             recorder.add(result)
         bar.update(1)
         if result.status != "ok":
-            bar.write(f"{result.algo}/{result.backend}/{result.device}/seed{result.seed}: "
-                      f"{result.status}: {result.error}")
+            bar.write(
+                f"{result.algo}/{result.backend}/{result.device}/seed{result.seed}: {result.status}: {result.error}"
+            )
         if bar.n < len(runnable):
             bar.set_postfix_str(runnable[bar.n].label)
 
@@ -314,23 +340,31 @@ def cmd_run(args) -> int:
     where = f"{len(written)} results written to {out_dir}/" if written else f"no new results in {out_dir}/"
     if recorder is not None:
         if recorder.problem:
-            say(f"warning: the history database {recorder.path} stopped taking results ({recorder.problem}); "
-                f"'bench history import {out_dir}' adds them later")
+            say(
+                f"warning: the history database {recorder.path} stopped taking results ({recorder.problem}); "
+                f"'bench history import {out_dir}' adds them later"
+            )
         elif done:
             where += f"; recorded in {recorder.path} as session {recorder.session}"
     print(f"\n{where}", flush=True)
     if isinstance(failure, KeyboardInterrupt):
         left = len(runnable) - len(done)
         kept_words = f"the {len(done)} that finished are kept" if done else "none had finished"
-        say(f"{'terminated' if isinstance(failure, Terminated) else 'interrupted'} with {left} of {len(runnable)} "
-            f"cells not run; {kept_words}. 'bench run ... --resume' with the same options runs the rest")
+        say(
+            f"{'terminated' if isinstance(failure, Terminated) else 'interrupted'} with {left} of {len(runnable)} "
+            f"cells not run; {kept_words}. 'bench run ... --resume' with the same options runs the rest"
+        )
         return EXIT_TERMINATED if isinstance(failure, Terminated) else EXIT_INTERRUPTED
     if isinstance(failure, matrix.ResultsNotSaved):
         recorded = recorder is not None and not recorder.problem  # then the history has it already
-        hint = (f"; 'bench history import {failure.fallback}' adds it to a history later"
-                if failure.fallback and not recorded else "")
-        raise matrix.ResultsNotSaved(f"{failure}{hint}; stopped after {len(done)} of {len(runnable)} cells",
-                                     failure.result, failure.fallback)
+        hint = (
+            f"; 'bench history import {failure.fallback}' adds it to a history later"
+            if failure.fallback and not recorded
+            else ""
+        )
+        raise matrix.ResultsNotSaved(
+            f"{failure}{hint}; stopped after {len(done)} of {len(runnable)} cells", failure.result, failure.fallback
+        )
     report_failed = None
     if want_report:
         report_failed = _write_report(kept + done, out_dir)
@@ -358,8 +392,10 @@ def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
     try:
         html, md = report.write(results, out_dir, reference=present[0])
     except (OSError, BenchError) as exc:
-        return RunFailed(f"the results are in {out_dir}, but the report could not be written there ({exc}); "
-                         f"'bench report {out_dir} --out DIR' writes it elsewhere")
+        return RunFailed(
+            f"the results are in {out_dir}, but the report could not be written there ({exc}); "
+            f"'bench report {out_dir} --out DIR' writes it elsewhere"
+        )
     print(f"report: {html} (and {md})", flush=True)
     return None
 
@@ -379,24 +415,30 @@ def existing_dir(text: str) -> Path:
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, exit 2, as for every other bad input
-        raise BenchError(f"{message} (see 'bench {self.prog.split()[-1]} --help')"
-                         if " " in self.prog else message)
+        raise BenchError(f"{message} (see 'bench {self.prog.split()[-1]} --help')" if " " in self.prog else message)
 
 
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog="bench", description="Benchmark TensorFlow, PyTorch and Keras on the same algorithms.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    sub.add_parser("list", help="algorithms x backends x devices available here",
-                   description="Algorithms x backends x devices available here.").set_defaults(func=cmd_list)
+    sub.add_parser(
+        "list",
+        help="algorithms x backends x devices available here",
+        description="Algorithms x backends x devices available here.",
+    ).set_defaults(func=cmd_list)
     run = sub.add_parser(
-        "run", help="run the quick tour, a selection (--algo) or the whole matrix (--all), then summarise",
+        "run",
+        help="run the quick tour, a selection (--algo) or the whole matrix (--all), then summarise",
         description="With no --algo and no --all: the quick tour (linreg, mle_normal, lenet5 on the digits, dqn, "
-                    "reinforce on tf, torch and keras; a few minutes, offline), then its report. Results go to "
-                    "--results-dir and its history.sqlite as each cell ends.")
-    run.add_argument("--algo", action="append",
-                     help="algorithm(s), repeatable or comma-separated (default: the quick tour)")
-    run.add_argument("--all", action="store_true",
-                     help="every algorithm (but the long Atari run, which runs when named with --algo)")
+        "reinforce on tf, torch and keras; a few minutes, offline), then its report. Results go to "
+        "--results-dir and its history.sqlite as each cell ends.",
+    )
+    run.add_argument(
+        "--algo", action="append", help="algorithm(s), repeatable or comma-separated (default: the quick tour)"
+    )
+    run.add_argument(
+        "--all", action="store_true", help="every algorithm (but the long Atari run, which runs when named with --algo)"
+    )
     run.add_argument("--backend", action="append", help="tf, torch, keras (default: all) or numpy (reference)")
     run.add_argument("--device", default="cpu", help="cpu, gpu or all (default: cpu)")
     run.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
@@ -404,20 +446,44 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", default="quick", help="quick or full (default: quick)")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec setting")
     run.add_argument("--timeout", type=float, default=1800, help="seconds per cell, > 0 (default 1800)")
-    run.add_argument("--threads", type=int, default=None, help="framework threads, the same for intra-op, inter-op and OpenMP (default: the spec's, 1 for every spec today)")
-    run.add_argument("--results-dir", default=None,
-                     help="where results go, relative to the working directory (default $BENCH_RESULTS_DIR or "
-                          "results/runs); its history.sqlite goes with it unless --db")
-    run.add_argument("--db", default=None, help="history database file (default: history.sqlite in the results "
-                                                "directory; $BENCH_HISTORY when no --results-dir is given)")
-    run.add_argument("--resume", action="store_true",
-                     help="skip the cells that already have an ok or diverged result in the results directory for "
-                          "the same configuration")
-    run.add_argument("--report", action=argparse.BooleanOptionalAction, default=None,
-                     help="write the report of the run's results into the results directory (default: for the tour)")
+    run.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="framework threads, the same for intra-op, inter-op and OpenMP "
+        "(default: the spec's, 1 for every spec today)",
+    )
+    run.add_argument(
+        "--results-dir",
+        default=None,
+        help="where results go, relative to the working directory (default $BENCH_RESULTS_DIR or "
+        "results/runs); its history.sqlite goes with it unless --db",
+    )
+    run.add_argument(
+        "--db",
+        default=None,
+        help="history database file (default: history.sqlite in the results "
+        "directory; $BENCH_HISTORY when no --results-dir is given)",
+    )
+    run.add_argument(
+        "--resume",
+        action="store_true",
+        help="skip the cells that already have an ok or diverged result in the results directory for "
+        "the same configuration",
+    )
+    run.add_argument(
+        "--report",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="write the report of the run's results into the results directory (default: for the tour)",
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
-    run.add_argument("--tensorboard", default=None, metavar="DIR",
-                     help="write each cell's curves as TensorBoard events under DIR (relative to the working directory)")
+    run.add_argument(
+        "--tensorboard",
+        default=None,
+        metavar="DIR",
+        help="write each cell's curves as TensorBoard events under DIR (relative to the working directory)",
+    )
     run.add_argument("--no-history", action="store_true", help="do not record the results in the history database")
     run.set_defaults(func=cmd_run)
     for name in EXTRA_COMMANDS:  # modules that add their own subcommand: register(subparsers)
@@ -463,8 +529,10 @@ def main(argv=None, command: str | None = None) -> int:
     except Exception as exc:  # a bug: still one line, the traceback on request
         if os.environ.get("BENCH_TRACEBACK"):
             raise
-        print(f"bench: internal error: {type(exc).__name__}: {_one_line(exc)} (BENCH_TRACEBACK=1 shows where)",
-              file=sys.stderr)
+        print(
+            f"bench: internal error: {type(exc).__name__}: {_one_line(exc)} (BENCH_TRACEBACK=1 shows where)",
+            file=sys.stderr,
+        )
         return EXIT_FAILED_CELLS
 
 

@@ -96,9 +96,14 @@ class Comparison:
         return [r for r in self.rows if r.regression]
 
     def to_dict(self) -> dict:
-        return {"baseline": self.baseline, "current": self.current, "thresholds": asdict(self.thresholds),
-                "forced": self.forced, "regressions": len(self.regressions),
-                "rows": [dict(asdict(r), regression=r.regression) for r in self.rows]}
+        return {
+            "baseline": self.baseline,
+            "current": self.current,
+            "thresholds": asdict(self.thresholds),
+            "forced": self.forced,
+            "regressions": len(self.regressions),
+            "rows": [dict(asdict(r), regression=r.regression) for r in self.rows],
+        }
 
     def table(self):
         import pandas as pd
@@ -108,17 +113,27 @@ class Comparison:
 
         out = []
         for r in self.rows:
-            out.append({
-                "algo": r.algo, "backend": r.backend, "device": r.device,
-                "budget": r.budget + ("" if r.source == "bench-run" else f" ({r.source})"),
-                "metric": r.metric or "", "base": f(r.q_base), "current": f(r.q_cur),
-                "tol": f(r.q_tol), "quality": r.q_verdict,
-                "speed base": f(r.tp_base), "speed now": f(r.tp_cur),
-                "ratio": f(r.ratio, "{:.3f}"),
-                "95% CI": f"{r.ratio_ci[0]:.2f}-{r.ratio_ci[1]:.2f}" if r.ratio_ci else "",
-                "p": f(r.p_value, "{:.2g}"), "rounds": f"{r.n_base}/{r.n_cur}",
-                "speed": r.tp_verdict, "status": r.status,
-            })
+            out.append(
+                {
+                    "algo": r.algo,
+                    "backend": r.backend,
+                    "device": r.device,
+                    "budget": r.budget + ("" if r.source == "bench-run" else f" ({r.source})"),
+                    "metric": r.metric or "",
+                    "base": f(r.q_base),
+                    "current": f(r.q_cur),
+                    "tol": f(r.q_tol),
+                    "quality": r.q_verdict,
+                    "speed base": f(r.tp_base),
+                    "speed now": f(r.tp_cur),
+                    "ratio": f(r.ratio, "{:.3f}"),
+                    "95% CI": f"{r.ratio_ci[0]:.2f}-{r.ratio_ci[1]:.2f}" if r.ratio_ci else "",
+                    "p": f(r.p_value, "{:.2g}"),
+                    "rounds": f"{r.n_base}/{r.n_cur}",
+                    "speed": r.tp_verdict,
+                    "status": r.status,
+                }
+            )
         return pd.DataFrame(out)
 
 
@@ -135,8 +150,10 @@ def resolve(selector: str, db: str | None = None) -> tuple[list[Result], str]:
         raise BenchError(f"no such file or directory: {selector}")
     dbp = history.db_path(db)
     if not dbp.exists():
-        raise BenchError(f"'{selector}' is neither a file nor a directory, and there is no history "
-                         f"database at {dbp} to look it up in")
+        raise BenchError(
+            f"'{selector}' is neither a file nor a directory, and there is no history "
+            f"database at {dbp} to look it up in"
+        )
     with history.History(dbp, create=False) as h:
         return h.select(selector)
 
@@ -149,8 +166,11 @@ def _key(r: Result) -> tuple:
 
 def _fingerprints(results) -> dict:
     """{machine fingerprint: its description} of the results that name their machine."""
-    return {r.card.machine.fingerprint: r.card.machine.describe() for r in results
-            if r.card.machine is not None and r.card.machine.fingerprint}
+    return {
+        r.card.machine.fingerprint: r.card.machine.describe()
+        for r in results
+        if r.card.machine is not None and r.card.machine.fingerprint
+    }
 
 
 def _spec(algo):
@@ -170,8 +190,9 @@ def normalised(results) -> bool:
 
 def _rounds(results, norm: bool = False) -> np.ndarray:
     """Every timed round's speed (load-normalised with ``norm``) of all ``results``."""
-    return np.asarray([v for r in results
-                       for v in (r.throughput.normalized_rounds() if norm else r.throughput.rounds())], dtype=float)
+    return np.asarray(
+        [v for r in results for v in (r.throughput.normalized_rounds() if norm else r.throughput.rounds())], dtype=float
+    )
 
 
 def bootstrap_ratio_ci(base: np.ndarray, cur: np.ndarray, n: int = 2000, seed: int = 0) -> tuple:
@@ -182,8 +203,16 @@ def bootstrap_ratio_ci(base: np.ndarray, cur: np.ndarray, n: int = 2000, seed: i
     def ratio(b, c, axis=-1):
         return np.median(c, axis=axis) / np.median(b, axis=axis)
 
-    ci = bootstrap((base, cur), ratio, n_resamples=n, paired=False, vectorized=True, method="percentile",
-                   confidence_level=0.95, rng=np.random.default_rng(seed)).confidence_interval
+    ci = bootstrap(
+        (base, cur),
+        ratio,
+        n_resamples=n,
+        paired=False,
+        vectorized=True,
+        method="percentile",
+        confidence_level=0.95,
+        rng=np.random.default_rng(seed),
+    ).confidence_interval
     return float(ci.low), float(ci.high)
 
 
@@ -213,8 +242,10 @@ def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
     busy = [r for r in cur if machine_busy(r)]
     if busy and not th.judge_busy:
         row.tp_verdict = "busy machine"
-        row.notes.append(f"{len(busy)} of {len(cur)} current run(s) measured while other processes kept "
-                         f">= {busy[0].card.load['busy_threshold_cores']} core(s) busy: speed not judged")
+        row.notes.append(
+            f"{len(busy)} of {len(cur)} current run(s) measured while other processes kept "
+            f">= {busy[0].card.load['busy_threshold_cores']} core(s) busy: speed not judged"
+        )
         return
     raw_b, raw_c = _rounds(base), _rounds(cur)
     row.tp_base, row.tp_cur = float(np.median(raw_b)), float(np.median(raw_c))
@@ -258,8 +289,9 @@ def compare_quality(row: Row, base: list, cur: list, th: Thresholds) -> None:
     spec_tol = float(spec.tolerances.get(metric, 0.0)) if spec is not None else 0.0
     row.q_tol = max(seed_range, spec_tol, th.quality_rel * abs(row.q_base), 1e-12)
     worse_by = (row.q_base - row.q_cur) if higher else (row.q_cur - row.q_base)
-    lost_target = all(r.target_reached for r in base) and not any(r.target_reached for r in cur) \
-        and base[0].target is not None
+    lost_target = (
+        all(r.target_reached for r in base) and not any(r.target_reached for r in cur) and base[0].target is not None
+    )
     if worse_by > row.q_tol:
         row.q_verdict = "WORSE"
     elif lost_target:
@@ -270,8 +302,13 @@ def compare_quality(row: Row, base: list, cur: list, th: Thresholds) -> None:
         row.q_verdict = "same"
 
 
-def compare(baseline: list, current: list, th: Thresholds | None = None, force: bool = False,
-            names: tuple = ("baseline", "current")) -> Comparison:
+def compare(
+    baseline: list,
+    current: list,
+    th: Thresholds | None = None,
+    force: bool = False,
+    names: tuple = ("baseline", "current"),
+) -> Comparison:
     th = th or Thresholds()
     if not baseline:
         raise BenchError(f"{names[0]} holds no results")
@@ -279,14 +316,17 @@ def compare(baseline: list, current: list, th: Thresholds | None = None, force: 
         raise BenchError(f"{names[1]} holds no results")
     algos_b, algos_c = {r.algo for r in baseline}, {r.algo for r in current}
     if not algos_b & algos_c:
-        raise BenchError(f"cannot compare runs of different algorithms: {names[0]} has {', '.join(sorted(algos_b))}, "
-                         f"{names[1]} has {', '.join(sorted(algos_c))}")
+        raise BenchError(
+            f"cannot compare runs of different algorithms: {names[0]} has {', '.join(sorted(algos_b))}, "
+            f"{names[1]} has {', '.join(sorted(algos_c))}"
+        )
     fb, fc = _fingerprints(baseline), _fingerprints(current)
     if fb and fc and set(fb) != set(fc) and not force:
         raise BenchError(
             f"{names[0]} and {names[1]} come from different machines "
             f"({'; '.join(f'{k}: {v}' for k, v in fb.items())} vs {'; '.join(f'{k}: {v}' for k, v in fc.items())}); "
-            f"their speeds are not comparable. Pass --force to compare anyway")
+            f"their speeds are not comparable. Pass --force to compare anyway"
+        )
     groups: dict = {}
     for side, results in ((0, baseline), (1, current)):
         for r in results:
@@ -311,8 +351,10 @@ def compare(baseline: list, current: list, th: Thresholds | None = None, force: 
             compare_throughput(row, base, cur, th)
         rows.append(row)
     if not any(r.status == "ok" for r in rows):
-        raise BenchError(f"no cell is present and ok on both sides ({names[0]}: {len(baseline)} results, "
-                         f"{names[1]}: {len(current)}); check algorithms, budgets and devices")
+        raise BenchError(
+            f"no cell is present and ok on both sides ({names[0]}: {len(baseline)} results, "
+            f"{names[1]}: {len(current)}); check algorithms, budgets and devices"
+        )
     return Comparison(rows, names[0], names[1], th, forced=bool(force and fb and fc and set(fb) != set(fc)))
 
 
@@ -322,12 +364,18 @@ def print_comparison(cmp: Comparison, file=None) -> None:
     file = file or sys.stdout
     print(f"baseline: {cmp.baseline}\ncurrent:  {cmp.current}", file=file)
     th = cmp.thresholds
-    print(f"throughput: SLOWER when the median drops by more than max({th.rel:.0%}, baseline run-to-run noise) "
-          f"and one-sided Mann-Whitney U p < {th.alpha:g}; quality: WORSE beyond max(seed range, spec "
-          f"tolerance, {th.quality_rel:.0%})" + ("; machines differ (forced)" if cmp.forced else ""), file=file)
+    print(
+        f"throughput: SLOWER when the median drops by more than max({th.rel:.0%}, baseline run-to-run noise) "
+        f"and one-sided Mann-Whitney U p < {th.alpha:g}; quality: WORSE beyond max(seed range, spec "
+        f"tolerance, {th.quality_rel:.0%})" + ("; machines differ (forced)" if cmp.forced else ""),
+        file=file,
+    )
     if any(r.normalized for r in cmp.rows):
-        print("speed verdicts (ratio, CI, p) on load-normalised rounds: each round's speed divided by a CPU "
-              "probe timed next to it; 'speed base/now' are the raw medians", file=file)
+        print(
+            "speed verdicts (ratio, CI, p) on load-normalised rounds: each round's speed divided by a CPU "
+            "probe timed next to it; 'speed base/now' are the raw medians",
+            file=file,
+        )
     with pd.option_context("display.width", 250, "display.max_columns", 40):
         print(cmp.table().to_string(index=False), file=file)
     for r in cmp.rows:
@@ -335,34 +383,52 @@ def print_comparison(cmp: Comparison, file=None) -> None:
             print(f"  {r.algo}/{r.backend}/{r.device}: {note}", file=file)
     reg = cmp.regressions
     compared = sum(1 for r in cmp.rows if r.status == "ok")
-    print(f"\n{compared} cells compared, {len(reg)} regression(s)"
-          + (": " + ", ".join(f"{r.algo}/{r.backend}/{r.device}" for r in reg) if reg else ""), file=file)
+    print(
+        f"\n{compared} cells compared, {len(reg)} regression(s)"
+        + (": " + ", ".join(f"{r.algo}/{r.backend}/{r.device}" for r in reg) if reg else ""),
+        file=file,
+    )
 
 
 # command line ---------------------------------------------------------------------------------
 def add_threshold_args(p) -> None:
-    p.add_argument("--threshold", type=float, default=Thresholds.rel,
-                   help="relative throughput drop that may count (default 0.10)")
-    p.add_argument("--alpha", type=float, default=Thresholds.alpha,
-                   help="Mann-Whitney U significance level (default 0.01)")
-    p.add_argument("--quality-rel", type=float, default=Thresholds.quality_rel,
-                   help="relative quality tolerance floor (default 0.05)")
-    p.add_argument("--raw-speed", action="store_true",
-                   help="judge speed on raw samples/s even when both sides carry the gate's CPU probe")
+    p.add_argument(
+        "--threshold", type=float, default=Thresholds.rel, help="relative throughput drop that may count (default 0.10)"
+    )
+    p.add_argument(
+        "--alpha", type=float, default=Thresholds.alpha, help="Mann-Whitney U significance level (default 0.01)"
+    )
+    p.add_argument(
+        "--quality-rel",
+        type=float,
+        default=Thresholds.quality_rel,
+        help="relative quality tolerance floor (default 0.05)",
+    )
+    p.add_argument(
+        "--raw-speed",
+        action="store_true",
+        help="judge speed on raw samples/s even when both sides carry the gate's CPU probe",
+    )
 
 
 def thresholds_from(args) -> Thresholds:
     if not (0 < args.threshold < 1) or not (0 < args.alpha < 1) or args.quality_rel < 0:
         raise BenchError("--threshold and --alpha must lie between 0 and 1, --quality-rel must be >= 0")
-    return Thresholds(rel=args.threshold, alpha=args.alpha, quality_rel=args.quality_rel,
-                      normalized=not getattr(args, "raw_speed", False))
+    return Thresholds(
+        rel=args.threshold,
+        alpha=args.alpha,
+        quality_rel=args.quality_rel,
+        normalized=not getattr(args, "raw_speed", False),
+    )
 
 
 def register(sub) -> None:
     p = sub.add_parser("compare", help="compare a baseline with a current run, noise-aware")
     p.add_argument("baseline", help="file, directory, session, run id, commit or 'latest'")
     p.add_argument("current", help="file, directory, session, run id, commit or 'latest'")
-    p.add_argument("--db", default=None, help="history database (default $BENCH_HISTORY or results/runs/history.sqlite)")
+    p.add_argument(
+        "--db", default=None, help="history database (default $BENCH_HISTORY or results/runs/history.sqlite)"
+    )
     p.add_argument("--force", action="store_true", help="compare runs from different machines anyway")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the comparison as JSON")
     add_threshold_args(p)

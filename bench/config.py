@@ -69,8 +69,16 @@ class RunConfig:
         object.__setattr__(self, "overrides", _frozen(self.overrides))
 
     @classmethod
-    def create(cls, algo: str, backend: str, device: str = "cpu", seed: int = 0, budget: str = "quick",
-               overrides: Mapping[str, Any] | None = None, **options) -> "RunConfig":
+    def create(
+        cls,
+        algo: str,
+        backend: str,
+        device: str = "cpu",
+        seed: int = 0,
+        budget: str = "quick",
+        overrides: Mapping[str, Any] | None = None,
+        **options,
+    ) -> "RunConfig":
         """Resolve and validate once: the only place a setting is parsed and checked."""
         spec = specs.get(algo)
         registry.check(algo, backend)

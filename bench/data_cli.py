@@ -59,8 +59,10 @@ def cmd_status(args) -> int:
                 print(f"{'':13s} fix: replace it; {catalog.fix(name)}")
         elif st.download is not None:
             size = f", {st.download.size:,} bytes" if st.download.size else ""
-            print(f"{name:13s} missing, downloadable: 'bench data fetch {name}' gets {st.download.filename} "
-                  f"from {st.download.url}{size}")
+            print(
+                f"{name:13s} missing, downloadable: 'bench data fetch {name}' gets {st.download.filename} "
+                f"from {st.download.url}{size}"
+            )
         else:
             stand_in = f"; runs that allow it use {ds.fallback} instead" if ds.fallback else ""
             print(f"{name:13s} missing ({st.reason}){stand_in}")
@@ -74,9 +76,11 @@ def cmd_fetch(args) -> int:
     if files.offline():
         missing = [n for n in names if not catalog.state(n, probe_network=False).present]
         if missing:
-            raise BenchError(f"downloads are off (BENCH_OFFLINE={os.environ.get('BENCH_OFFLINE')}): "
-                             f"{', '.join(missing)} cannot be fetched; unset BENCH_OFFLINE, or put the files in "
-                             "a directory and set BENCH_DATA_DIR to it")
+            raise BenchError(
+                f"downloads are off (BENCH_OFFLINE={os.environ.get('BENCH_OFFLINE')}): "
+                f"{', '.join(missing)} cannot be fetched; unset BENCH_OFFLINE, or put the files in "
+                "a directory and set BENCH_DATA_DIR to it"
+            )
     failed = 0
     for name in names:
         try:
@@ -107,23 +111,35 @@ def cmd_verify(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("data", help="dataset files: status, fetch, verify",
-                       description="The dataset files: where they are looked for, whether the copies found are "
-                                   "known-good (status, verify), and getting the missing ones (fetch). See docs/data.md.")
+    p = sub.add_parser(
+        "data",
+        help="dataset files: status, fetch, verify",
+        description="The dataset files: where they are looked for, whether the copies found are "
+        "known-good (status, verify), and getting the missing ones (fetch). See docs/data.md.",
+    )
     ds = p.add_subparsers(dest="data_command", required=True, parser_class=type(p))
     names_help = f"datasets ({', '.join(catalog.DATASETS)}; default: all)"
-    st = ds.add_parser("status", help="where datasets are looked for, which are here (checked), how to get the rest",
-                       description="Where datasets are looked for, which are present (size and checksum checked "
-                                   "against the known copies), and how to get the others.")
+    st = ds.add_parser(
+        "status",
+        help="where datasets are looked for, which are here (checked), how to get the rest",
+        description="Where datasets are looked for, which are present (size and checksum checked "
+        "against the known copies), and how to get the others.",
+    )
     st.add_argument("names", nargs="*", metavar="NAME", help=names_help)
     st.add_argument("--no-network", action="store_true", help="do not test whether download hosts answer")
     st.set_defaults(func=cmd_status)
-    fe = ds.add_parser("fetch", help="download the missing datasets into the suite's cache",
-                       description="Download the missing datasets into the suite's cache (BENCH_OFFLINE=1 forbids it).")
+    fe = ds.add_parser(
+        "fetch",
+        help="download the missing datasets into the suite's cache",
+        description="Download the missing datasets into the suite's cache (BENCH_OFFLINE=1 forbids it).",
+    )
     fe.add_argument("names", nargs="*", metavar="NAME", help=names_help)
     fe.set_defaults(func=cmd_fetch)
-    ve = ds.add_parser("verify", help="check every local copy: size, checksum, arrays",
-                       description="Check every local copy of the datasets: size and checksum against the known "
-                                   "copies, and the arrays as the runs read them. Exit 1 when one is damaged.")
+    ve = ds.add_parser(
+        "verify",
+        help="check every local copy: size, checksum, arrays",
+        description="Check every local copy of the datasets: size and checksum against the known "
+        "copies, and the arrays as the runs read them. Exit 1 when one is damaged.",
+    )
     ve.add_argument("names", nargs="*", metavar="NAME", help=names_help)
     ve.set_defaults(func=cmd_verify)

@@ -52,8 +52,7 @@ DEFAULT_PLAN = {
     "budget": "quick",
     "seeds": [0],
     "threads": 1,
-    "overrides": {"linreg": {"epochs": "2000", "eval_every": "50"},
-                  "mle_normal": {"epochs": "100", "eval_every": "4"}},
+    "overrides": {"linreg": {"epochs": "2000", "eval_every": "50"}, "mle_normal": {"epochs": "100", "eval_every": "4"}},
     "timeout_s": 600,
 }
 
@@ -65,7 +64,9 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
     algos = algos or plan["algos"]
     unknown = [a for a in algos if a not in plan["algos"]]
     if unknown:
-        raise BenchError(f"algorithm(s) {', '.join(unknown)} not in the baseline; it covers: {', '.join(plan['algos'])}")
+        raise BenchError(
+            f"algorithm(s) {', '.join(unknown)} not in the baseline; it covers: {', '.join(plan['algos'])}"
+        )
     cells = []
     for algo in algos:
         specs.get(algo)
@@ -73,9 +74,18 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
             if not registry.has_impl(algo, backend):
                 continue
             for seed in plan["seeds"]:
-                cells.append(RunConfig.create(algo, backend, plan["device"], seed, plan["budget"],
-                                              dict(plan["overrides"].get(algo, {})), threads=plan["threads"],
-                                              probe=True))
+                cells.append(
+                    RunConfig.create(
+                        algo,
+                        backend,
+                        plan["device"],
+                        seed,
+                        plan["budget"],
+                        dict(plan["overrides"].get(algo, {})),
+                        threads=plan["threads"],
+                        probe=True,
+                    )
+                )
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
@@ -92,9 +102,14 @@ def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
         res.save(result, out_dir)
         done.append(result)
         tp = result.throughput
-        print(f"  [{label}{len(done)}/{len(cells)}] {result.algo}/{result.backend}/{result.device}/seed{result.seed}: "
-              f"{result.status}" + (f", {tp.median:.4g} {tp.unit}" if tp.median else "")
-              + (f" ({result.error})" if result.error else ""), file=sys.stderr, flush=True)
+        print(
+            f"  [{label}{len(done)}/{len(cells)}] {result.algo}/{result.backend}/{result.device}/seed{result.seed}: "
+            f"{result.status}"
+            + (f", {tp.median:.4g} {tp.unit}" if tp.median else "")
+            + (f" ({result.error})" if result.error else ""),
+            file=sys.stderr,
+            flush=True,
+        )
     print(f"  {len(done)} cells in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return done
 
@@ -104,8 +119,7 @@ def load_baseline(path: Path) -> tuple[dict, list]:
 
     manifest = path / MANIFEST
     if not manifest.exists():
-        raise BenchError(f"no baseline at {path} (missing {MANIFEST}); make one with "
-                         f"'bench gate --make-baseline'")
+        raise BenchError(f"no baseline at {path} (missing {MANIFEST}); make one with 'bench gate --make-baseline'")
     try:
         plan = json.loads(manifest.read_text())["plan"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -114,8 +128,15 @@ def load_baseline(path: Path) -> tuple[dict, list]:
     return plan, results
 
 
-def gate(baseline: Path, algos=None, backends=None, out: Path | None = None, confirm: bool = True,
-         thresholds=None, record: bool = False) -> int:
+def gate(
+    baseline: Path,
+    algos=None,
+    backends=None,
+    out: Path | None = None,
+    confirm: bool = True,
+    thresholds=None,
+    record: bool = False,
+) -> int:
     from bench import compare as cmp_mod
 
     plan, base = load_baseline(baseline)
@@ -123,8 +144,10 @@ def gate(baseline: Path, algos=None, backends=None, out: Path | None = None, con
     keys = {(c.algo, c.backend) for c in cells}
     base = [r for r in base if (r.algo, r.backend) in keys]
     work = Path(out) if out else Path(tempfile.mkdtemp(prefix="bench-gate-"))
-    print(f"gate: running {len(cells)} cells of the {plan['budget']} budget "
-          f"(threads={plan['threads']}) into {work}", file=sys.stderr)
+    print(
+        f"gate: running {len(cells)} cells of the {plan['budget']} budget (threads={plan['threads']}) into {work}",
+        file=sys.stderr,
+    )
     current = run_cells(cells, work / "runs", plan.get("timeout_s", 600))
     th = thresholds or cmp_mod.Thresholds()
     names = (f"baseline {baseline}", f"current {work / 'runs'}")
@@ -142,16 +165,19 @@ def gate(baseline: Path, algos=None, backends=None, out: Path | None = None, con
             row.tp_verdict = "other machine"
     flagged = result.regressions
     if flagged and confirm:
-        again = [c for c in cells if any((c.algo, c.backend, c.device) == (r.algo, r.backend, r.device)
-                                         for r in flagged)]
+        again = [
+            c for c in cells if any((c.algo, c.backend, c.device) == (r.algo, r.backend, r.device) for r in flagged)
+        ]
         print(f"gate: {len(flagged)} cell(s) flagged; running them again to confirm", file=sys.stderr)
         rerun = run_cells(again, work / "confirm", plan.get("timeout_s", 600), "confirm ")
         second = cmp_mod.compare(base, rerun, th, True, names)
         confirmed = {(r.algo, r.backend, r.device) for r in second.regressions}
         for row in result.rows:
             if row.regression and (row.algo, row.backend, row.device) not in confirmed:
-                row.notes.append(f"flagged ({row.q_verdict}/{row.tp_verdict}, ratio {row.ratio}) but not confirmed "
-                                 f"by a rerun: counted as noise")
+                row.notes.append(
+                    f"flagged ({row.q_verdict}/{row.tp_verdict}, ratio {row.ratio}) but not confirmed "
+                    f"by a rerun: counted as noise"
+                )
                 if row.tp_verdict == "SLOWER":
                     row.tp_verdict = "same (unconfirmed)"
                 if row.q_verdict.startswith("WORSE"):
@@ -180,16 +206,24 @@ def make_baseline(baseline: Path, repeats: int, plan: dict | None = None) -> int
             results += run_cells(cells, runs, plan.get("timeout_s", 600), f"{i + 1}: ")
         bad = [r for r in results if r.status != "ok"]
         if bad:
-            raise BenchError(f"{len(bad)} baseline cell(s) did not finish ok "
-                             f"({bad[0].algo}/{bad[0].backend}: {bad[0].error}); the old baseline is kept")
+            raise BenchError(
+                f"{len(bad)} baseline cell(s) did not finish ok "
+                f"({bad[0].algo}/{bad[0].backend}: {bad[0].error}); the old baseline is kept"
+            )
         for r in results:  # the baseline stores measurements, not failure logs
             r.log = None
         new = Path(tmp) / "new"
         shutil.copytree(runs, new / "runs")
         card = results[0].card
-        manifest = {"plan": plan, "repeats": repeats, "cells": len(cells), "results": len(results),
-                    "made_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                    "machine": card.machine.to_dict() if card.machine else None, "commit": card.commit}
+        manifest = {
+            "plan": plan,
+            "repeats": repeats,
+            "cells": len(cells),
+            "results": len(results),
+            "made_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+            "machine": card.machine.to_dict() if card.machine else None,
+            "commit": card.commit,
+        }
         (new / MANIFEST).write_text(json.dumps(manifest, indent=1, default=str))
         if baseline.exists():
             shutil.rmtree(baseline)
@@ -211,14 +245,26 @@ def cmd_gate(args) -> int:
         from bench.paths import writable_dir
 
         writable_dir(args.out, "--out")
-    return gate(Path(args.baseline), split(args.algo), split(args.backend), args.out,
-                not args.no_confirm, thresholds_from(args), args.record)
+    return gate(
+        Path(args.baseline),
+        split(args.algo),
+        split(args.backend),
+        args.out,
+        not args.no_confirm,
+        thresholds_from(args),
+        args.record,
+    )
 
 
 def register(sub) -> None:
-    p = sub.add_parser("gate", help="the CI regression gate: run the baseline's quick cells and compare",
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("--baseline", default=str(DEFAULT_BASELINE), help="baseline directory (default results/baselines/quick-cpu)")
+    p = sub.add_parser(
+        "gate",
+        help="the CI regression gate: run the baseline's quick cells and compare",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "--baseline", default=str(DEFAULT_BASELINE), help="baseline directory (default results/baselines/quick-cpu)"
+    )
     p.add_argument("--algo", action="append", help="only these algorithms of the baseline")
     p.add_argument("--backend", action="append", help="only these backends")
     p.add_argument("--out", default=None, help="keep this run's results here (default: a temporary directory)")

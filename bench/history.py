@@ -36,10 +36,35 @@ DEFAULT_DB = "results/runs/history.sqlite"
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"
 
 COLUMNS = (
-    "run_id", "session", "source", "algo", "backend", "device", "seed", "budget", "commit_sha",
-    "dirty", "fingerprint", "versions", "status", "metric", "value", "higher_is_better",
-    "unit", "tp_median", "tp_p25", "tp_p75", "tp_n", "compile_s", "time_to_target_s",
-    "target_reached", "dataset", "started_at", "imported_at", "origin", "record",
+    "run_id",
+    "session",
+    "source",
+    "algo",
+    "backend",
+    "device",
+    "seed",
+    "budget",
+    "commit_sha",
+    "dirty",
+    "fingerprint",
+    "versions",
+    "status",
+    "metric",
+    "value",
+    "higher_is_better",
+    "unit",
+    "tp_median",
+    "tp_p25",
+    "tp_p75",
+    "tp_n",
+    "compile_s",
+    "time_to_target_s",
+    "target_reached",
+    "dataset",
+    "started_at",
+    "imported_at",
+    "origin",
+    "record",
 )
 
 SCHEMA = """
@@ -102,11 +127,14 @@ class History:
     def __init__(self, path: str | os.PathLike | None = None, create: bool = True):
         self.path = db_path(path)
         if self.path.is_dir():
-            raise BenchError(f"history database {self.path} is a directory; --db takes a file "
-                             f"(e.g. {self.path / 'history.sqlite'})")
+            raise BenchError(
+                f"history database {self.path} is a directory; --db takes a file (e.g. {self.path / 'history.sqlite'})"
+            )
         if not self.path.exists() and not create:
-            raise BenchError(f"no history database at {self.path}; record results with 'bench run' "
-                             f"or 'bench history import results/runs'")
+            raise BenchError(
+                f"no history database at {self.path}; record results with 'bench run' "
+                f"or 'bench history import results/runs'"
+            )
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.conn = sqlite3.connect(self.path)
@@ -124,8 +152,9 @@ class History:
         self.close()
 
     # writing ---------------------------------------------------------------------------------
-    def add(self, results: list[Result], session: str | None = None, source: str = SOURCE_RUN,
-            origin: str | None = None) -> tuple[int, int]:
+    def add(
+        self, results: list[Result], session: str | None = None, source: str = SOURCE_RUN, origin: str | None = None
+    ) -> tuple[int, int]:
         """Insert results; a run_id already stored is left as it is. -> (added, already there)."""
         session = session or new_session("import")
         added = 0
@@ -134,24 +163,38 @@ class History:
             for r in results:
                 card, tp = r.card, r.throughput
                 row = {
-                    "run_id": r.run_id, "session": session, "source": source, "algo": r.algo,
-                    "backend": r.backend, "device": r.device, "seed": r.seed, "budget": r.budget,
-                    "commit_sha": card.commit, "dirty": _num(card.dirty),
+                    "run_id": r.run_id,
+                    "session": session,
+                    "source": source,
+                    "algo": r.algo,
+                    "backend": r.backend,
+                    "device": r.device,
+                    "seed": r.seed,
+                    "budget": r.budget,
+                    "commit_sha": card.commit,
+                    "dirty": _num(card.dirty),
                     "fingerprint": card.machine.fingerprint if card.machine else None,
                     "versions": versions_key(card),
-                    "status": r.status, "metric": r.metric, "value": _num(r.value),
+                    "status": r.status,
+                    "metric": r.metric,
+                    "value": _num(r.value),
                     "higher_is_better": _higher_is_better(r.algo),
-                    "unit": tp.unit, "tp_median": _num(tp.median),
-                    "tp_p25": _num(tp.p25), "tp_p75": _num(tp.p75),
-                    "tp_n": _num(tp.n), "compile_s": _num(r.compile_s),
+                    "unit": tp.unit,
+                    "tp_median": _num(tp.median),
+                    "tp_p25": _num(tp.p25),
+                    "tp_p75": _num(tp.p75),
+                    "tp_n": _num(tp.n),
+                    "compile_s": _num(r.compile_s),
                     "time_to_target_s": _num(r.time_to_target_s),
-                    "target_reached": int(bool(r.target_reached)), "dataset": r.dataset,
-                    "started_at": _num(r.started_at), "imported_at": now, "origin": origin,
+                    "target_reached": int(bool(r.target_reached)),
+                    "dataset": r.dataset,
+                    "started_at": _num(r.started_at),
+                    "imported_at": now,
+                    "origin": origin,
                     "record": json.dumps(r.to_dict()),
                 }
                 cur = self.conn.execute(
-                    f"INSERT OR IGNORE INTO results ({', '.join(COLUMNS)}) "
-                    f"VALUES ({', '.join('?' * len(COLUMNS))})",
+                    f"INSERT OR IGNORE INTO results ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})",
                     [row[c] for c in COLUMNS],
                 )
                 added += cur.rowcount
@@ -173,8 +216,7 @@ class History:
         return self.conn.execute("SELECT COUNT(*) FROM results").fetchone()[0]
 
     def _rows(self, where: str = "", params=()) -> list[Result]:
-        rows = self.conn.execute(f"SELECT record FROM results {where} ORDER BY started_at, run_id",
-                                 params).fetchall()
+        rows = self.conn.execute(f"SELECT record FROM results {where} ORDER BY started_at, run_id", params).fetchall()
         return [Result.from_dict(json.loads(record)) for (record,) in rows]
 
     def results(self, **filters) -> list[Result]:
@@ -185,12 +227,15 @@ class History:
         """Results named by a session, a run id (or its unique prefix) or a git commit (prefix).
         -> (results, what matched)."""
         if self.count() == 0:
-            raise BenchError(f"history database {self.path} is empty; record results with 'bench run' "
-                             f"or 'bench history import results/runs'")
+            raise BenchError(
+                f"history database {self.path} is empty; record results with 'bench run' "
+                f"or 'bench history import results/runs'"
+            )
         sel = selector.strip()
         if sel == "latest":
-            row = self.conn.execute("SELECT session FROM results ORDER BY imported_at DESC, started_at DESC "
-                                    "LIMIT 1").fetchone()
+            row = self.conn.execute(
+                "SELECT session FROM results ORDER BY imported_at DESC, started_at DESC LIMIT 1"
+            ).fetchone()
             return self._rows("WHERE session = ?", (row[0],)), f"session {row[0]}"
         found = self._rows("WHERE session = ?", (sel,))
         if found:
@@ -204,14 +249,20 @@ class History:
         if len(ids) > 1:
             raise BenchError(f"'{sel}' matches {len(ids)} run ids; give more of it")
         if len(sel) >= 4 and all(c in "0123456789abcdefABCDEF" for c in sel):
-            shas = [r[0] for r in self.conn.execute(
-                "SELECT DISTINCT commit_sha FROM results WHERE commit_sha LIKE ?", (sel.lower() + "%",))]
+            shas = [
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT DISTINCT commit_sha FROM results WHERE commit_sha LIKE ?", (sel.lower() + "%",)
+                )
+            ]
             if len(shas) > 1:
                 raise BenchError(f"commit '{sel}' is ambiguous: {', '.join(s[:12] for s in shas)}")
             if shas:
                 return self._rows("WHERE commit_sha = ?", (shas[0],)), f"commit {shas[0][:12]}"
-        raise BenchError(f"unknown commit, session or run id '{sel}' in {self.path} "
-                         f"({self.count()} results stored; see 'bench history list')")
+        raise BenchError(
+            f"unknown commit, session or run id '{sel}' in {self.path} "
+            f"({self.count()} results stored; see 'bench history list')"
+        )
 
     def sessions(self):
         import pandas as pd
@@ -221,7 +272,9 @@ class History:
             "GROUP_CONCAT(DISTINCT algo) AS algos, GROUP_CONCAT(DISTINCT backend) AS backends, "
             "GROUP_CONCAT(DISTINCT substr(commit_sha, 1, 10)) AS commits, "
             "GROUP_CONCAT(DISTINCT fingerprint) AS machines "
-            "FROM results GROUP BY session, source ORDER BY started_at", self.conn)
+            "FROM results GROUP BY session, source ORDER BY started_at",
+            self.conn,
+        )
 
     def to_frame(self, **filters):
         """The flat columns (everything except the JSON record) as a pandas DataFrame."""
@@ -229,8 +282,9 @@ class History:
 
         where, params = _where(filters)
         cols = [c for c in COLUMNS if c != "record"]
-        return pd.read_sql_query(f"SELECT {', '.join(cols)} FROM results {where} ORDER BY started_at",
-                                 self.conn, params=params)
+        return pd.read_sql_query(
+            f"SELECT {', '.join(cols)} FROM results {where} ORDER BY started_at", self.conn, params=params
+        )
 
 
 def _where(filters: dict) -> tuple[str, list]:
@@ -295,8 +349,10 @@ def from_pytest_benchmark(data: dict, path) -> list[Result]:
         info = b.get("extra_info") or {}
         stats = b.get("stats") or {}
         if not info.get("algo") or not info.get("backend"):
-            raise BenchError(f"cannot read pytest-benchmark file {path}: benchmark '{b.get('name')}' has no "
-                             f"algo/backend in extra_info (was it made by tests/benchmarks?)")
+            raise BenchError(
+                f"cannot read pytest-benchmark file {path}: benchmark '{b.get('name')}' has no "
+                f"algo/backend in extra_info (was it made by tests/benchmarks?)"
+            )
         bs = float(info.get("batch_size") or 1)
 
         def rate(t, bs=bs):
@@ -312,15 +368,25 @@ def from_pytest_benchmark(data: dict, path) -> list[Result]:
         card.source = SOURCE_PYTEST
         metric = info.get("metric")
         r = Result(
-            algo=info["algo"], backend=info["backend"], device=info.get("device") or "cpu", seed=0,
+            algo=info["algo"],
+            backend=info["backend"],
+            device=info.get("device") or "cpu",
+            seed=0,
             # an RL benchmark of a step alone trained nothing: its budget is null in the file
-            budget=info.get("quality_budget") or "quick", metric=metric,
+            budget=info.get("quality_budget") or "quick",
+            metric=metric,
             metrics={metric: info.get("value")} if metric else {},
-            dataset=info.get("dataset"), card=card,
+            dataset=info.get("dataset"),
+            card=card,
             throughput=Throughput(
-                unit="samples/s", median=rate(stats.get("median")), p25=rate(stats.get("q3")),
-                p75=rate(stats.get("q1")), min=rate(stats.get("max")), max=rate(stats.get("min")),
-                n=stats.get("rounds"), values=[v for v in data_points if v is not None],
+                unit="samples/s",
+                median=rate(stats.get("median")),
+                p25=rate(stats.get("q3")),
+                p75=rate(stats.get("q1")),
+                min=rate(stats.get("max")),
+                max=rate(stats.get("min")),
+                n=stats.get("rounds"),
+                values=[v for v in data_points if v is not None],
             ),
             run_id="pb-" + hashlib.sha256(f"{stamp}|{b.get('fullname')}|{path}".encode()).hexdigest()[:16],
         )
@@ -365,8 +431,11 @@ class Recorder:
 # command line ---------------------------------------------------------------------------------
 def register(sub) -> None:
     p = sub.add_parser("history", help="the results database: import, list, export")
-    p.add_argument("--db", default=None,
-                   help=f"database file (default $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or {DEFAULT_DB})")
+    p.add_argument(
+        "--db",
+        default=None,
+        help=f"database file (default $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or {DEFAULT_DB})",
+    )
     hs = p.add_subparsers(dest="history_command", required=True, parser_class=type(p))
     imp = hs.add_parser("import", help="import result JSON files/directories or pytest-benchmark JSON")
     imp.add_argument("paths", nargs="+")
@@ -382,8 +451,10 @@ def register(sub) -> None:
 def cmd_import(args) -> int:
     with History(args.db) as h:
         added, kept, session = h.import_paths(args.paths, args.session)
-    print(f"{added} results imported into {db_path(args.db)} as session {session}"
-          + (f" ({kept} already stored, left as they were)" if kept else ""))
+    print(
+        f"{added} results imported into {db_path(args.db)} as session {session}"
+        + (f" ({kept} already stored, left as they were)" if kept else "")
+    )
     return 0
 
 
@@ -394,7 +465,8 @@ def cmd_list(args) -> int:
             return 0
         frame = h.sessions()
     frame["started_at"] = frame["started_at"].map(
-        lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t == t and t else "")
+        lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t == t and t else ""
+    )
     print(frame.to_string(index=False))
     return 0
 

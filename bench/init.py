@@ -39,7 +39,7 @@ def draw(rule: Any, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndar
     """One initializer: a name, a number (constant) or a ("name", arg) pair."""
     if isinstance(rule, (int, float)):
         return np.full(shape, float(rule), dtype=np.float32)
-    name, arg = (rule if isinstance(rule, (tuple, list)) else (rule, None))
+    name, arg = rule if isinstance(rule, (tuple, list)) else (rule, None)
     fan_in, fan_out = fans(shape)
     if name == "zeros":
         out = np.zeros(shape)
@@ -78,8 +78,12 @@ def rule_for(name: str, rules: Mapping[str, Any]) -> Any:
     raise BenchError(f"no initializer for weight '{name}'; add a pattern to the spec's init")
 
 
-def initial_weights(shapes: Mapping[str, tuple[int, ...]], seed: int,
-                    rules: Mapping[str, Any] | None = None, hp: Mapping[str, Any] | None = None):
+def initial_weights(
+    shapes: Mapping[str, tuple[int, ...]],
+    seed: int,
+    rules: Mapping[str, Any] | None = None,
+    hp: Mapping[str, Any] | None = None,
+):
     """Deterministic initial weights for every canonical name; each weight has its own RNG
     stream (seed, name), so adding a layer does not change the others' values. A rule
     ``("hp", key)`` is the constant ``hp[key]``."""

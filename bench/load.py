@@ -69,8 +69,13 @@ def snapshot() -> dict:
 
 def summarise(start: dict, end: dict) -> dict:
     """What the card keeps: both snapshots' load averages, and the cores other work kept busy."""
-    out = {"loadavg_start": start.get("loadavg"), "loadavg_end": end.get("loadavg"),
-           "other_cores": None, "busy": None, "busy_threshold_cores": BUSY_CORES}
+    out = {
+        "loadavg_start": start.get("loadavg"),
+        "loadavg_end": end.get("loadavg"),
+        "other_cores": None,
+        "busy": None,
+        "busy_threshold_cores": BUSY_CORES,
+    }
     wall = end["time"] - start["time"]
     if start.get("other_cpu_s") is not None and end.get("other_cpu_s") is not None and wall > 0:
         # a process that exited during the cell takes its CPU time with it: a lower bound

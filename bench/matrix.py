@@ -43,7 +43,11 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
         with open(err_path, "w") as err:
             proc = subprocess.Popen(
                 [sys.executable, "-m", "bench.cell", cell.to_json(), str(out)],
-                stdout=err, stderr=subprocess.STDOUT, env=env, cwd=ROOT, start_new_session=True,
+                stdout=err,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
             )
             try:
                 code = proc.wait(timeout=timeout_s)
@@ -61,8 +65,16 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
                 return Result.from_dict(json.loads(out.read_text()))
             except ValueError:
                 status = "crashed"
-        result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
-                        overrides=dict(cell.overrides), wall_s=wall, log=tail)
+        result = Result(
+            cell.algo,
+            cell.backend,
+            cell.device,
+            cell.seed,
+            cell.budget,
+            overrides=dict(cell.overrides),
+            wall_s=wall,
+            log=tail,
+        )
         if status == "timeout":
             result.status, result.error = "timeout", f"no result within the {timeout_s:g} s timeout"
         else:
@@ -107,8 +119,12 @@ def keep_safe(result: Result) -> Path | None:
     return None
 
 
-def run_matrix(cells: Iterable[RunConfig], results_dir: Path, timeout_s: float = DEFAULT_TIMEOUT_S,
-               on_result: Callable[[Result, Path], None] | None = None) -> list[Result]:
+def run_matrix(
+    cells: Iterable[RunConfig],
+    results_dir: Path,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    on_result: Callable[[Result, Path], None] | None = None,
+) -> list[Result]:
     """Run the cells one after another; each Result is saved (then handed to ``on_result``) as
     soon as its cell ends. A Result that cannot be saved is kept by :func:`keep_safe`, handed to
     ``on_result`` all the same, and the run stops with :class:`ResultsNotSaved`."""
@@ -126,8 +142,12 @@ def run_matrix(cells: Iterable[RunConfig], results_dir: Path, timeout_s: float =
             where = f"kept in {path}" if path else "printed above (no fallback file could be written)"
             if path is None:
                 print(json.dumps(result.to_dict()), file=sys.stderr)
-            raise ResultsNotSaved(f"cannot write results to {results_dir} ({type(problem).__name__}: {problem}); "
-                                  f"the result of {cell.label} is {where}", result, path)
+            raise ResultsNotSaved(
+                f"cannot write results to {results_dir} ({type(problem).__name__}: {problem}); "
+                f"the result of {cell.label} is {where}",
+                result,
+                path,
+            )
     return done
 
 
@@ -180,9 +200,17 @@ def check_data(cells: list[RunConfig], probe_network: bool = True, failed: dict[
 
 def skipped_result(cell: RunConfig, dataset: str, reason: str) -> Result:
     """The record of a cell that did not start: status ``skipped`` and the fix in its error."""
-    return Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, status="skipped",
-                  overrides=dict(cell.overrides), metric=cell.spec.metric,
-                  error=f"{catalog.get(dataset).title} is not here ({reason}); {catalog.fix(dataset)}")
+    return Result(
+        cell.algo,
+        cell.backend,
+        cell.device,
+        cell.seed,
+        cell.budget,
+        status="skipped",
+        overrides=dict(cell.overrides),
+        metric=cell.spec.metric,
+        error=f"{catalog.get(dataset).title} is not here ({reason}); {catalog.fix(dataset)}",
+    )
 
 
 def group_labels(cells: list[RunConfig]) -> str:
@@ -202,23 +230,49 @@ FINISHED = ("ok", "diverged")  # statuses that a resumed run keeps; the others r
 
 
 def _identity(algo, backend, device, seed, budget, hparams, run: dict) -> str:
-    return json.dumps(clean({"algo": algo, "backend": backend, "device": device, "seed": seed, "budget": budget,
-                             "hparams": dict(hparams or {}), "mode": run.get("mode"),
-                             "precision": run.get("precision") or "fp32", "engine": run.get("engine")}),
-                      sort_keys=True)
+    return json.dumps(
+        clean(
+            {
+                "algo": algo,
+                "backend": backend,
+                "device": device,
+                "seed": seed,
+                "budget": budget,
+                "hparams": dict(hparams or {}),
+                "mode": run.get("mode"),
+                "precision": run.get("precision") or "fp32",
+                "engine": run.get("engine"),
+            }
+        ),
+        sort_keys=True,
+    )
 
 
 def cell_identity(cell: RunConfig) -> str:
     """What decides a cell's result: algorithm, backend, device, seed, budget, the resolved
     settings and the execution axes (mode, precision, engine)."""
-    return _identity(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, cell.hparams,
-                     {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine})
+    return _identity(
+        cell.algo,
+        cell.backend,
+        cell.device,
+        cell.seed,
+        cell.budget,
+        cell.hparams,
+        {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine},
+    )
 
 
 def result_identity(result: Result) -> str:
     run = result.card.facts.get("run_config") or {}
-    return _identity(result.algo, result.backend, result.device, result.seed, result.budget, result.hparams,
-                     run if isinstance(run, dict) else {})
+    return _identity(
+        result.algo,
+        result.backend,
+        result.device,
+        result.seed,
+        result.budget,
+        result.hparams,
+        run if isinstance(run, dict) else {},
+    )
 
 
 def finished(cells: list[RunConfig], results_dir: Path) -> list[Path | None]:

@@ -34,8 +34,11 @@ class RunningMean:
 
     def update(self, values, weights=None) -> None:
         values = np.asarray(values, dtype=np.float64).reshape(-1)
-        w = np.ones_like(values) if weights is None else np.broadcast_to(
-            np.asarray(weights, dtype=np.float64).reshape(-1), values.shape)
+        w = (
+            np.ones_like(values)
+            if weights is None
+            else np.broadcast_to(np.asarray(weights, dtype=np.float64).reshape(-1), values.shape)
+        )
         self.total += float(np.sum(values * w))
         self.count += float(np.sum(w))
 
@@ -73,5 +76,10 @@ def sparse_cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 def param_count(weights, trainable_only: bool = True) -> int:
     """Number of parameters in a canonical weight dict; BatchNorm moving statistics
     ("*/moving_mean", "*/moving_variance") are not trainable and count only when asked."""
-    return int(sum(np.size(v) for k, v in weights.items()
-                   if not (trainable_only and k.rsplit("/", 1)[-1].startswith("moving_"))))
+    return int(
+        sum(
+            np.size(v)
+            for k, v in weights.items()
+            if not (trainable_only and k.rsplit("/", 1)[-1].startswith("moving_"))
+        )
+    )

@@ -26,11 +26,21 @@ def cmd_pretrain(args) -> int:
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise BenchError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     writable_file(out, "--out")  # before the training, not after it
-    cell = RunConfig.create(SOURCES[args.source], args.backend, args.device, args.seed, args.budget,
-                            specs.parse_overrides(args.set), threads=args.threads, save_weights=str(out))
+    cell = RunConfig.create(
+        SOURCES[args.source],
+        args.backend,
+        args.device,
+        args.seed,
+        args.budget,
+        specs.parse_overrides(args.set),
+        threads=args.threads,
+        save_weights=str(out),
+    )
     result = run_one(cell, args.timeout)
-    print(f"{cell.label} ({cell.budget}): {result.status}; {result.metric} = {result.value}; "
-          f"{result.steps} steps in {result.wall_s:.0f} s")
+    print(
+        f"{cell.label} ({cell.budget}): {result.status}; {result.metric} = {result.value}; "
+        f"{result.steps} steps in {result.wall_s:.0f} s"
+    )
     if result.status != "ok" or not out.is_file():
         print(f"bench pretrain: no checkpoint written: {result.error}", flush=True)
         return 1
@@ -39,8 +49,11 @@ def cmd_pretrain(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("pretrain", help="pretrain the ResNet50 backbone on a source task and save a checkpoint",
-                       description=__doc__.split("\n\n")[0])
+    p = sub.add_parser(
+        "pretrain",
+        help="pretrain the ResNet50 backbone on a source task and save a checkpoint",
+        description=__doc__.split("\n\n")[0],
+    )
     p.add_argument("--source", default="cifar10", help=f"source task: {', '.join(SOURCES)}")
     p.add_argument("--backend", default="torch", help="backend that trains it (default torch)")
     p.add_argument("--device", default="cpu")

@@ -39,7 +39,7 @@ IMAGENET = RemoteFile(
     filename="resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
     description="Keras's ImageNet ResNet50 weights (no top)",
     url="https://storage.googleapis.com/tensorflow/keras-applications/resnet/"
-        "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
+    "resnet50_weights_tf_dim_ordering_tf_kernels_notop.h5",
     size=94_765_736,
 )
 SOURCES = {"cifar10": "resnet50_cifar10"}  # source task -> the spec that pretrains on it
@@ -47,8 +47,9 @@ CHOICES = ("auto", "imagenet", "random", *SOURCES)
 
 
 def checkpoint_file(source: str) -> RemoteFile:
-    return RemoteFile(filename=f"resnet50_{source}_source.npz",
-                      description=f"the ResNet50 {source} source-task checkpoint")
+    return RemoteFile(
+        filename=f"resnet50_{source}_source.npz", description=f"the ResNet50 {source} source-task checkpoint"
+    )
 
 
 def default_checkpoint_path(source: str) -> Path:
@@ -61,15 +62,20 @@ def check_backbone(weights: dict, where: str) -> dict:
         for kind, shape in kinds.items():
             name = f"{layer}/{kind}"
             if name not in weights:
-                raise BenchError(f"{where} does not fit ResNet50: the first mismatching layer is '{layer}' "
-                                 f"(no '{kind}' weight; expected shape {shape})")
+                raise BenchError(
+                    f"{where} does not fit ResNet50: the first mismatching layer is '{layer}' "
+                    f"(no '{kind}' weight; expected shape {shape})"
+                )
             if tuple(np.shape(weights[name])) != shape:
-                raise BenchError(f"{where} does not fit ResNet50: the first mismatching layer is '{layer}' "
-                                 f"('{kind}' has shape {tuple(np.shape(weights[name]))}, expected {shape})")
+                raise BenchError(
+                    f"{where} does not fit ResNet50: the first mismatching layer is '{layer}' "
+                    f"('{kind}' has shape {tuple(np.shape(weights[name]))}, expected {shape})"
+                )
     return {n: np.asarray(weights[n], np.float32) for n in resnet50.canonical_shapes()}
 
 
 # --- Keras's legacy HDF5 weights layout ----------------------------------------------------------
+
 
 def _text(values) -> list[str]:
     return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
@@ -89,8 +95,10 @@ def read_h5(path: Path) -> dict:
                     kind = wname.split("/")[-1].split(":")[0]
                     out[f"{layer}/{kind}"] = np.asarray(group[wname])
     except (OSError, KeyError, ValueError) as exc:
-        raise BenchError(f"{path} is not a readable Keras HDF5 weights file ({type(exc).__name__}: {exc}); "
-                         f"expected {IMAGENET.filename} ({IMAGENET.size:,} bytes) from {IMAGENET.url}") from None
+        raise BenchError(
+            f"{path} is not a readable Keras HDF5 weights file ({type(exc).__name__}: {exc}); "
+            f"expected {IMAGENET.filename} ({IMAGENET.size:,} bytes) from {IMAGENET.url}"
+        ) from None
     return check_backbone(out, str(path))
 
 
@@ -112,6 +120,7 @@ def write_h5(path: Path, weights: dict) -> None:
 
 
 # --- source-task checkpoints ---------------------------------------------------------------------
+
 
 def save_checkpoint(path: Path, weights: dict, meta: dict) -> Path:
     """Save the backbone part of ``weights`` (canonical layout) atomically, with ``meta``."""
@@ -165,8 +174,10 @@ def _source_checkpoint(source: str, missing: str) -> tuple[dict, str]:
     path = _find_checkpoint(source)
     if path is None:
         f = checkpoint_file(source)
-        raise BenchError(f"{missing}{f.description} ({f.filename}) not found in {files.CACHE / 'pretrained'} "
-                         f"or the data directory: make it offline with 'bench pretrain --source {source}'")
+        raise BenchError(
+            f"{missing}{f.description} ({f.filename}) not found in {files.CACHE / 'pretrained'} "
+            f"or the data directory: make it offline with 'bench pretrain --source {source}'"
+        )
     weights, meta = read_checkpoint(path)
     return weights, f"{source} source task: " + _describe_checkpoint(path, meta)
 

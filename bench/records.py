@@ -129,8 +129,10 @@ class CurvePoint(_Record):
             return data
         data = _table(data, "a curve point")
         names = _declared(cls, skip=("metrics",))
-        return cls(**{k: _num(v) for k, v in data.items() if k in names},
-                   metrics={str(k): _num(v) for k, v in data.items() if k not in names})
+        return cls(
+            **{k: _num(v) for k, v in data.items() if k in names},
+            metrics={str(k): _num(v) for k, v in data.items() if k not in names},
+        )
 
     def value(self, name: str) -> Any:
         """The named scalar of the point: ``loss``, ``train_return`` or one of the spec's metrics."""
@@ -259,8 +261,9 @@ class Machine(_Record):
             return data
         data = _table(data, "the card's machine")
         names = _declared(cls, skip=("extra",))
-        return cls(**{k: v for k, v in data.items() if k in names},
-                   extra={k: v for k, v in data.items() if k not in names})
+        return cls(
+            **{k: v for k, v in data.items() if k in names}, extra={k: v for k, v in data.items() if k not in names}
+        )
 
     def describe(self) -> str:
         return f"{self.cpu or '?'}, {self.cores or '?'} cores, {self.memory_gib or '?'} GiB"
@@ -329,7 +332,9 @@ def _curve(value: Any) -> list[CurvePoint]:
 
 # typed fields accept their on-disk form, on construction and on assignment
 _COERCE: dict[str, Callable[[Any], Any]] = {
-    "throughput": Throughput.from_dict, "card": ConfigCard.from_dict, "curve": _curve,
+    "throughput": Throughput.from_dict,
+    "card": ConfigCard.from_dict,
+    "curve": _curve,
 }
 _FLOATS = ("target", "time_to_target_s", "compile_s", "train_time_s", "wall_s")
 
@@ -396,8 +401,7 @@ class Result:
         TypeError; a part that does not fit the schema, or a newer schema, a RecordError."""
         version = data.get("schema", 1)
         if not isinstance(version, int) or isinstance(version, bool) or version > SCHEMA_VERSION:
-            raise RecordError(f"result schema {version!r} is newer than this version of bench reads "
-                              f"({SCHEMA_VERSION})")
+            raise RecordError(f"result schema {version!r} is newer than this version of bench reads ({SCHEMA_VERSION})")
         names = {f.name for f in fields(cls)}
         kw = {k: v for k, v in data.items() if k in names}
         for k in _FLOATS:

@@ -38,8 +38,9 @@ def register_impl(backend: str, module: str, import_path: str) -> None:
     ``backend``: the module at ``import_path``, imported when first used."""
     pool = BACKENDS + REFERENCE_BACKENDS
     if backend not in pool:
-        raise BenchError(f"plug-in implementation '{import_path}': unknown backend '{backend}'; "
-                         f"choose from: {choices(pool)}")
+        raise BenchError(
+            f"plug-in implementation '{import_path}': unknown backend '{backend}'; choose from: {choices(pool)}"
+        )
     if _find(f"impls.{backend}.{module}"):
         raise BenchError(f"plug-in implementation '{import_path}': impls/{backend}/{module}.py exists already")
     _PLUGIN_IMPLS[(backend, module)] = import_path
@@ -76,8 +77,7 @@ def check(algo: str, backend: str) -> None:
     if backend not in pool:
         raise BenchError(f"unknown backend '{backend}'; choose from: {choices(pool)}")
     if not has_impl(algo, backend):
-        raise BenchError(f"{algo} has no {backend} implementation; available: "
-                         f"{choices(backends_for(algo, True))}")
+        raise BenchError(f"{algo} has no {backend} implementation; available: {choices(backends_for(algo, True))}")
 
 
 def load(algo: str, backend: str, attr: str = "Learner"):

@@ -80,7 +80,7 @@ def read_parity(path: Path | None, algos, backends) -> dict:
         algo = next((a for a in names if re.search(rf"(?<![a-z0-9]){re.escape(a)}(?![a-z0-9])", text)), None)
         if algo is None:
             continue
-        params = text[text.find("["):] if "[" in text else ""
+        params = text[text.find("[") :] if "[" in text else ""
         backend = next((b for b in backends if re.search(rf"(?<![a-z0-9]){b}(?![a-z0-9])", params)), "*")
         if case.find("failure") is not None or case.find("error") is not None:
             idx = 1
@@ -130,8 +130,9 @@ def group(results) -> dict:
         b, d = key
         return (BACKEND_ORDER.index(b) if b in BACKEND_ORDER else 99, b, d)
 
-    return {a: {k: CellStats(a, k[0], k[1], cells[k]) for k in sorted(cells, key=order)}
-            for a, cells in sorted(out.items())}
+    return {
+        a: {k: CellStats(a, k[0], k[1], cells[k]) for k in sorted(cells, key=order)} for a, cells in sorted(out.items())
+    }
 
 
 def _spec(algo):
@@ -154,10 +155,15 @@ def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
     unit = next((r.throughput.unit for r in c.ok if r.throughput.unit), "samples/s")
     compile_s = finite([r.compile_s for r in c.ok])
     return {
-        "backend": c.backend, "device": c.device,
+        "backend": c.backend,
+        "device": c.device,
         "seeds": f"{len(c.ok)}/{len(c.results)}",
-        "metric": metric, "quality": q, "ci": (lo, hi), "ci_coverage": cov,
-        "unit": unit, "tp_median": tp_med,
+        "metric": metric,
+        "quality": q,
+        "ci": (lo, hi),
+        "ci_coverage": cov,
+        "unit": unit,
+        "tp_median": tp_med,
         "tp_p25": float(np.percentile(rounds, 25)) if rounds.size else None,
         "tp_p75": float(np.percentile(rounds, 75)) if rounds.size else None,
         "rounds": int(rounds.size),
@@ -310,29 +316,42 @@ def build(results: list, reference: str = "tf", parity: dict | None = None, prog
         fig = plot_speed(algo, rows, reference)
         if fig is not None:
             figs["speed"] = _png(fig)
-        sections.append({
-            "algo": algo, "title": spec.title if spec else algo, "metric": metric,
-            "direction": ("higher is better" if spec.higher_is_better else "lower is better") if spec else "",
-            "target": next((r.target for r in results if r.algo == algo and r.target is not None), None),
-            "budgets": sorted({r.budget for r in results if r.algo == algo}),
-            "datasets": sorted({d for row in rows for d in row["datasets"]}),
-            "rows": rows, "figs": figs, "has_ref": bool(refs),
-        })
+        sections.append(
+            {
+                "algo": algo,
+                "title": spec.title if spec else algo,
+                "metric": metric,
+                "direction": ("higher is better" if spec.higher_is_better else "lower is better") if spec else "",
+                "target": next((r.target for r in results if r.algo == algo and r.target is not None), None),
+                "budgets": sorted({r.budget for r in results if r.algo == algo}),
+                "datasets": sorted({d for row in rows for d in row["datasets"]}),
+                "rows": rows,
+                "figs": figs,
+                "has_ref": bool(refs),
+            }
+        )
         if progress:
             progress(algo)
-    return {"sections": sections, "reference": reference,
-            "n_results": len(results), "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-            "machines": sorted({_machine_text(r.card.machine or Machine()) for r in results if not r.card.empty}),
-            "commits": sorted({(r.card.commit or "?")[:10] for r in results if not r.card.empty}),
-            "backends": [b for b in BACKEND_ORDER if any(r.backend == b for r in results)]
-            + sorted({r.backend for r in results} - set(BACKEND_ORDER))}
+    return {
+        "sections": sections,
+        "reference": reference,
+        "n_results": len(results),
+        "generated": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machines": sorted({_machine_text(r.card.machine or Machine()) for r in results if not r.card.empty}),
+        "commits": sorted({(r.card.commit or "?")[:10] for r in results if not r.card.empty}),
+        "backends": [b for b in BACKEND_ORDER if any(r.backend == b for r in results)]
+        + sorted({r.backend for r in results} - set(BACKEND_ORDER)),
+    }
 
 
 def summary_rows(doc) -> list:
     out = []
     for s in doc["sections"]:
-        row = {"algorithm": s["algo"], "metric": f"{s['metric']} ({'↑' if 'higher' in s['direction'] else '↓'})",
-               "target": fmt(s["target"])}
+        row = {
+            "algorithm": s["algo"],
+            "metric": f"{s['metric']} ({'↑' if 'higher' in s['direction'] else '↓'})",
+            "target": fmt(s["target"]),
+        }
         for b in doc["backends"]:
             cells = [r for r in s["rows"] if r["backend"] == b]
             if not cells:
@@ -344,28 +363,57 @@ def summary_rows(doc) -> list:
                     parts.append(f"no ok result ({r['seeds']} seeds ok)")
                     continue
                 sp = f" ({r['speedup']:.2f}×)" if r["speedup"] is not None else ""
-                parts.append(f"{fmt(r['quality'])} · {fmt(r['tp_median'], 3)} {r['unit']}{sp}"
-                             + (f" [{r['device']}]" if r["device"] != "cpu" else ""))
+                parts.append(
+                    f"{fmt(r['quality'])} · {fmt(r['tp_median'], 3)} {r['unit']}{sp}"
+                    + (f" [{r['device']}]" if r["device"] != "cpu" else "")
+                )
             row[b] = "; ".join(parts)
         statuses = {r["parity"] for r in s["rows"]}
-        row["parity"] = (next(iter(statuses)) if len(statuses) == 1 else
-                         ("FAILED" if any(p.startswith("FAILED") for p in statuses) else "partial"))
+        row["parity"] = (
+            next(iter(statuses))
+            if len(statuses) == 1
+            else ("FAILED" if any(p.startswith("FAILED") for p in statuses) else "partial")
+        )
         out.append(row)
     return out
 
 
-COLUMNS = ("backend", "device", "seeds ok", "quality (median)", "interval (coverage)", "throughput (median)",
-           "IQR (rounds)", "speedup", "compile s", "time to target s", "target reached", "parity",
-           "dataset", "config card")
+COLUMNS = (
+    "backend",
+    "device",
+    "seeds ok",
+    "quality (median)",
+    "interval (coverage)",
+    "throughput (median)",
+    "IQR (rounds)",
+    "speedup",
+    "compile s",
+    "time to target s",
+    "target reached",
+    "parity",
+    "dataset",
+    "config card",
+)
 
 
 def _cell_cells(r, reference) -> list:
     q, ci = _quality_text(r)
     tp, iqr = _speed_text(r)
-    return [r["backend"], r["device"], r["seeds"], q, ci, f"{tp} {r['unit']}" if tp != "–" else tp, iqr,
-            f"{r['speedup']:.2f}× {reference}" if r["speedup"] is not None else "–",
-            fmt(r["compile_s"], 3), "> budget" if r["ttt"] == math.inf else fmt(r["ttt"], 3), r["reached"], r["parity"],
-            ", ".join(r["datasets"]) or "–"]
+    return [
+        r["backend"],
+        r["device"],
+        r["seeds"],
+        q,
+        ci,
+        f"{tp} {r['unit']}" if tp != "–" else tp,
+        iqr,
+        f"{r['speedup']:.2f}× {reference}" if r["speedup"] is not None else "–",
+        fmt(r["compile_s"], 3),
+        "> budget" if r["ttt"] == math.inf else fmt(r["ttt"], 3),
+        r["reached"],
+        r["parity"],
+        ", ".join(r["datasets"]) or "–",
+    ]
 
 
 def _machine_text(m: Machine) -> str:
@@ -380,8 +428,13 @@ def _status_class(text: str) -> str:
 def _template():
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("bench", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("bench", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["status_class"] = _status_class
     return env.get_template("report.html.j2")
 
@@ -392,15 +445,33 @@ PLOTS = (("curves", "learning curves"), ("speed", "throughput and speedup"))
 def render_html(doc) -> str:
     """The report as one self-contained HTML page (plots embedded as PNG data URIs)."""
     ref = doc["reference"]
-    sections = [{
-        **s,
-        "table": [{"cells": _cell_cells(r, ref), "status": r["status"][:500],
-                   "card": json.dumps(r["cards"], indent=1, sort_keys=True, default=str)} for r in s["rows"]],
-        "plots": [{"alt": f"{s['algo']} {alt}", "data": base64.b64encode(s["figs"][name]).decode()}
-                  for name, alt in PLOTS if name in s["figs"]],
-    } for s in doc["sections"]]
-    return _template().render(doc=doc, summary=summary_rows(doc), sections=sections, columns=COLUMNS,
-                              parity_column=COLUMNS.index("parity"), fmt=fmt)
+    sections = [
+        {
+            **s,
+            "table": [
+                {
+                    "cells": _cell_cells(r, ref),
+                    "status": r["status"][:500],
+                    "card": json.dumps(r["cards"], indent=1, sort_keys=True, default=str),
+                }
+                for r in s["rows"]
+            ],
+            "plots": [
+                {"alt": f"{s['algo']} {alt}", "data": base64.b64encode(s["figs"][name]).decode()}
+                for name, alt in PLOTS
+                if name in s["figs"]
+            ],
+        }
+        for s in doc["sections"]
+    ]
+    return _template().render(
+        doc=doc,
+        summary=summary_rows(doc),
+        sections=sections,
+        columns=COLUMNS,
+        parity_column=COLUMNS.index("parity"),
+        fmt=fmt,
+    )
 
 
 def _md_escape(text: str) -> str:
@@ -415,20 +486,31 @@ def _md_table(keys, rows) -> list:
 
 def render_markdown(doc, image_dir: str) -> str:
     ref = doc["reference"]
-    out = ["# Benchmark report: TensorFlow, PyTorch and Keras on the same algorithms", "",
-           f"Generated {doc['generated']} from {doc['n_results']} results. Machines: "
-           f"{'; '.join(doc['machines']) or '?'}. Commits: {', '.join(doc['commits']) or '?'}. "
-           f"Speedups are relative to **{ref}** on the same device.", "",
-           "## Summary", "",
-           "Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "
-           "(speedup relative to the reference).", ""]
+    out = [
+        "# Benchmark report: TensorFlow, PyTorch and Keras on the same algorithms",
+        "",
+        f"Generated {doc['generated']} from {doc['n_results']} results. Machines: "
+        f"{'; '.join(doc['machines']) or '?'}. Commits: {', '.join(doc['commits']) or '?'}. "
+        f"Speedups are relative to **{ref}** on the same device.",
+        "",
+        "## Summary",
+        "",
+        "Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "
+        "(speedup relative to the reference).",
+        "",
+    ]
     rows = summary_rows(doc)
     if rows:
         out += _md_table(list(rows[0]), [list(r.values()) for r in rows])
     for s in doc["sections"]:
-        out += ["", f"## {s['algo']}: {s['title']}", "",
-                f"Metric **{s['metric']}** ({s['direction']}); target {fmt(s['target'])}; budget "
-                f"{', '.join(s['budgets'])}; dataset used: {', '.join(s['datasets']) or 'unknown'}.", ""]
+        out += [
+            "",
+            f"## {s['algo']}: {s['title']}",
+            "",
+            f"Metric **{s['metric']}** ({s['direction']}); target {fmt(s['target'])}; budget "
+            f"{', '.join(s['budgets'])}; dataset used: {', '.join(s['datasets']) or 'unknown'}.",
+            "",
+        ]
         out += _md_table(COLUMNS[:-1], [_cell_cells(r, ref) for r in s["rows"]])
         for r in s["rows"]:
             if r["status"]:
@@ -438,8 +520,16 @@ def render_markdown(doc, image_dir: str) -> str:
                 out += ["", f"![{s['algo']} {alt}]({image_dir}/{s['algo']}_{name}.png)"]
         cards = [c for r in s["rows"] for c in r["cards"][:1]]
         if cards:
-            out += ["", "<details><summary>config card (first seed of each backend)</summary>", "", "```json",
-                    json.dumps(cards, indent=1, sort_keys=True, default=str), "```", "", "</details>"]
+            out += [
+                "",
+                "<details><summary>config card (first seed of each backend)</summary>",
+                "",
+                "```json",
+                json.dumps(cards, indent=1, sort_keys=True, default=str),
+                "```",
+                "",
+                "</details>",
+            ]
     out.append("")
     return "\n".join(out)
 
@@ -450,15 +540,22 @@ def default_reference(results) -> str:
     return next((b for b in BACKEND_ORDER if b in seen), min(seen) if seen else "tf")
 
 
-def write(results: list, out_dir: Path, reference: str = "tf", parity_path: Path | None = None,
-          name: str = "report", progress=None) -> tuple:
+def write(
+    results: list,
+    out_dir: Path,
+    reference: str = "tf",
+    parity_path: Path | None = None,
+    name: str = "report",
+    progress=None,
+) -> tuple:
     """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths."""
     if not results:
         raise BenchError("no results to report")
     backends_seen = {r.backend for r in results}
     if reference not in backends_seen:
-        raise BenchError(f"reference backend '{reference}' has no results; choose from: "
-                         f"{', '.join(sorted(backends_seen))}")
+        raise BenchError(
+            f"reference backend '{reference}' has no results; choose from: {', '.join(sorted(backends_seen))}"
+        )
     parity = read_parity(parity_path, {r.algo for r in results}, backends_seen | set(BACKEND_ORDER))
     doc = build(results, reference, parity, progress)
     out_dir = Path(out_dir)
@@ -483,14 +580,25 @@ def write(results: list, out_dir: Path, reference: str = "tf", parity_path: Path
 # command line ---------------------------------------------------------------------------------
 def register(sub) -> None:
     p = sub.add_parser("report", help="HTML + Markdown comparison report of stored results")
-    p.add_argument("sources", nargs="*", default=None,
-                   help="result files or directories, or history selectors (default: results/runs)")
+    p.add_argument(
+        "sources",
+        nargs="*",
+        default=None,
+        help="result files or directories, or history selectors (default: results/runs)",
+    )
     p.add_argument("--out", default="results", help="output directory (default results/)")
     p.add_argument("--name", default="report", help="file name stem (default report -> report.html, report.md)")
-    p.add_argument("--reference", default=None,
-                   help="backend the speedups are relative to (default tf, else the first backend with results)")
-    p.add_argument("--parity", default=None, metavar="JUNIT_XML",
-                   help="JUnit XML of the parity tests (default: results/parity.xml when present)")
+    p.add_argument(
+        "--reference",
+        default=None,
+        help="backend the speedups are relative to (default tf, else the first backend with results)",
+    )
+    p.add_argument(
+        "--parity",
+        default=None,
+        metavar="JUNIT_XML",
+        help="JUnit XML of the parity tests (default: results/parity.xml when present)",
+    )
     p.add_argument("--db", default=None, help="history database for selectors")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=cmd_report)
@@ -506,8 +614,10 @@ def cmd_report(args) -> int:
     out = writable_dir(args.out, "--out")
     default = results_dir()
     if not args.sources and not (default.is_dir() and any(default.glob("*.json"))):
-        raise BenchError(f"no results in {default} yet: run 'bench run' first, or name result files, directories "
-                         "or a history selector (see 'bench report --help')")
+        raise BenchError(
+            f"no results in {default} yet: run 'bench run' first, or name result files, directories "
+            "or a history selector (see 'bench report --help')"
+        )
     sources = args.sources or [str(default)]
     results, seen = [], set()
     for src in sources:
@@ -524,9 +634,12 @@ def cmd_report(args) -> int:
     reference = args.reference or default_reference(results)
     n_algos = len({r.algo for r in results})
     bar = tqdm(total=n_algos, desc="report", unit="algo", disable=args.no_progress, file=sys.stderr)
-    html_path, md_path = write(results, out, reference, parity, args.name,
-                               progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1)))
+    html_path, md_path = write(
+        results, out, reference, parity, args.name, progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1))
+    )
     bar.close()
-    print(f"report of {len(results)} results ({n_algos} algorithms) written to {html_path} and {md_path}"
-          + ("" if parity else "; parity: not run (no JUnit XML given)"))
+    print(
+        f"report of {len(results)} results ({n_algos} algorithms) written to {html_path} and {md_path}"
+        + ("" if parity else "; parity: not run (no JUnit XML given)")
+    )
     return 0

@@ -26,9 +26,27 @@ from bench.records import (
     x_axis,
 )
 
-__all__ = ["KINDS", "SCHEMA_VERSION", "STATUSES", "X_AXES", "ConfigCard", "CurvePoint", "Machine", "RecordError",
-           "Result", "Throughput", "XAxis", "atomic_write", "clean", "from_data", "load", "load_dir", "results_dir",
-           "save", "x_axis"]
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "X_AXES",
+    "ConfigCard",
+    "CurvePoint",
+    "Machine",
+    "RecordError",
+    "Result",
+    "Throughput",
+    "XAxis",
+    "atomic_write",
+    "clean",
+    "from_data",
+    "load",
+    "load_dir",
+    "results_dir",
+    "save",
+    "x_axis",
+]
 
 
 def atomic_write(path: Path, text: str) -> None:

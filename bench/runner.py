@@ -57,8 +57,7 @@ def prepare(cell: RunConfig) -> Prepared:
 
 def run_cell(cell: RunConfig, on_eval=None) -> Result:
     t0 = time.perf_counter()
-    result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget,
-                    overrides=dict(cell.overrides))
+    result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, overrides=dict(cell.overrides))
     logger, probes = None, []
     try:
         if cell.probe:
@@ -87,10 +86,21 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
             setattr(result, key, value)
         result.card.load = load.summarise(load_start, load.snapshot())
         if cell.save_weights and result.status == "ok":
-            save_checkpoint(cell.save_weights, p.learner.get_weights(), {
-                "spec": cell.algo, "backend": cell.backend, "seed": cell.seed, "budget": cell.budget,
-                "overrides": dict(cell.overrides), "metrics": result.metrics, "run_id": result.run_id,
-                "dataset": result.dataset, "commit": result.card.commit})
+            save_checkpoint(
+                cell.save_weights,
+                p.learner.get_weights(),
+                {
+                    "spec": cell.algo,
+                    "backend": cell.backend,
+                    "seed": cell.seed,
+                    "budget": cell.budget,
+                    "overrides": dict(cell.overrides),
+                    "metrics": result.metrics,
+                    "run_id": result.run_id,
+                    "dataset": result.dataset,
+                    "commit": result.card.commit,
+                },
+            )
         if probes and result.status == "ok" and result.throughput.values:
             from bench.probe import normalise
 
@@ -113,4 +123,5 @@ def _chain(first, second):
     def both(point):
         first(point)
         second(point)
+
     return both

@@ -24,8 +24,9 @@ import numpy as np
 
 def finite(values) -> np.ndarray:
     """The finite numbers among ``values`` as a float array."""
-    v = np.asarray([x for x in values if isinstance(x, (int, float, np.number)) and not isinstance(x, bool)],
-                   dtype=float)
+    v = np.asarray(
+        [x for x in values if isinstance(x, (int, float, np.number)) and not isinstance(x, bool)], dtype=float
+    )
     return v[np.isfinite(v)]
 
 

@@ -45,8 +45,7 @@ class EventWriter:
         self.logdir.mkdir(parents=True, exist_ok=True)
         # the process id in the file name: two writers of one directory in the same second do not
         # collide; events reach the file within FLUSH_S, so a running cell's curves show live
-        self._writer = SummaryWriter(logdir=str(self.logdir), filename_suffix=f".{os.getpid()}",
-                                     flush_secs=FLUSH_S)
+        self._writer = SummaryWriter(logdir=str(self.logdir), filename_suffix=f".{os.getpid()}", flush_secs=FLUSH_S)
 
     def scalars(self, step: int, values: dict[str, float]) -> None:
         """Write the finite ``values`` at ``step``."""

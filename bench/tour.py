@@ -20,8 +20,7 @@ BACKENDS = ("tf", "torch", "keras")
 # every budget: the data the tour uses
 ALWAYS = {"lenet5": {"dataset": "digits"}}
 # the quick budget only: shorter runs, for a tour of minutes
-QUICK = {"linreg": {"epochs": "1000", "eval_every": "100"},
-         "mle_normal": {"epochs": "50", "eval_every": "5"}}
+QUICK = {"linreg": {"epochs": "1000", "eval_every": "100"}, "mle_normal": {"epochs": "50", "eval_every": "5"}}
 
 
 def settings(algo: str, budget: str) -> dict[str, str]:
@@ -34,6 +33,9 @@ def settings(algo: str, budget: str) -> dict[str, str]:
 
 def describe(budget: str) -> str:
     """The tour's own settings in one phrase, for the console."""
-    parts = [f"{algo} " + " ".join(f"{k}={v}" for k, v in settings(algo, budget).items())
-             for algo in ALGOS if settings(algo, budget)]
+    parts = [
+        f"{algo} " + " ".join(f"{k}={v}" for k, v in settings(algo, budget).items())
+        for algo in ALGOS
+        if settings(algo, budget)
+    ]
     return "; ".join(parts) if parts else "none"

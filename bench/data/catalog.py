@@ -33,10 +33,14 @@ class Dataset:
 
 DATASETS: dict[str, Dataset] = {
     "mnist": Dataset("mnist", "MNIST", ((mnist.MNIST, mnist.read_mnist),), fallback=mnist.STAND_IN),
-    "cifar10": Dataset("cifar10", "CIFAR-10", ((cifar10.SUBSET, cifar10.LAYOUT.read_npz),
-                                               (cifar10.TARBALL, cifar10.read_tarball))),
-    "cats_vs_dogs": Dataset("cats_vs_dogs", "Cats vs Dogs", ((cats_vs_dogs.SUBSET, cats_vs_dogs.LAYOUT.read_npz),
-                                                             (cats_vs_dogs.FILTERED, cats_vs_dogs.read_filtered_zip))),
+    "cifar10": Dataset(
+        "cifar10", "CIFAR-10", ((cifar10.SUBSET, cifar10.LAYOUT.read_npz), (cifar10.TARBALL, cifar10.read_tarball))
+    ),
+    "cats_vs_dogs": Dataset(
+        "cats_vs_dogs",
+        "Cats vs Dogs",
+        ((cats_vs_dogs.SUBSET, cats_vs_dogs.LAYOUT.read_npz), (cats_vs_dogs.FILTERED, cats_vs_dogs.read_filtered_zip)),
+    ),
 }
 
 
@@ -129,7 +133,9 @@ def fetch(name: str) -> tuple[Path, bool]:
 class Check:
     file: RemoteFile
     path: Path
-    ok: bool | None  # True: a known-good copy whose arrays read and check; False: bad; None: unknown checksum, arrays ok
+    ok: (
+        bool | None
+    )  # True: a known-good copy whose arrays read and check; False: bad; None: unknown checksum, arrays ok
     text: str
 
 

@@ -35,16 +35,24 @@ FILTERED = RemoteFile(
 )
 LAYOUT = Layout(
     title="Cats vs Dogs",
-    shapes={"x_train": ((SIZE, SIZE, 3), np.uint8), "y_train": ((), np.uint8),
-            "x_val": ((SIZE, SIZE, 3), np.uint8), "y_val": ((), np.uint8)},
+    shapes={
+        "x_train": ((SIZE, SIZE, 3), np.uint8),
+        "y_train": ((), np.uint8),
+        "x_val": ((SIZE, SIZE, 3), np.uint8),
+        "y_val": ((), np.uint8),
+    },
     max_label=1,
     bad_labels="labels other than 0 and 1",
     eval_split="validation",
-    expected=(f"x_train (N, {SIZE}, {SIZE}, 3) uint8, y_train (N,) uint8 in {{0, 1}}, "
-              f"x_val (M, {SIZE}, {SIZE}, 3) uint8, y_val (M,) uint8"),
-    how=(f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
-         f"{SUBSET.sha256}) or {FILTERED.filename} (from {FILTERED.url}) in the data "
-         "directory (set BENCH_DATA_DIR)"),
+    expected=(
+        f"x_train (N, {SIZE}, {SIZE}, 3) uint8, y_train (N,) uint8 in {{0, 1}}, "
+        f"x_val (M, {SIZE}, {SIZE}, 3) uint8, y_val (M,) uint8"
+    ),
+    how=(
+        f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
+        f"{SUBSET.sha256}) or {FILTERED.filename} (from {FILTERED.url}) in the data "
+        "directory (set BENCH_DATA_DIR)"
+    ),
 )
 
 
@@ -62,8 +70,14 @@ def read_filtered_zip(path: Path) -> dict:
             names = z.namelist()
             out = {}
             for split, key in (("train", "train"), ("validation", "val")):
-                cls = [sorted(n for n in names if n.startswith(f"cats_and_dogs_filtered/{split}/{c}/")
-                              and n.lower().endswith(".jpg")) for c in ("cats", "dogs")]
+                cls = [
+                    sorted(
+                        n
+                        for n in names
+                        if n.startswith(f"cats_and_dogs_filtered/{split}/{c}/") and n.lower().endswith(".jpg")
+                    )
+                    for c in ("cats", "dogs")
+                ]
                 if not cls[0] or len(cls[0]) != len(cls[1]):
                     raise ValueError(f"{split}: {len(cls[0])} cat and {len(cls[1])} dog images")
                 order = [n for pair in zip(*cls, strict=True) for n in pair]  # cat, dog, cat, dog, ...

@@ -41,15 +41,21 @@ TARBALL = RemoteFile(
 )
 LAYOUT = Layout(
     title="CIFAR-10",
-    shapes={"x_train": ((32, 32, 3), np.uint8), "y_train": ((1,), np.uint8),
-            "x_test": ((32, 32, 3), np.uint8), "y_test": ((1,), np.uint8)},
+    shapes={
+        "x_train": ((32, 32, 3), np.uint8),
+        "y_train": ((1,), np.uint8),
+        "x_test": ((32, 32, 3), np.uint8),
+        "y_test": ((1,), np.uint8),
+    },
     max_label=9,
     bad_labels="labels above 9",
     eval_split="test",
     expected="x_train (N, 32, 32, 3) uint8, y_train (N, 1) uint8, x_test (M, 32, 32, 3) uint8, y_test (M, 1) uint8",
-    how=(f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
-         f"{SUBSET.sha256}) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
-         "(set BENCH_DATA_DIR)"),
+    how=(
+        f"put {SUBSET.filename} (the suite's offline copy, {SUBSET.size:,} bytes, sha256 "
+        f"{SUBSET.sha256}) or {TARBALL.filename} (from {TARBALL.url}) in the data directory "
+        "(set BENCH_DATA_DIR)"
+    ),
 )
 CROP = 0.75
 
@@ -71,9 +77,9 @@ def random_flip(xb: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 
 def read_tarball(path: Path) -> dict:
     """The official python tarball -> the Keras layout (data_batch_1..5, test_batch)."""
+
     def batch(tar, name):
-        raw = pickle.load(io.BytesIO(tar.extractfile(f"cifar-10-batches-py/{name}").read()),
-                          encoding="bytes")
+        raw = pickle.load(io.BytesIO(tar.extractfile(f"cifar-10-batches-py/{name}").read()), encoding="bytes")
         x = np.asarray(raw[b"data"], np.uint8).reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
         return x, np.asarray(raw[b"labels"], np.uint8).reshape(-1, 1)
 
@@ -83,8 +89,12 @@ def read_tarball(path: Path) -> dict:
             x_test, y_test = batch(tar, "test_batch")
     except Exception as exc:
         raise LAYOUT.unreadable(path, exc, "the CIFAR-10 python tarball") from None
-    arrays = {"x_train": np.concatenate([b[0] for b in train]),
-              "y_train": np.concatenate([b[1] for b in train]), "x_test": x_test, "y_test": y_test}
+    arrays = {
+        "x_train": np.concatenate([b[0] for b in train]),
+        "y_train": np.concatenate([b[1] for b in train]),
+        "x_test": x_test,
+        "y_test": y_test,
+    }
     return LAYOUT.validate(arrays, path)
 
 
@@ -111,8 +121,10 @@ def load(n_train: int = 0, n_test: int = 0, crop: float = CROP, flip: bool = Tru
     y_test = arrays["y_test"][:n_test, 0].astype(np.int64)
     size = x_train.shape[1]
     return SupervisedData(
-        x_train, y_train, x_test, y_test,
-        name=f"CIFAR-10 {n_train}/{n_test} ({source}), {size}x{size} central crop"
-             + (", random flip" if flip else ""),
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        name=f"CIFAR-10 {n_train}/{n_test} ({source}), {size}x{size} central crop" + (", random flip" if flip else ""),
         augment=random_flip if flip else None,
     )

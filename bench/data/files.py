@@ -53,8 +53,10 @@ def check_data_dir() -> Path | None:
     d = data_dir()
     if d is not None and not d.is_dir():
         what = "is a file, not a directory" if d.exists() else "does not exist"
-        raise BenchError(f"BENCH_DATA_DIR={os.environ.get('BENCH_DATA_DIR')} {what}; point it at the directory "
-                         "that holds the data files, or unset it ('bench data status' shows where files are looked for)")
+        raise BenchError(
+            f"BENCH_DATA_DIR={os.environ.get('BENCH_DATA_DIR')} {what}; point it at the directory "
+            "that holds the data files, or unset it ('bench data status' shows where files are looked for)"
+        )
     return d
 
 
@@ -103,8 +105,10 @@ def locate(f: RemoteFile, download: bool | None = None) -> Path:
 def missing_message(f: RemoteFile, reason: str) -> str:
     size = f" ({f.size:,} bytes)" if f.size else ""
     where = " or ".join(str(d) for d in search_dirs()[:2])
-    return (f"{f.description} not found: put {f.filename}{size} in the data directory "
-            f"(set BENCH_DATA_DIR; looked in {where} and {CACHE}); {reason}")
+    return (
+        f"{f.description} not found: put {f.filename}{size} in the data directory "
+        f"(set BENCH_DATA_DIR; looked in {where} and {CACHE}); {reason}"
+    )
 
 
 def check(f: RemoteFile, path: Path) -> tuple[bool | None, str]:

@@ -37,8 +37,13 @@ MNIST = RemoteFile(
     sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",  # Keras's own file
     size=11_490_434,
     # the suite's offline copy (shared/data/README.md): the same arrays in another zip container
-    alternates=((11_490_519, "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64",
-                 "the suite's offline copy (Keras's arrays, another zip container)"),),
+    alternates=(
+        (
+            11_490_519,
+            "06af5dfe73b70e3bc1c36439982b18a8d76803db9b544f6fdf838a37fbb01b64",
+            "the suite's offline copy (Keras's arrays, another zip container)",
+        ),
+    ),
 )
 # key -> (shape, dtype) of Keras's mnist.npz
 LAYOUT = {
@@ -162,8 +167,10 @@ def load(hp, seed=0) -> SupervisedData:
         x_te, y_te = x_te[:n_te], y_te[:n_te]
     size, flatten = int(hp.get("image_size", 28)), bool(hp.get("flatten", False))
     data = SupervisedData(
-        _shape(x_tr, size, flatten), y_tr.astype(np.int64),
-        _shape(x_te, size, flatten), y_te.astype(np.int64),
+        _shape(x_tr, size, flatten),
+        y_tr.astype(np.int64),
+        _shape(x_te, size, flatten),
+        y_te.astype(np.int64),
         name=f"{name}, {len(x_tr)} train / {len(x_te)} test, {size}x{size}",
     )
     data.extra["source"] = str(path) if path is not None else "sklearn.datasets.load_digits"

@@ -42,8 +42,9 @@ class Layout:
                 elif arrays[y].size and arrays[y].max() > self.max_label:
                     problems.append(f"{y} has {self.bad_labels}")
         if problems:
-            raise BenchError(f"{path} is not a valid {self.title} file ({'; '.join(problems)}); "
-                             f"expected {self.expected}; {self.how}")
+            raise BenchError(
+                f"{path} is not a valid {self.title} file ({'; '.join(problems)}); expected {self.expected}; {self.how}"
+            )
         return arrays
 
     def unreadable(self, path: Path, exc: Exception, expected: str) -> BenchError:
@@ -62,13 +63,20 @@ class Layout:
         x_train, x_eval = (arrays[k] for k in self.shapes if k.startswith("x_"))
         n_train, n_eval = n_train or len(x_train), n_eval or len(x_eval)
         if n_train > len(x_train) or n_eval > len(x_eval):
-            raise BenchError(f"{source} has {len(x_train)} train / {len(x_eval)} {self.eval_split} "
-                             f"images; asked for {n_train} / {n_eval}")
+            raise BenchError(
+                f"{source} has {len(x_train)} train / {len(x_eval)} {self.eval_split} "
+                f"images; asked for {n_train} / {n_eval}"
+            )
         return n_train, n_eval
 
 
-def load_arrays(layout: Layout, subset: RemoteFile, original: RemoteFile, read_original: Callable[[Path], dict],
-                download: bool | None = None) -> tuple[dict, str]:
+def load_arrays(
+    layout: Layout,
+    subset: RemoteFile,
+    original: RemoteFile,
+    read_original: Callable[[Path], dict],
+    download: bool | None = None,
+) -> tuple[dict, str]:
     """The arrays and the name of the file they came from: the offline copy ``subset`` when it is
     found (never downloaded), else ``original`` (found or downloaded) read by ``read_original``."""
     try:
@@ -80,6 +88,8 @@ def load_arrays(layout: Layout, subset: RemoteFile, original: RemoteFile, read_o
     try:
         path = locate(original, download=download)
     except BenchError as exc:
-        raise BenchError(f"{layout.title} not found: neither {subset.filename} nor {original.filename} is "
-                         f"in the data directory or a cache ({exc}); {layout.how}") from None
+        raise BenchError(
+            f"{layout.title} not found: neither {subset.filename} nor {original.filename} is "
+            f"in the data directory or a cache ({exc}); {layout.how}"
+        ) from None
     return read_original(path), path.name

@@ -48,7 +48,7 @@ def model(walk: Walk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for i in range(n):
         lo, hi = max(0, i - k), min(n - 1, i + k)
         P[i, lo:i] = p
-        P[i, i + 1:hi + 1] = p
+        P[i, i + 1 : hi + 1] = p
         p_left[i] = p * (k - (i - lo))
         p_right[i] = p * (k - (hi - i))
     for a in (P, p_left, p_right):
@@ -163,7 +163,7 @@ class Episodes:
         return np.diff(self.offsets)
 
     def episode(self, i: int) -> tuple[np.ndarray, float]:
-        return self.states[self.offsets[i]:self.offsets[i + 1]], float(self.rewards[i])
+        return self.states[self.offsets[i] : self.offsets[i + 1]], float(self.rewards[i])
 
 
 def generate(walk: Walk, count: int, seed: int) -> Episodes:
@@ -221,5 +221,9 @@ def update_inputs(episodes: Episodes, method: str, gamma: float) -> dict[str, np
         next_states[last] = states[last]
     else:
         raise ValueError(f"unknown method {method!r}")
-    return {"states": states, "next_states": next_states, "rewards": rewards.astype(np.float32),
-            "discounts": discounts.astype(np.float32)}
+    return {
+        "states": states,
+        "next_states": next_states,
+        "rewards": rewards.astype(np.float32),
+        "discounts": discounts.astype(np.float32),
+    }

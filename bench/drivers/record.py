@@ -32,8 +32,15 @@ class RunRecord:
         self.sync, self.on_eval = sync, on_eval
         if context is not None:
             self.context = context
-        self.out = {"curve": [], "compile_s": None, "steps": 0, "time_to_target_s": None,
-                    "steps_to_target": None, "target_reached": False, "status": "ok"}
+        self.out = {
+            "curve": [],
+            "compile_s": None,
+            "steps": 0,
+            "time_to_target_s": None,
+            "steps_to_target": None,
+            "target_reached": False,
+            "status": "ok",
+        }
         self.train_time = 0.0
         self.losses: list = []  # framework scalars of the current round, converted at its end
         self.rates: list[float] = []
@@ -48,8 +55,9 @@ class RunRecord:
 
     def curve_point(self, loss: float | None, metrics: dict) -> CurvePoint:
         """The curve point of the run as it stands: steps, the driver's context, training time."""
-        return CurvePoint.from_dict({"step": self.out["steps"], **self.context(), "train_time_s": self.train_time,
-                                     "loss": loss, **metrics})
+        return CurvePoint.from_dict(
+            {"step": self.out["steps"], **self.context(), "train_time_s": self.train_time, "loss": loss, **metrics}
+        )
 
     def round_loss(self) -> float | None:
         values = [float(v) for v in self.losses]
@@ -106,8 +114,9 @@ class RunRecord:
             worst = float(times[slow].max() / med)
             self.stalls["worst_ratio"] = max(worst, self.stalls["worst_ratio"] or 0.0)
             for i in slow[: max(0, 5 - len(self.stalls["first"]))]:
-                self.stalls["first"].append({"where": where.strip(), "step_in_round": int(i),
-                                             "seconds": float(times[i]), "round_median_s": med})
+                self.stalls["first"].append(
+                    {"where": where.strip(), "step_in_round": int(i), "seconds": float(times[i]), "round_median_s": med}
+                )
 
     def evaluate(self) -> dict:
         metrics = self.spec.evaluate(self.learner, self.data, self.hp)
@@ -116,8 +125,7 @@ class RunRecord:
         if self.on_eval:
             self.on_eval(point)
         if not self.out["target_reached"] and self.spec.reached(metrics.get(self.spec.metric)):
-            self.out.update(target_reached=True, time_to_target_s=self.train_time,
-                            steps_to_target=self.out["steps"])
+            self.out.update(target_reached=True, time_to_target_s=self.train_time, steps_to_target=self.out["steps"])
         self.metrics = metrics
         return metrics
 
@@ -140,6 +148,9 @@ class RunRecord:
 
     def finish(self, unit: str, metrics: dict | None = None) -> dict:
         self.out["stalls"] = dict(self.stalls, untimed_s=self.untimed_s)
-        self.out.update(metrics=self.metrics if metrics is None else metrics, train_time_s=self.train_time,
-                        throughput=Throughput(unit=unit, values=list(self.rates), **spread(self.rates)))
+        self.out.update(
+            metrics=self.metrics if metrics is None else metrics,
+            train_time_s=self.train_time,
+            throughput=Throughput(unit=unit, values=list(self.rates), **spread(self.rates)),
+        )
         return self.out

@@ -93,8 +93,7 @@ class _Loop(RunRecord):
             times.append(time.perf_counter() - t0)
         self.learner.set_weights(saved)
         s = spread([1e6 * t for t in times])
-        return {"update_latency_us": s["median"], "update_latency_p25_us": s["p25"],
-                "update_latency_p75_us": s["p75"]}
+        return {"update_latency_us": s["median"], "update_latency_p25_us": s["p25"], "update_latency_p75_us": s["p75"]}
 
     def final_metrics(self, first_call) -> dict:
         m = dict(self.metrics)
@@ -104,10 +103,12 @@ class _Loop(RunRecord):
             m["v_hat_groups"] = [float(v) for v in np.asarray(w, np.float64)[::size]]
         tail = [p.metrics.get("ve") for p in self.out["curve"][-10:] if p.metrics.get("ve") is not None]
         m.update(
-            episodes=self.episodes, updates=self.updates,
+            episodes=self.episodes,
+            updates=self.updates,
             updates_per_s=self.updates / self.train_time if self.train_time else None,
             ve_tail_mean=float(np.mean(tail)) if tail else None,
-            ve_reference=self.data.ve_reference, ve_mc_optimum=self.data.ve_mc_optimum,
+            ve_reference=self.data.ve_reference,
+            ve_mc_optimum=self.data.ve_mc_optimum,
             ve_td_fixed_point=self.data.ve_td_fixed_point,
         )
         m.update(self.latency(*first_call))

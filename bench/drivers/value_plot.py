@@ -30,8 +30,12 @@ from bench.specs._value import walk_of
 
 ALGOS = ("gradient_mc", "semi_gradient_td0")
 ORDER = ("tf", "torch", "keras", "numpy")
-STYLE = {"tf": dict(color="#ff8f00", lw=6, alpha=0.55), "torch": dict(color="#d62728", lw=3.5, alpha=0.8),
-         "keras": dict(color="#1f5fd6", lw=1.8), "numpy": dict(color="black", lw=1.0, ls="--")}
+STYLE = {
+    "tf": dict(color="#ff8f00", lw=6, alpha=0.55),
+    "torch": dict(color="#d62728", lw=3.5, alpha=0.8),
+    "keras": dict(color="#1f5fd6", lw=1.8),
+    "numpy": dict(color="black", lw=1.0, ls="--"),
+}
 LIMIT = {"gradient_mc": "MC optimum (state aggregation)", "semi_gradient_td0": "TD fixed point"}
 SHORT = {"gradient_mc": "MC optimum", "semi_gradient_td0": "TD fixed point"}
 
@@ -63,8 +67,9 @@ def plot_algo(algo: str, results: list, out: Path) -> Path:
     seen = set()
     for r in results:
         w = np.asarray(r.metrics["v_hat_groups"])
-        label = f"{r.backend}" + (f" (seeds {sorted(x.seed for x in results if x.backend == r.backend)})"
-                                  if r.backend not in seen else "")
+        label = f"{r.backend}" + (
+            f" (seeds {sorted(x.seed for x in results if x.backend == r.backend)})" if r.backend not in seen else ""
+        )
         ax.plot(states, w[g], label=label if r.backend not in seen else None, **STYLE.get(r.backend, {}))
         seen.add(r.backend)
     ax.set_xlabel("state")
@@ -77,8 +82,12 @@ def plot_algo(algo: str, results: list, out: Path) -> Path:
     seen = set()
     for r in results:
         xs = [p.episodes for p in r.curve]
-        ax_ve.plot(xs, [p.metrics["ve"] for p in r.curve], label=r.backend if r.backend not in seen else None,
-                   **{**STYLE.get(r.backend, {}), "lw": max(1.0, STYLE.get(r.backend, {}).get("lw", 1) / 2)})
+        ax_ve.plot(
+            xs,
+            [p.metrics["ve"] for p in r.curve],
+            label=r.backend if r.backend not in seen else None,
+            **{**STYLE.get(r.backend, {}), "lw": max(1.0, STYLE.get(r.backend, {}).get("lw", 1) / 2)},
+        )
         seen.add(r.backend)
     ref = results[0].metrics["ve_reference"]
     ax_ve.axhline(ref, color="grey", ls=":", label=f"VE of the {LIMIT[algo]} = {ref:.4f}")
@@ -105,8 +114,12 @@ def plot_plateau(by_algo: dict, out: Path) -> Path:
     for ax, algo in zip(axes[0], present):
         full = specs.get(algo).resolve("full")
         for r in by_algo[algo]:
-            ax.plot([p.episodes for p in r.curve], [p.metrics["ve_gap"] for p in r.curve], lw=1,
-                    label=f"{r.backend} seed {r.seed}")
+            ax.plot(
+                [p.episodes for p in r.curve],
+                [p.metrics["ve_gap"] for p in r.curve],
+                lw=1,
+                label=f"{r.backend} seed {r.seed}",
+            )
         ax.axvline(full["episodes"], color="black", ls="--", lw=1, label=f"full budget: {full['episodes']} episodes")
         for y in (0.01, -0.01):
             ax.axhline(y, color="grey", ls=":", lw=1)
@@ -125,10 +138,12 @@ def plot_plateau(by_algo: dict, out: Path) -> Path:
 
 def speed_table(by_algo: dict) -> str:
     """Markdown: one row per (algorithm, backend), medians over the backend's seeds."""
-    rows = ["| algorithm | backend | seeds | episodes (updates) | final VE | VE - limit's VE | updates/s, median of "
-            "rounds [IQR] | us per update | x numpy's time per update | single-update call, us [IQR] | compile s | "
-            "machine load: other processes' busy cores |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| algorithm | backend | seeds | episodes (updates) | final VE | VE - limit's VE | updates/s, median of "
+        "rounds [IQR] | us per update | x numpy's time per update | single-update call, us [IQR] | compile s | "
+        "machine load: other processes' busy cores |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
     for algo in ALGOS:
         groups = {b: [r for r in by_algo[algo] if r.backend == b] for b in ORDER}
 
@@ -140,8 +155,10 @@ def speed_table(by_algo: dict) -> str:
             if not rs:
                 continue
             rate = med(rs, lambda r: r.throughput.median)
-            lat = [med(rs, lambda r, k=k: r.metrics[k]) for k in
-                   ("update_latency_us", "update_latency_p25_us", "update_latency_p75_us")]
+            lat = [
+                med(rs, lambda r, k=k: r.metrics[k])
+                for k in ("update_latency_us", "update_latency_p25_us", "update_latency_p75_us")
+            ]
             loads = [r.card.load.get("other_cores") for r in rs if r.card.load]
             rows.append(
                 f"| {algo} | {backend} | {sorted(r.seed for r in rs)} | {rs[0].metrics['episodes']} "
@@ -150,7 +167,8 @@ def speed_table(by_algo: dict) -> str:
                 f"[{med(rs, lambda r: r.throughput.p25):,.0f}-{med(rs, lambda r: r.throughput.p75):,.0f}] | "
                 f"{1e6 / rate:.1f} | {f'{floor / rate:.1f}x' if floor else '-'} | "
                 f"{lat[0]:,.0f} [{lat[1]:,.0f}-{lat[2]:,.0f}] | {med(rs, lambda r: r.compile_s):.3f} | "
-                f"{', '.join(f'{x:.2f}' for x in loads if x is not None) or '-'} |")
+                f"{', '.join(f'{x:.2f}' for x in loads if x is not None) or '-'} |"
+            )
     return "\n".join(rows)
 
 

@@ -40,8 +40,14 @@ class ReplayBuffer:
         return i
 
     def gather(self, idx) -> dict:
-        return {"obs": self.obs[idx], "actions": self.actions[idx], "rewards": self.rewards[idx],
-                "next_obs": self.next_obs[idx], "terminated": self.terminated[idx], "idx": idx}
+        return {
+            "obs": self.obs[idx],
+            "actions": self.actions[idx],
+            "rewards": self.rewards[idx],
+            "next_obs": self.next_obs[idx],
+            "terminated": self.terminated[idx],
+            "idx": idx,
+        }
 
     def sample(self, batch_size: int, rng: np.random.Generator, beta: float | None = None) -> dict:
         """Uniform, with replacement; ``weights`` is None (all transitions weigh the same)."""
@@ -97,8 +103,7 @@ class PrioritizedReplay(ReplayBuffer):
     new transitions at the maximal priority so far, priorities p = |delta| + eps after an update,
     importance weights w_i = (N P(i))^-beta normalised by their maximum."""
 
-    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, alpha: float = 0.6,
-                 eps: float = 1e-6):
+    def __init__(self, capacity: int, obs_shape, obs_dtype=np.float32, alpha: float = 0.6, eps: float = 1e-6):
         super().__init__(capacity, obs_shape, obs_dtype)
         self.alpha, self.eps = float(alpha), float(eps)
         self.tree = SumTree(self.capacity)
@@ -106,7 +111,7 @@ class PrioritizedReplay(ReplayBuffer):
 
     def add(self, obs, action, reward, next_obs, terminated) -> int:
         i = super().add(obs, action, reward, next_obs, terminated)
-        self.tree.update([i], self.max_priority ** self.alpha)
+        self.tree.update([i], self.max_priority**self.alpha)
         return i
 
     def probabilities(self, idx) -> np.ndarray:
@@ -131,5 +136,5 @@ class PrioritizedReplay(ReplayBuffer):
         p = np.abs(np.asarray(td_errors, dtype=np.float64)) + self.eps
         if not np.all(np.isfinite(p)):
             return  # a diverged update; the driver records it
-        self.tree.update(idx, p ** self.alpha)
+        self.tree.update(idx, p**self.alpha)
         self.max_priority = max(self.max_priority, float(p.max()))

@@ -50,10 +50,10 @@ def td_loss(q, actions, targets, loss: str, huber_delta: float = 1.0, weights=No
     or the Huber function with ``huber_delta`` (``huber``)."""
     td = targets - q[np.arange(len(actions)), actions]
     if loss == "mse":
-        per = td ** 2
+        per = td**2
     elif loss == "huber":
         a = np.abs(td)
-        per = np.where(a <= huber_delta, 0.5 * td ** 2, huber_delta * (a - 0.5 * huber_delta))
+        per = np.where(a <= huber_delta, 0.5 * td**2, huber_delta * (a - 0.5 * huber_delta))
     else:
         raise ValueError(f"unknown loss {loss!r}")
     w = np.ones_like(per) if weights is None else weights

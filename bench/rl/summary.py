@@ -34,18 +34,28 @@ def summarise(results) -> list[dict]:
         solved = [r for r in rs if r.target_reached]
         t_med, t_lo, t_hi, cov = median_ci([r.time_to_target_s if r.target_reached else None for r in rs])
         s_med, s_lo, s_hi, _ = median_ci([r.steps_to_target if r.target_reached else None for r in rs])
-        rows.append({
-            "algo": algo, "backend": backend, "device": device,
-            "seeds": sorted(r.seed for r in rs), "statuses": sorted({r.status for r in rs}),
-            "solved": f"{len(solved)}/{len(rs)}", "target": rs[0].target,
-            "time_to_solve_s": t_med, "time_ci": (t_lo, t_hi), "ci_coverage": cov,
-            "steps_to_solve": s_med, "steps_ci": (s_lo, s_hi),
-            "final_return": [r.metrics.get("eval_return") for r in rs],
-            "curve_mean_return": float(np.mean([r.metrics.get("mean_eval_return", np.nan) for r in rs])),
-            "env_steps_per_s": float(np.median([r.throughput.median if r.throughput.median is not None else np.nan
-                                                for r in rs])),
-            "updates_per_s": float(np.median([r.metrics.get("updates_per_s", np.nan) for r in rs])),
-        })
+        rows.append(
+            {
+                "algo": algo,
+                "backend": backend,
+                "device": device,
+                "seeds": sorted(r.seed for r in rs),
+                "statuses": sorted({r.status for r in rs}),
+                "solved": f"{len(solved)}/{len(rs)}",
+                "target": rs[0].target,
+                "time_to_solve_s": t_med,
+                "time_ci": (t_lo, t_hi),
+                "ci_coverage": cov,
+                "steps_to_solve": s_med,
+                "steps_ci": (s_lo, s_hi),
+                "final_return": [r.metrics.get("eval_return") for r in rs],
+                "curve_mean_return": float(np.mean([r.metrics.get("mean_eval_return", np.nan) for r in rs])),
+                "env_steps_per_s": float(
+                    np.median([r.throughput.median if r.throughput.median is not None else np.nan for r in rs])
+                ),
+                "updates_per_s": float(np.median([r.metrics.get("updates_per_s", np.nan) for r in rs])),
+            }
+        )
     return rows
 
 
@@ -60,17 +70,21 @@ def _fmt(x, nd=0):
 
 
 def markdown(rows) -> str:
-    head = ("| algo | backend | seeds | solved | median time to solve, s (CI) | median env steps to solve (CI) | CI coverage "
-            "| final greedy return | mean greedy return over the run | env steps/s | updates/s |")
+    head = (
+        "| algo | backend | seeds | solved | median time to solve, s (CI) | median env steps to solve (CI) "
+        "| CI coverage | final greedy return | mean greedy return over the run | env steps/s | updates/s |"
+    )
     lines = [head, "|" + "---|" * 11]
     for r in rows:
         cov = "-" if r["ci_coverage"] is None else f"{r['ci_coverage'] * 100:.0f}%"
-        lines.append(f"| {r['algo']} | {r['backend']} | {_fmt(r['seeds'])} | {r['solved']} | "
-                     f"{_fmt(r['time_to_solve_s'])} [{_fmt(r['time_ci'][0])}, {_fmt(r['time_ci'][1])}] | "
-                     f"{_fmt(r['steps_to_solve'])} [{_fmt(r['steps_ci'][0])}, {_fmt(r['steps_ci'][1])}] | "
-                     f"{cov} | "
-                     f"{_fmt(r['final_return'], 1)} | {_fmt(r['curve_mean_return'], 1)} | "
-                     f"{_fmt(r['env_steps_per_s'], 1)} | {_fmt(r['updates_per_s'], 1)} |")
+        lines.append(
+            f"| {r['algo']} | {r['backend']} | {_fmt(r['seeds'])} | {r['solved']} | "
+            f"{_fmt(r['time_to_solve_s'])} [{_fmt(r['time_ci'][0])}, {_fmt(r['time_ci'][1])}] | "
+            f"{_fmt(r['steps_to_solve'])} [{_fmt(r['steps_ci'][0])}, {_fmt(r['steps_ci'][1])}] | "
+            f"{cov} | "
+            f"{_fmt(r['final_return'], 1)} | {_fmt(r['curve_mean_return'], 1)} | "
+            f"{_fmt(r['env_steps_per_s'], 1)} | {_fmt(r['updates_per_s'], 1)} |"
+        )
     return "\n".join(lines)
 
 
@@ -90,8 +104,10 @@ def cmd_rl_summary(args) -> int:
     results = [r for d in args.dirs for r in load_dir(Path(d))]
     rl = [r for r in results if _kind(r) in ("rl", None)]  # a record that does not say is given the benefit
     if not rl:
-        raise BenchError(f"no RL results in {', '.join(str(d) for d in args.dirs)} ({len(results)} result files, "
-                         "none of an RL algorithm); run an RL algorithm first, e.g. 'bench run --algo dqn'")
+        raise BenchError(
+            f"no RL results in {', '.join(str(d) for d in args.dirs)} ({len(results)} result files, "
+            "none of an RL algorithm); run an RL algorithm first, e.g. 'bench run --algo dqn'"
+        )
     print(markdown(summarise(rl)))
     if len(rl) < len(results):
         print(f"\n({len(results) - len(rl)} results of other kinds left out)")
@@ -99,10 +115,19 @@ def cmd_rl_summary(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("rl-summary", help="RL results over seeds: solved seeds, median time to solve",
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("dirs", nargs="*", type=cli.existing_dir, default=[DEFAULT_DIR], metavar="DIR",
-                   help="directories of result records (default results/recorded/rl)")
+    p = sub.add_parser(
+        "rl-summary",
+        help="RL results over seeds: solved seeds, median time to solve",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "dirs",
+        nargs="*",
+        type=cli.existing_dir,
+        default=[DEFAULT_DIR],
+        metavar="DIR",
+        help="directories of result records (default results/recorded/rl)",
+    )
     p.set_defaults(func=cmd_rl_summary)
 
 

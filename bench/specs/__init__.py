@@ -17,8 +17,7 @@ from functools import lru_cache
 from bench.errors import BenchError, choices
 from bench.specs.base import BUDGETS, Spec, parse_overrides
 
-__all__ = ["BUDGETS", "PLUGINS_ENV", "Spec", "all_specs", "get", "load_plugins", "names", "parse_overrides",
-           "register"]
+__all__ = ["BUDGETS", "PLUGINS_ENV", "Spec", "all_specs", "get", "load_plugins", "names", "parse_overrides", "register"]
 
 PLUGINS_ENV = "BENCH_PLUGINS"  # comma-separated module names, imported by load_plugins
 _registered: dict[str, Spec] = {}  # specs registered by plug-ins

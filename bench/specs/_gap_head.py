@@ -42,7 +42,6 @@ BatchNorm's moving statistics replaced by its exact statistics over the training
 the current weights (bench.bnstats), then restored: one training run, both evaluations.
 """
 
-
 from bench.arch.gap_head import feature_size
 from bench.bnstats import population_statistics
 from bench.data import cats_vs_dogs
@@ -51,19 +50,42 @@ from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_b
 from bench.specs.base import KERAS_ADAM, Spec
 
 HPARAMS = dict(
-    n_train=2000, n_eval=1000, image_size=cats_vs_dogs.SIZE,
-    filters1=32, filters2=32, filters3=64, kernel_size=3, pool_size=2,
-    tail="gap", avg_pool=0, dense_units=100, dropout=0.0,
-    bn_momentum=0.99, bn_epsilon=1e-3,
-    lr=1e-3, **KERAS_ADAM,
-    epochs=10, batch_size=64, shuffle=True, eval_every=1, pop_bn_eval=True,
+    n_train=2000,
+    n_eval=1000,
+    image_size=cats_vs_dogs.SIZE,
+    filters1=32,
+    filters2=32,
+    filters3=64,
+    kernel_size=3,
+    pool_size=2,
+    tail="gap",
+    avg_pool=0,
+    dense_units=100,
+    dropout=0.0,
+    bn_momentum=0.99,
+    bn_epsilon=1e-3,
+    lr=1e-3,
+    **KERAS_ADAM,
+    epochs=10,
+    batch_size=64,
+    shuffle=True,
+    eval_every=1,
+    pop_bn_eval=True,
 )
 # quick: a few dozen steps on a small slice (CI smoke runs and the train-step benchmarks)
-BUDGETS = {"quick": dict(n_train=256, n_eval=128, epochs=2, batch_size=16, bn_momentum=0.9),
-           "full": dict(batch_size=32, eval_every=2)}
+BUDGETS = {
+    "quick": dict(n_train=256, n_eval=128, epochs=2, batch_size=16, bn_momentum=0.9),
+    "full": dict(batch_size=32, eval_every=2),
+}
 # the Keras defaults the document relied on, stated explicitly (bench.init applies them)
-INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
-        "*moving_mean": "zeros", "*moving_variance": "ones"}
+INIT = {
+    "*kernel": "glorot_uniform",
+    "*bias": "zeros",
+    "*gamma": "ones",
+    "*beta": "zeros",
+    "*moving_mean": "zeros",
+    "*moving_variance": "ones",
+}
 # Parity (tests/test_parity_cnn.py). predict_atol: sigmoid outputs after four BatchNorms and
 # ~40k-term float32 dot products, whose summation order differs between oneDNN/Eigen kernels.
 # loss_rtol: the first 10 Adam steps (dropout off) on the same batches; Adam divides by
@@ -72,8 +94,14 @@ INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta"
 # Keras's rule, biased batch variance). sgd_step_*: plain SGD, 10 steps of the fc tail (dropout
 # 0), every backend starting every step from TensorFlow's weights (tests/test_optim_parity.py,
 # one thread): losses measured 3.7e-6 apart, moving statistics 3.0e-6.
-TOLERANCES = {"predict_atol": 1e-5, "loss_rtol": 2e-4, "weights_atol": 2e-4, "moving_rtol": 1e-4,
-              "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
+TOLERANCES = {
+    "predict_atol": 1e-5,
+    "loss_rtol": 2e-4,
+    "weights_atol": 2e-4,
+    "moving_rtol": 1e-4,
+    "sgd_step_loss_rtol": 1e-4,
+    "sgd_step_moving_atol": 1e-5,
+}
 
 
 TAILS = ("gap", "fc")
@@ -84,11 +112,14 @@ def validate(hp):
     if hp["tail"] not in TAILS:
         raise BenchError(f"setting 'tail' = {hp['tail']!r}: choose from: {', '.join(TAILS)}")
     if feature_size(hp) < 1:
-        raise BenchError(f"settings image_size={hp['image_size']}, kernel_size={hp['kernel_size']}, "
-                         f"pool_size={hp['pool_size']} leave no feature map after the three conv blocks")
+        raise BenchError(
+            f"settings image_size={hp['image_size']}, kernel_size={hp['kernel_size']}, "
+            f"pool_size={hp['pool_size']} leave no feature map after the three conv blocks"
+        )
     if hp["avg_pool"] < 0 or hp["avg_pool"] > feature_size(hp):
-        raise BenchError(f"setting 'avg_pool' = {hp['avg_pool']} must be in [0, {feature_size(hp)}] "
-                         "(the head's feature map size)")
+        raise BenchError(
+            f"setting 'avg_pool' = {hp['avg_pool']} must be in [0, {feature_size(hp)}] (the head's feature map size)"
+        )
 
 
 def load_data(hp, seed):
@@ -98,9 +129,11 @@ def load_data(hp, seed):
 def _scores(learner, data, suffix=""):
     p_val = predict_batched(learner, data.x_eval, 250)
     p_train = predict_batched(learner, data.x_train, 250)
-    return {f"val_acc{suffix}": accuracy(p_val, data.y_eval),
-            f"val_loss{suffix}": binary_cross_entropy(p_val, data.y_eval),
-            f"train_acc{suffix}": accuracy(p_train, data.y_train)}
+    return {
+        f"val_acc{suffix}": accuracy(p_val, data.y_eval),
+        f"val_loss{suffix}": binary_cross_entropy(p_val, data.y_eval),
+        f"train_acc{suffix}": accuracy(p_train, data.y_train),
+    }
 
 
 def evaluate(learner, data, hp):
@@ -120,10 +153,22 @@ def evaluate(learner, data, hp):
 def make(name: str, title: str, **hparams) -> Spec:
     """A Cats-vs-Dogs spec: the shared settings, with ``hparams`` (the tail) over them."""
     return Spec(
-        name=name, title=title, kind="supervised",
+        name=name,
+        title=title,
+        kind="supervised",
         source="seed 000, An introduction to Global Average Pooling in convolutional neural networks",
-        hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="val_acc", higher_is_better=True, target=0.7,
-        tolerances=TOLERANCES, init=INIT, impl="gap_head", load_data=load_data, datasets=cats_vs_dogs.needs, evaluate=evaluate, validate=validate,
+        hparams=dict(HPARAMS, **hparams),
+        budgets=BUDGETS,
+        metric="val_acc",
+        higher_is_better=True,
+        target=0.7,
+        tolerances=TOLERANCES,
+        init=INIT,
+        impl="gap_head",
+        load_data=load_data,
+        datasets=cats_vs_dogs.needs,
+        evaluate=evaluate,
+        validate=validate,
         notes="Quality: validation accuracy on the validation images (1000; full budget 500); target 0.7. "
-              "Full budget reduced from the document's (see bench/specs/_gap_head.py).",
+        "Full budget reduced from the document's (see bench/specs/_gap_head.py).",
     )

@@ -7,9 +7,15 @@ from bench.data.synthetic import mle
 from bench.specs.base import KERAS_ADAM
 
 HPARAMS = dict(
-    true_slope=2.0, true_intercept=3.0, data_seed=0,
-    lr=0.05, **KERAS_ADAM,
-    epochs=500, batch_size=32, shuffle=True, eval_every=25,
+    true_slope=2.0,
+    true_intercept=3.0,
+    data_seed=0,
+    lr=0.05,
+    **KERAS_ADAM,
+    epochs=500,
+    batch_size=32,
+    shuffle=True,
+    eval_every=25,
 )
 BUDGETS = {"quick": dict(epochs=150, eval_every=15), "full": {}}
 # Glorot-uniform kernel and zero bias: the Keras Dense defaults the document relied on.
@@ -18,8 +24,15 @@ INIT = {"dense/kernel": "glorot_uniform", "dense/bias": "zeros"}
 
 def loader(heteroscedastic):
     def load_data(hp, seed):
-        return mle(heteroscedastic, hp["true_slope"], hp["true_intercept"], hp["noise_std"],
-                   hp.get("noise_slope", 0.0), hp["data_seed"])
+        return mle(
+            heteroscedastic,
+            hp["true_slope"],
+            hp["true_intercept"],
+            hp["noise_std"],
+            hp.get("noise_slope", 0.0),
+            hp["data_seed"],
+        )
+
     return load_data
 
 

@@ -9,11 +9,15 @@ from bench.specs.base import KERAS_ADAM
 # epsilon 1e-7 everywhere (PyTorch's default is 1e-8).
 COMMON = dict(
     dataset="auto",  # auto: MNIST when mnist.npz is found, else sklearn's bundled digits
-    data_seed=0, train_limit=0, eval_limit=0,
+    data_seed=0,
+    train_limit=0,
+    eval_limit=0,
     n_classes=10,
-    lr=1e-3, **KERAS_ADAM,
+    lr=1e-3,
+    **KERAS_ADAM,
     xla=False,  # TF tf.function(jit_compile=...) and Keras compile(jit_compile=...) alike
-    shuffle=True, eval_every=1,
+    shuffle=True,
+    eval_every=1,
 )
 
 

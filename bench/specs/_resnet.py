@@ -33,17 +33,41 @@ from bench.metrics import accuracy, param_count, predict_batched, sparse_cross_e
 from bench.specs.base import KERAS_ADAM, Spec
 
 HPARAMS = dict(
-    n_train=4000, n_test=1000, crop=cifar10.CROP, flip=True,
-    conv1_filters=32, conv2_filters=64, kernel_size=3, pool_size=3,
-    blocks=10, block_filters=64, residual=True, dense_units=256, dropout=0.5, n_classes=10,
-    bn_momentum=0.99, bn_epsilon=1e-3,
-    lr=1e-3, **KERAS_ADAM,
-    epochs=30, batch_size=64, shuffle=True, eval_every=1,
+    n_train=4000,
+    n_test=1000,
+    crop=cifar10.CROP,
+    flip=True,
+    conv1_filters=32,
+    conv2_filters=64,
+    kernel_size=3,
+    pool_size=3,
+    blocks=10,
+    block_filters=64,
+    residual=True,
+    dense_units=256,
+    dropout=0.5,
+    n_classes=10,
+    bn_momentum=0.99,
+    bn_epsilon=1e-3,
+    lr=1e-3,
+    **KERAS_ADAM,
+    epochs=30,
+    batch_size=64,
+    shuffle=True,
+    eval_every=1,
 )
-BUDGETS = {"quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32, bn_momentum=0.9),
-           "full": dict(epochs=10, eval_every=2)}
-INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
-        "*moving_mean": "zeros", "*moving_variance": "ones"}
+BUDGETS = {
+    "quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32, bn_momentum=0.9),
+    "full": dict(epochs=10, eval_every=2),
+}
+INIT = {
+    "*kernel": "glorot_uniform",
+    "*bias": "zeros",
+    "*gamma": "ones",
+    "*beta": "zeros",
+    "*moving_mean": "zeros",
+    "*moving_variance": "ones",
+}
 # Parity (tests/test_generated.py, tests/test_parity_cnn.py). predict_atol: the logits after 23
 # conv layers and 20 BatchNorms; the backends' conv kernels (oneDNN in TF/Keras and in PyTorch,
 # different blockings) sum the 576-term dot products in different orders, and float32 rounding
@@ -61,11 +85,15 @@ TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 2e-3, "sgd_step_loss_rtol": 1e-
 def validate(hp):
     """The constraints of the architecture, checked once before any cell starts."""
     if hp["residual"] and hp["blocks"] and hp["conv2_filters"] != hp["block_filters"]:
-        raise BenchError(f"setting 'conv2_filters' = {hp['conv2_filters']} must equal 'block_filters' = "
-                         f"{hp['block_filters']}: a residual block adds its input")
+        raise BenchError(
+            f"setting 'conv2_filters' = {hp['conv2_filters']} must equal 'block_filters' = "
+            f"{hp['block_filters']}: a residual block adds its input"
+        )
     if hp["kernel_size"] % 2 == 0:
-        raise BenchError(f"setting 'kernel_size' = {hp['kernel_size']} must be odd: the blocks pad 'same' "
-                         "by kernel_size // 2 on every side")
+        raise BenchError(
+            f"setting 'kernel_size' = {hp['kernel_size']} must be odd: the blocks pad 'same' "
+            "by kernel_size // 2 on every side"
+        )
 
 
 def load_data(hp, seed):
@@ -91,10 +119,22 @@ def make(name: str, title: str, tolerances=None, **hparams) -> Spec:
     """A CIFAR-10 ResNet / plain-net spec: the shared settings, with ``hparams`` over them
     (``tolerances``: the spec's own, default ``TOLERANCES``)."""
     return Spec(
-        name=name, title=title, kind="supervised", source="seed 000, Introduction to ResNet in TensorFlow 2",
-        hparams=dict(HPARAMS, **hparams), budgets=BUDGETS, metric="test_acc", higher_is_better=True, target=0.4,
-        tolerances=tolerances or TOLERANCES, init=INIT, impl="resnet", load_data=load_data, evaluate=evaluate, validate=validate,
+        name=name,
+        title=title,
+        kind="supervised",
+        source="seed 000, Introduction to ResNet in TensorFlow 2",
+        hparams=dict(HPARAMS, **hparams),
+        budgets=BUDGETS,
+        metric="test_acc",
+        higher_is_better=True,
+        target=0.4,
+        tolerances=tolerances or TOLERANCES,
+        init=INIT,
+        impl="resnet",
+        load_data=load_data,
+        evaluate=evaluate,
+        validate=validate,
         notes="Quality: accuracy on the test images (train_acc: on the training images, inference mode); "
-              "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
+        "target 0.4. Full budget reduced from the document's (see bench/specs/_resnet.py).",
         datasets=cifar10.needs,
     )

@@ -24,22 +24,40 @@ SOURCE = "seed 000, Transfer learning in TensorFlow 2 tutorial"
 # momentum 0.99 / epsilon 1.001e-5 (ResNet50's), images scaled to [0, 1] and nothing else (the
 # document feeds the ImageNet backbone [0, 1] pixels, not Keras's ResNet50 ``preprocess_input``)
 HPARAMS = dict(
-    image_size=100, n_classes=1, freeze_backbone=True, weights="auto",
-    bn_momentum=0.99, bn_epsilon=1.001e-5,
-    lr=1e-3, **KERAS_ADAM,
-    n_train=2000, n_eval=1000, epochs=7, batch_size=64, shuffle=True, eval_every=1,
+    image_size=100,
+    n_classes=1,
+    freeze_backbone=True,
+    weights="auto",
+    bn_momentum=0.99,
+    bn_epsilon=1.001e-5,
+    lr=1e-3,
+    **KERAS_ADAM,
+    n_train=2000,
+    n_eval=1000,
+    epochs=7,
+    batch_size=64,
+    shuffle=True,
+    eval_every=1,
 )
 # both arms of the comparison train with these (equal epochs, images and batches). Full: the
 # class-balanced first 1000 training and 500 validation images, 5 epochs (80 updates); the
 # document has ~23,000 images and 7 epochs. Reduced because the frozen backbone's forward pass
 # (about 1.6 GFLOP per 100x100 image) runs on every image every epoch, on a 2-core CPU.
-ARM_BUDGETS = {"quick": dict(n_train=128, n_eval=64, epochs=1, batch_size=32),
-               "full": dict(n_train=1000, n_eval=500, epochs=5, batch_size=64)}
+ARM_BUDGETS = {
+    "quick": dict(n_train=128, n_eval=64, epochs=1, batch_size=32),
+    "full": dict(n_train=1000, n_eval=500, epochs=5, batch_size=64),
+}
 # canonical initialisation where no pretrained weight is set: the head (and the backbone with
 # weights=random), Keras's defaults for a Dense layer and Keras's ResNet50 (He-normal would be
 # the usual choice for training from scratch; Keras applications use Glorot-uniform)
-INIT = {"*kernel": "glorot_uniform", "*bias": "zeros", "*gamma": "ones", "*beta": "zeros",
-        "*moving_mean": "zeros", "*moving_variance": "ones"}
+INIT = {
+    "*kernel": "glorot_uniform",
+    "*bias": "zeros",
+    "*gamma": "ones",
+    "*beta": "zeros",
+    "*moving_mean": "zeros",
+    "*moving_variance": "ones",
+}
 # parity (tests/test_parity_transfer.py): 53 conv layers and 53 BatchNorms in float32, the
 # backends' conv kernels summing up to 4608-term dot products in different orders, relative to
 # the features' largest value. tests/test_generated.py, at the canonical initial weights of the

@@ -85,8 +85,12 @@ def load_data(hp, seed) -> PredictionData:
     X = rw.features(walk, k)
     return PredictionData(
         name=f"random walk ({walk.n_states} states, jumps 1-{walk.step_range}, start {walk.start}; "
-             f"{episodes.count} episodes, {int(episodes.offsets[-1])} updates, stream (seed {seed}, 7))",
-        walk=walk, gamma=gamma, n_groups=k, method=hp["method"], episodes=episodes,
+        f"{episodes.count} episodes, {int(episodes.offsets[-1])} updates, stream (seed {seed}, 7))",
+        walk=walk,
+        gamma=gamma,
+        n_groups=k,
+        method=hp["method"],
+        episodes=episodes,
         inputs=rw.update_inputs(episodes, hp["method"], gamma),
         ve_mc_optimum=rw.value_error(X @ rw.mc_optimum(walk, k, gamma), walk, gamma),
         ve_td_fixed_point=rw.value_error(X @ rw.td_fixed_point(walk, k, gamma), walk, gamma),
@@ -109,10 +113,14 @@ def validate(hp, name: str) -> None:
     n, k = int(hp["n_states"]), int(hp["n_groups"])
     if n % k:
         divisors = [d for d in range(1, n + 1) if n % d == 0]
-        raise BenchError(f"{name} setting 'n_groups' = {k} does not divide n_states = {n}: state aggregation "
-                         f"needs equal groups; choose from: {', '.join(map(str, divisors))}")
+        raise BenchError(
+            f"{name} setting 'n_groups' = {k} does not divide n_states = {n}: state aggregation "
+            f"needs equal groups; choose from: {', '.join(map(str, divisors))}"
+        )
     if not 1 <= int(hp["start_state"]) <= n:
-        raise BenchError(f"{name} setting 'start_state' = {hp['start_state']!r} is out of range: it must be in [1, {n}]")
+        raise BenchError(
+            f"{name} setting 'start_state' = {hp['start_state']!r} is out of range: it must be in [1, {n}]"
+        )
 
 
 def make_spec(method: str, title: str, lr: float, episodes: int, quick: dict, target_note: str) -> Spec:

@@ -73,9 +73,7 @@ class Spec:
         hp.update(self.budgets[budget])
         for key, raw in (overrides or {}).items():
             if key not in hp:
-                raise BenchError(
-                    f"unknown setting '{key}' for {self.name}; valid settings: {choices(hp)}"
-                )
+                raise BenchError(f"unknown setting '{key}' for {self.name}; valid settings: {choices(hp)}")
             hp[key] = parse_value(key, raw, hp[key], self.name)
         check_ranges(hp, self.name)
         if self.validate is not None:
@@ -94,23 +92,52 @@ class Spec:
 INF = float("inf")
 AT_LEAST_1 = (1, INF, True, False)
 RANGES: dict[str, tuple] = {
-    "epochs": AT_LEAST_1, "batch_size": AT_LEAST_1, "eval_every": AT_LEAST_1,
-    "total_steps": AT_LEAST_1, "eval_episodes": AT_LEAST_1, "replay_size": AT_LEAST_1,
-    "train_every": AT_LEAST_1, "target_update_every": AT_LEAST_1, "n_train": AT_LEAST_1,
-    "n_test": AT_LEAST_1, "n_eval": AT_LEAST_1, "n_classes": AT_LEAST_1, "kernel_size": AT_LEAST_1,
-    "pool": AT_LEAST_1, "pool_size": AT_LEAST_1, "hidden": AT_LEAST_1, "units": AT_LEAST_1,
-    "blocks": (0, INF, True, False), "learn_start": (0, INF, True, False),
-    "lr": (0, INF, False, False), "lr_decay": (0, INF, False, False),
-    "dropout": (0, 1, True, False), "bn_momentum": (0, 1, True, False), "bn_epsilon": (0, INF, False, False),
+    "epochs": AT_LEAST_1,
+    "batch_size": AT_LEAST_1,
+    "eval_every": AT_LEAST_1,
+    "total_steps": AT_LEAST_1,
+    "eval_episodes": AT_LEAST_1,
+    "replay_size": AT_LEAST_1,
+    "train_every": AT_LEAST_1,
+    "target_update_every": AT_LEAST_1,
+    "n_train": AT_LEAST_1,
+    "n_test": AT_LEAST_1,
+    "n_eval": AT_LEAST_1,
+    "n_classes": AT_LEAST_1,
+    "kernel_size": AT_LEAST_1,
+    "pool": AT_LEAST_1,
+    "pool_size": AT_LEAST_1,
+    "hidden": AT_LEAST_1,
+    "units": AT_LEAST_1,
+    "blocks": (0, INF, True, False),
+    "learn_start": (0, INF, True, False),
+    "lr": (0, INF, False, False),
+    "lr_decay": (0, INF, False, False),
+    "dropout": (0, 1, True, False),
+    "bn_momentum": (0, 1, True, False),
+    "bn_epsilon": (0, INF, False, False),
     "head_units": (0, INF, True, False),
-    "adam_beta1": (0, 1, True, False), "adam_beta2": (0, 1, True, False), "adam_epsilon": (0, INF, False, False),
-    "gamma": (0, 1, False, True), "l2": (0, INF, True, False), "tau": (0, 1, False, True),
-    "grad_clip_norm": (0, INF, True, False), "reward_noise_std": (0, INF, True, False),
-    "eps_min": (0, 1, True, True), "eps_max": (0, 1, True, True),
-    "per_alpha": (0, INF, True, False), "per_beta0": (0, 1, True, True), "per_eps": (0, INF, False, False),
-    "obs_shape": AT_LEAST_1, "n_actions": AT_LEAST_1, "obs_scale": (0, INF, False, False),
-    "eps_decay": (0, INF, True, False), "eps_steps": (0, INF, True, False), "huber_delta": (0, INF, False, False),
-    "max_episode_steps": (0, INF, True, False), "eval_max_steps": (0, INF, True, False),
+    "adam_beta1": (0, 1, True, False),
+    "adam_beta2": (0, 1, True, False),
+    "adam_epsilon": (0, INF, False, False),
+    "gamma": (0, 1, False, True),
+    "l2": (0, INF, True, False),
+    "tau": (0, 1, False, True),
+    "grad_clip_norm": (0, INF, True, False),
+    "reward_noise_std": (0, INF, True, False),
+    "eps_min": (0, 1, True, True),
+    "eps_max": (0, 1, True, True),
+    "per_alpha": (0, INF, True, False),
+    "per_beta0": (0, 1, True, True),
+    "per_eps": (0, INF, False, False),
+    "obs_shape": AT_LEAST_1,
+    "n_actions": AT_LEAST_1,
+    "obs_scale": (0, INF, False, False),
+    "eps_decay": (0, INF, True, False),
+    "eps_steps": (0, INF, True, False),
+    "huber_delta": (0, INF, False, False),
+    "max_episode_steps": (0, INF, True, False),
+    "eval_max_steps": (0, INF, True, False),
 }
 # settings whose name ends so are layer widths: at least 1
 WIDTH_SUFFIXES = ("_units", "_filters")
@@ -143,11 +170,13 @@ def check_ranges(hp: Mapping[str, Any], algo: str) -> None:
         for item in items:
             if isinstance(item, (bool, str)) or not isinstance(item, (int, float)):
                 continue
-            ok = math.isfinite(item) and (item >= low if low_in else item > low) and (
-                high == INF or (item <= high if high_in else item < high))
+            ok = (
+                math.isfinite(item)
+                and (item >= low if low_in else item > low)
+                and (high == INF or (item <= high if high_in else item < high))
+            )
             if not ok:
-                raise BenchError(f"{algo} setting '{key}' = {value!r} is out of range: it must be "
-                                 f"{_describe(*bounds)}")
+                raise BenchError(f"{algo} setting '{key}' = {value!r} is out of range: it must be {_describe(*bounds)}")
 
 
 def parse_value(key: str, raw: Any, default: Any, algo: str) -> Any:

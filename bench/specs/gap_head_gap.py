@@ -1,4 +1,5 @@
-"""Cats vs Dogs: shared 3-conv head + global average pooling tail (seed 000, "An introduction to Global Average Pooling"); see bench/specs/_gap_head.py."""
+"""Cats vs Dogs: shared 3-conv head + global average pooling tail
+(seed 000, "An introduction to Global Average Pooling"); see bench/specs/_gap_head.py."""
 
 from bench.specs import _gap_head
 

@@ -19,5 +19,5 @@ SPEC = make_spec(
     episodes=60000,
     quick=dict(episodes=400, eval_every=50, lr=1e-3, latency_updates=50),
     target_note="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the "
-                "state-aggregation optimum (the mu-weighted group means of v_pi); target 0.02.",
+    "state-aggregation optimum (the mu-weighted group means of v_pi); target 0.02.",
 )

@@ -33,12 +33,26 @@ SPEC = Spec(
     title="LeNet-5 on MNIST (32x32), Adam, L2 on the dense kernels",
     kind="supervised",
     source="seed 002, CNN deck, MNIST LeNet (Tensorflow)",
-    hparams=dict(_mnist.COMMON, image_size=32, flatten=False,
-                 conv1_filters=6, conv2_filters=16, kernel_size=5, pool=2,
-                 fc1_units=120, fc2_units=84, l2=5e-4,
-                 batch_size=64, epochs=10, lr_decay_epoch=0, lr_decay=0.1),
-    budgets={"quick": dict(epochs=2, train_limit=5000, eval_limit=2000),
-             "full": dict(epochs=12, lr_decay_epoch=11)},  # tuned: see the docstring
+    hparams=dict(
+        _mnist.COMMON,
+        image_size=32,
+        flatten=False,
+        conv1_filters=6,
+        conv2_filters=16,
+        kernel_size=5,
+        pool=2,
+        fc1_units=120,
+        fc2_units=84,
+        l2=5e-4,
+        batch_size=64,
+        epochs=10,
+        lr_decay_epoch=0,
+        lr_decay=0.1,
+    ),
+    budgets={
+        "quick": dict(epochs=2, train_limit=5000, eval_limit=2000),
+        "full": dict(epochs=12, lr_decay_epoch=11),
+    },  # tuned: see the docstring
     metric="accuracy",
     higher_is_better=True,
     target=0.988,
@@ -50,8 +64,7 @@ SPEC = Spec(
     # far more, whatever the optimizer: docs/parity.md.) sgd_loss_rtol: 10 plain-SGD steps on
     # MNIST, one thread: measured 1.8e-7.
     tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-5, "sgd_loss_rtol": 1e-5},
-    init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1,
-          "fc*/bias": ("normal", 0.1)},
+    init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1, "fc*/bias": ("normal", 0.1)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
     datasets=_mnist.datasets,

@@ -37,9 +37,18 @@ SPEC = Spec(
     kind="supervised",
     source="seed 002, Linear Regression Task (numpy and TensorFlow versions)",
     hparams=dict(
-        n=100, true_slope=2.0, true_intercept=3.0, noise_std=5.0, data_seed=0,
-        lr=2.5e-4, init_W=0.3, init_b=-0.3,
-        epochs=40000, batch_size=None, shuffle=False, eval_every=2000,  # None: full batch
+        n=100,
+        true_slope=2.0,
+        true_intercept=3.0,
+        noise_std=5.0,
+        data_seed=0,
+        lr=2.5e-4,
+        init_W=0.3,
+        init_b=-0.3,
+        epochs=40000,
+        batch_size=None,
+        shuffle=False,
+        eval_every=2000,  # None: full batch
     ),
     budgets={"quick": dict(epochs=4000, eval_every=400), "full": {}},
     metric="param_dist",

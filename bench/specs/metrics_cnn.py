@@ -24,9 +24,18 @@ SPEC = Spec(
     title="Small CNN with BatchNorm on MNIST (running metrics)",
     kind="supervised",
     source="seed 000, Metrics and summaries in TensorFlow 2",
-    hparams=dict(_mnist.COMMON, image_size=28, flatten=False,
-                 filters=32, kernel_size=2, pool=2, bn_momentum=0.99, bn_epsilon=1e-3,
-                 batch_size=64, epochs=2),
+    hparams=dict(
+        _mnist.COMMON,
+        image_size=28,
+        flatten=False,
+        filters=32,
+        kernel_size=2,
+        pool=2,
+        bn_momentum=0.99,
+        bn_epsilon=1e-3,
+        batch_size=64,
+        epochs=2,
+    ),
     # quick: bn_momentum 0.9 is a quick-budget-only change (labelled, not the document's): with
     # 0.99 the moving statistics are still mostly their initial values after the ~100 steps a
     # quick run on the offline digits takes, and inference-mode accuracy stays near chance.
@@ -43,8 +52,13 @@ SPEC = Spec(
     # sgd_step_*: plain SGD, 10 steps, every backend starting every step from TensorFlow's weights
     # (tests/test_optim_parity.py, MNIST, one thread): losses measured 6.0e-6 apart, moving
     # statistics 3.5e-6.
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 5e-3,
-                "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5},
+    tolerances={
+        "accuracy": 0.005,
+        "predict_atol": 1e-4,
+        "loss_rtol": 5e-3,
+        "sgd_step_loss_rtol": 1e-4,
+        "sgd_step_moving_atol": 1e-5,
+    },
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
     datasets=_mnist.datasets,

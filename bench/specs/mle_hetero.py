@@ -18,12 +18,11 @@ SPEC = Spec(
     metric="nll",
     higher_is_better=False,
     # The weighted least-squares fit has standard errors ~0.15 (slope) and ~0.45 (intercept).
-    tolerances={"slope_err": 0.4, "intercept_err": 1.2, "ls_gap": 0.25,
-                "predict_atol": 1e-5, "loss_rtol": 1e-4},
+    tolerances={"slope_err": 0.4, "intercept_err": 1.2, "ls_gap": 0.25, "predict_atol": 1e-5, "loss_rtol": 1e-4},
     init=_mle.INIT,
     impl="mle",
     load_data=_mle.loader(heteroscedastic=True),
     evaluate=_mle.evaluate,
     notes="Quality: mean NLL; slope/intercept of the mean; predicted std at x=1 and x=9 "
-          "(the data's std grows from 2.5 to 6.5).",
+    "(the data's std grows from 2.5 to 6.5).",
 )

@@ -1,4 +1,5 @@
-"""ResNet, 10 residual blocks of 64 filters, CIFAR-10 24x24 (seed 000, "Introduction to ResNet in TensorFlow 2"); see bench/specs/_resnet.py."""
+"""ResNet, 10 residual blocks of 64 filters, CIFAR-10 24x24
+(seed 000, "Introduction to ResNet in TensorFlow 2"); see bench/specs/_resnet.py."""
 
 from bench.specs import _resnet
 

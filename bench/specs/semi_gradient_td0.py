@@ -23,5 +23,5 @@ SPEC = make_spec(
     episodes=20000,
     quick=dict(episodes=400, eval_every=50, lr=1e-2, latency_updates=50),
     target_note="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the TD fixed "
-                "point (A w = b, solved in numpy); target 0.02.",
+    "point (A w = b, solved in numpy); target 0.02.",
 )

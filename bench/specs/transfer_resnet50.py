@@ -20,8 +20,7 @@ SPEC = Spec(
     kind="supervised",
     source=_transfer.SOURCE,
     hparams=_transfer.HPARAMS,
-    budgets={"quick": dict(_transfer.ARM_BUDGETS["quick"], weights="random"),
-             "full": _transfer.ARM_BUDGETS["full"]},
+    budgets={"quick": dict(_transfer.ARM_BUDGETS["quick"], weights="random"), "full": _transfer.ARM_BUDGETS["full"]},
     metric="val_acc",
     higher_is_better=True,
     target=0.8,
@@ -34,5 +33,5 @@ SPEC = Spec(
     evaluate=_transfer.evaluate,
     pretrained=_transfer.pretrained,
     notes="Quality: validation accuracy; params = trainable (2,049 with the frozen backbone), "
-          "params_all = 23,589,761. The weights used are named after the dataset.",
+    "params_all = 23,589,761. The weights used are named after the dataset.",
 )

@@ -5,8 +5,11 @@ import keras
 
 from bench.interface import check_weights
 
-KINDS = {keras.layers.Conv2D: ("kernel", "bias"), keras.layers.Dense: ("kernel", "bias"),
-         keras.layers.BatchNormalization: ("gamma", "beta", "moving_mean", "moving_variance")}
+KINDS = {
+    keras.layers.Conv2D: ("kernel", "bias"),
+    keras.layers.Dense: ("kernel", "bias"),
+    keras.layers.BatchNormalization: ("gamma", "beta", "moving_mean", "moving_variance"),
+}
 
 
 def _kinds(layer):
@@ -32,4 +35,3 @@ def set_weights(model, weights):
 
 def bn(hp, name):
     return keras.layers.BatchNormalization(momentum=hp["bn_momentum"], epsilon=hp["bn_epsilon"], name=name)
-

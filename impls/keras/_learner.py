@@ -30,8 +30,11 @@ class ClassifierLearner(Base):
         no such setting): never Keras's "auto", which turns XLA on where a GPU is listed."""
         xla = bool(self.hp.get("xla", False) if xla is None else xla)
         self.model, self.xla = model, xla
-        loss = (keras.losses.BinaryCrossentropy(from_logits=True) if self.binary
-                else keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        loss = (
+            keras.losses.BinaryCrossentropy(from_logits=True)
+            if self.binary
+            else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
         model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=xla)
 
     def train_step(self, x, y):
@@ -61,8 +64,10 @@ class ClassifierLearner(Base):
             for d, r in zip(drops, rates):
                 d.rate = r
         outs = outs if isinstance(outs, (list, tuple)) else [outs]
-        return {b.name: tuple(keras.ops.convert_to_numpy(t) for t in keras.ops.moments(o, list(range(len(o.shape) - 1))))
-                for b, o in zip(bns, outs)}
+        return {
+            b.name: tuple(keras.ops.convert_to_numpy(t) for t in keras.ops.moments(o, list(range(len(o.shape) - 1))))
+            for b, o in zip(bns, outs)
+        }
 
     def get_weights(self):
         return _cnn.get_weights(self.model)

@@ -10,8 +10,9 @@ import keras
 def optimizer(hp):
     kind, clip = hp.get("optimizer", "sgd"), float(hp.get("grad_clip_norm") or 0) or None
     if kind in ("adam", "adam-native"):
-        return keras.optimizers.Adam(hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"],
-                                     epsilon=hp["adam_epsilon"], global_clipnorm=clip)
+        return keras.optimizers.Adam(
+            hp["lr"], beta_1=hp["adam_beta1"], beta_2=hp["adam_beta2"], epsilon=hp["adam_epsilon"], global_clipnorm=clip
+        )
     if kind == "sgd":
         return keras.optimizers.SGD(hp["lr"], global_clipnorm=clip)
     raise ValueError(f"unknown optimizer {kind!r}")

@@ -26,7 +26,9 @@ class Learner(QLearner):
         vec = tf.TensorSpec([None], tf.float32)
         self._q = tf.function(lambda x: self.online(x, training=False), input_signature=[obs])
         self._q_target = tf.function(lambda x: self.target(x, training=False), input_signature=[obs])
-        self._update = tf.function(self._update_fn, input_signature=[obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec])
+        self._update = tf.function(
+            self._update_fn, input_signature=[obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec]
+        )
         self._sync = tf.function(self._sync_fn, input_signature=[tf.TensorSpec([], tf.float32)])
 
     def _update_fn(self, obs, actions, rewards, next_obs, terminated, weights):
@@ -66,9 +68,14 @@ class Learner(QLearner):
     def update(self, batch, weights=None):
         n = len(batch["actions"])
         w = tf.ones([n]) if weights is None else tf.convert_to_tensor(weights, tf.float32)
-        return self._update(tf.convert_to_tensor(batch["obs"], tf.float32), tf.convert_to_tensor(batch["actions"], tf.int64),
-                            tf.convert_to_tensor(batch["rewards"], tf.float32), tf.convert_to_tensor(batch["next_obs"], tf.float32),
-                            tf.convert_to_tensor(batch["terminated"], tf.float32), w)
+        return self._update(
+            tf.convert_to_tensor(batch["obs"], tf.float32),
+            tf.convert_to_tensor(batch["actions"], tf.int64),
+            tf.convert_to_tensor(batch["rewards"], tf.float32),
+            tf.convert_to_tensor(batch["next_obs"], tf.float32),
+            tf.convert_to_tensor(batch["terminated"], tf.float32),
+            w,
+        )
 
     def sync_target(self, tau=1.0):
         self._sync(tf.constant(tau, tf.float32))

@@ -25,7 +25,9 @@ class Learner(ClassifierLearner):
             x = layers.GlobalAveragePooling2D()(x) if a == 0 else layers.Flatten()(layers.AveragePooling2D(a)(x))
         else:
             x = _cnn.bn(hp, "fc_bn1")(layers.Flatten()(x))
-            x = layers.Dropout(hp["dropout"], seed=seed)(layers.Dense(hp["dense_units"], activation="relu", name="fc1")(x))
+            x = layers.Dropout(hp["dropout"], seed=seed)(
+                layers.Dense(hp["dense_units"], activation="relu", name="fc1")(x)
+            )
             x = _cnn.bn(hp, "fc_bn2")(x)
             x = layers.Dense(hp["dense_units"], activation="relu", name="fc2")(x)
         outputs = layers.Dense(1, name="out")(x)

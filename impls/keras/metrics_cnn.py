@@ -13,8 +13,10 @@ class Learner(ClassifierLearner):
         L, k, p, f = keras.layers, hp["kernel_size"], hp["pool"], hp["filters"]
         layers = [keras.Input((hp["image_size"], hp["image_size"], 1))]
         for i in (1, 2):
-            layers += [L.Conv2D(f, k, strides=1, padding="valid", activation="relu", name=f"conv{i}"),
-                       L.MaxPooling2D(p, strides=p, padding="valid", name=f"pool{i}"),
-                       _cnn.bn(hp, f"bn{i}")]
+            layers += [
+                L.Conv2D(f, k, strides=1, padding="valid", activation="relu", name=f"conv{i}"),
+                L.MaxPooling2D(p, strides=p, padding="valid", name=f"pool{i}"),
+                _cnn.bn(hp, f"bn{i}"),
+            ]
         layers += [L.Flatten(name="flatten"), L.Dense(hp["n_classes"], name="dense")]
         self._setup(keras.Sequential(layers), xla=hp["xla"])

@@ -50,4 +50,7 @@ class Learner(Base):
         self.model.get_layer("dense").set_weights([weights["dense/kernel"], weights["dense/bias"]])
 
     def describe(self):
-        return {"compile": "keras compiled train function (jit_compile=False)", "keras_backend": keras.backend.backend()}
+        return {
+            "compile": "keras compiled train function (jit_compile=False)",
+            "keras_backend": keras.backend.backend(),
+        }

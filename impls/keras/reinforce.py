@@ -29,14 +29,15 @@ class Learner(PolicyLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.model, self.names = build(hp, head="pi", name="policy")
-        self.model.compile(
-            optimizer=optimizer(hp), loss=returns_weighted_nll, jit_compile=False)
+        self.model.compile(optimizer=optimizer(hp), loss=returns_weighted_nll, jit_compile=False)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         self._probs = tf.function(lambda x: self.model(x, training=False), input_signature=[obs])
         self.n_actions = int(hp["n_actions"])
 
     def update(self, obs, actions, returns):
-        targets = np.eye(self.n_actions, dtype=np.float32)[np.asarray(actions)] * np.asarray(returns, np.float32)[:, None]
+        targets = (
+            np.eye(self.n_actions, dtype=np.float32)[np.asarray(actions)] * np.asarray(returns, np.float32)[:, None]
+        )
         return train_on_batch(self.model, np.asarray(obs, np.float32), targets)
 
     def probs(self, obs):

@@ -32,6 +32,8 @@ class Learner(ClassifierLearner):
             x = block(x, hp, i)
         x = layers.Conv2D(hp["block_filters"], k, activation="relu", name="conv3")(x)
         x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dropout(hp["dropout"], seed=seed)(layers.Dense(hp["dense_units"], activation="relu", name="dense")(x))
+        x = layers.Dropout(hp["dropout"], seed=seed)(
+            layers.Dense(hp["dense_units"], activation="relu", name="dense")(x)
+        )
         outputs = layers.Dense(hp["n_classes"], name="out")(x)
         self._setup(keras.Model(inputs, outputs))

@@ -35,16 +35,20 @@ class Learner(Base):
         for t in tf.range(n):
             target = rewards[t]
             if self.bootstrap:
-                target += discounts[t] * ops.stop_gradient(self.model(x_next[t:t + 1])[0, 0])
+                target += discounts[t] * ops.stop_gradient(self.model(x_next[t : t + 1])[0, 0])
             with tf.GradientTape() as tape:
-                loss = 0.5 * ops.square(target - self.model(x[t:t + 1], training=True)[0, 0])
+                loss = 0.5 * ops.square(target - self.model(x[t : t + 1], training=True)[0, 0])
             self.opt.apply_gradients(zip(tape.gradient(loss, variables), variables))
             total += loss
         return total / ops.cast(n, "float32")
 
     def train_step(self, x, y):
-        return self._episode(tf.convert_to_tensor(x["states"]), tf.convert_to_tensor(x["next_states"]),
-                             tf.convert_to_tensor(x["discounts"]), tf.convert_to_tensor(y))
+        return self._episode(
+            tf.convert_to_tensor(x["states"]),
+            tf.convert_to_tensor(x["next_states"]),
+            tf.convert_to_tensor(x["discounts"]),
+            tf.convert_to_tensor(y),
+        )
 
     def predict(self, x):
         return self._values(tf.convert_to_tensor(x, tf.int32)).numpy()
@@ -57,5 +61,7 @@ class Learner(Base):
         self.model.get_layer("value").set_weights([weights["value/kernel"]])
 
     def describe(self):
-        return {"compile": "custom step (tf.function, keras.ops, Keras SGD; AutoGraph loop over the episode)",
-                "keras_backend": keras.backend.backend()}
+        return {
+            "compile": "custom step (tf.function, keras.ops, Keras SGD; AutoGraph loop over the episode)",
+            "keras_backend": keras.backend.backend(),
+        }

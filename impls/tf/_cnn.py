@@ -8,8 +8,10 @@ BN = ("gamma", "beta", "moving_mean", "moving_variance")
 
 def variables(shapes):
     """Canonical name -> tf.Variable; BatchNorm moving statistics are not trainable."""
-    return {n: tf.Variable(tf.zeros(s), name=n.replace("/", "_"), trainable=not n.endswith(("mean", "variance")))
-            for n, s in shapes.items()}
+    return {
+        n: tf.Variable(tf.zeros(s), name=n.replace("/", "_"), trainable=not n.endswith(("mean", "variance")))
+        for n, s in shapes.items()
+    }
 
 
 def bn_shapes(name, n):
@@ -40,4 +42,3 @@ def conv(v, x, name, padding, stride=1):
 
 def dense(v, x, name):
     return tf.matmul(x, v[f"{name}/kernel"]) + v[f"{name}/bias"]
-

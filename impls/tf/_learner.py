@@ -30,8 +30,9 @@ class ClassifierLearner(Base):
     _bn_record = None  # a dict while bn_batch_stats runs
 
     def _bn(self, x, name, training):
-        return _cnn.batch_norm(self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"],
-                               self._bn_record)
+        return _cnn.batch_norm(
+            self.v, x, name, training, self.hp["bn_momentum"], self.hp["bn_epsilon"], self._bn_record
+        )
 
     def _loss(self, x, y):
         """Mean cross-entropy of the training-mode logits."""

@@ -37,7 +37,11 @@ class Net:
             a = self.dense("adv_dense", x, True) if "adv_dense" in has else x
             v = self.dense("v_dense", x, True) if "v_dense" in has else x
             a, v = self.dense("adv_out", a), self.dense("v_out", v)
-            base = tf.reduce_max(a, 1, keepdims=True) if self.hp["dueling_agg"] == "max" else tf.reduce_mean(a, 1, keepdims=True)
+            base = (
+                tf.reduce_max(a, 1, keepdims=True)
+                if self.hp["dueling_agg"] == "max"
+                else tf.reduce_mean(a, 1, keepdims=True)
+            )
             return v + a - base
         q = self.dense("q_dense", x, True) if "q_dense" in has else x
         return self.dense("q_out", q)

@@ -19,9 +19,18 @@ def layer_shapes(hp):
         shapes.update({"out/kernel": (n_in, 1), "out/bias": (1,)})
     else:
         u, flat = hp["dense_units"], s * s * c
-        shapes.update({**_cnn.bn_shapes("fc_bn1", flat), "fc1/kernel": (flat, u), "fc1/bias": (u,),
-                       **_cnn.bn_shapes("fc_bn2", u), "fc2/kernel": (u, u), "fc2/bias": (u,),
-                       "out/kernel": (u, 1), "out/bias": (1,)})
+        shapes.update(
+            {
+                **_cnn.bn_shapes("fc_bn1", flat),
+                "fc1/kernel": (flat, u),
+                "fc1/bias": (u,),
+                **_cnn.bn_shapes("fc_bn2", u),
+                "fc2/kernel": (u, u),
+                "fc2/bias": (u,),
+                "out/kernel": (u, 1),
+                "out/bias": (1,),
+            }
+        )
     return shapes
 
 
@@ -40,7 +49,11 @@ class Learner(ClassifierLearner):
             x = tf.nn.max_pool2d(tf.nn.relu(x), p, p, "VALID")
         if self.hp["tail"] == "gap":
             a = self.hp["avg_pool"]
-            x = tf.reduce_mean(x, [1, 2]) if a == 0 else tf.reshape(tf.nn.avg_pool2d(x, a, a, "VALID"), [tf.shape(x)[0], -1])
+            x = (
+                tf.reduce_mean(x, [1, 2])
+                if a == 0
+                else tf.reshape(tf.nn.avg_pool2d(x, a, a, "VALID"), [tf.shape(x)[0], -1])
+            )
             return _cnn.dense(self.v, x, "out")[:, 0]
         x = self._bn(tf.reshape(x, [tf.shape(x)[0], -1]), "fc_bn1", training)
         x = tf.nn.relu(_cnn.dense(self.v, x, "fc1"))

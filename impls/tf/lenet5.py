@@ -12,11 +12,18 @@ DENSE = ("fc1", "fc2", "fc3")
 def shapes(hp):
     k, c1, c2 = hp["kernel_size"], hp["conv1_filters"], hp["conv2_filters"]
     side = ((hp["image_size"] - k + 1) // hp["pool"] - k + 1) // hp["pool"]
-    return {"conv1/kernel": (k, k, 1, c1), "conv1/bias": (c1,),
-            "conv2/kernel": (k, k, c1, c2), "conv2/bias": (c2,),
-            "fc1/kernel": (side * side * c2, hp["fc1_units"]), "fc1/bias": (hp["fc1_units"],),
-            "fc2/kernel": (hp["fc1_units"], hp["fc2_units"]), "fc2/bias": (hp["fc2_units"],),
-            "fc3/kernel": (hp["fc2_units"], hp["n_classes"]), "fc3/bias": (hp["n_classes"],)}
+    return {
+        "conv1/kernel": (k, k, 1, c1),
+        "conv1/bias": (c1,),
+        "conv2/kernel": (k, k, c1, c2),
+        "conv2/bias": (c2,),
+        "fc1/kernel": (side * side * c2, hp["fc1_units"]),
+        "fc1/bias": (hp["fc1_units"],),
+        "fc2/kernel": (hp["fc1_units"], hp["fc2_units"]),
+        "fc2/bias": (hp["fc2_units"],),
+        "fc3/kernel": (hp["fc2_units"], hp["n_classes"]),
+        "fc3/bias": (hp["n_classes"],),
+    }
 
 
 class Learner(ClassifierLearner):

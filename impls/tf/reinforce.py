@@ -17,8 +17,9 @@ class Learner(PolicyLearner):
         self.opt = optimizer(hp)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         self._probs = tf.function(lambda x: tf.nn.softmax(self.net(x)), input_signature=[obs])
-        self._update = tf.function(self._update_fn, input_signature=[
-            obs, tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.float32)])
+        self._update = tf.function(
+            self._update_fn, input_signature=[obs, tf.TensorSpec([None], tf.int64), tf.TensorSpec([None], tf.float32)]
+        )
 
     def _update_fn(self, obs, actions, returns):
         with tf.GradientTape() as tape:
@@ -32,8 +33,11 @@ class Learner(PolicyLearner):
         return self._probs(tf.convert_to_tensor(obs, tf.float32)).numpy()
 
     def update(self, obs, actions, returns):
-        return self._update(tf.convert_to_tensor(obs, tf.float32), tf.convert_to_tensor(actions, tf.int64),
-                            tf.convert_to_tensor(returns, tf.float32))
+        return self._update(
+            tf.convert_to_tensor(obs, tf.float32),
+            tf.convert_to_tensor(actions, tf.int64),
+            tf.convert_to_tensor(returns, tf.float32),
+        )
 
     def get_weights(self):
         return {k: v.numpy().copy() for k, v in self.net.vars.items()}  # copies: .numpy() may share memory

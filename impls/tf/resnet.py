@@ -12,14 +12,28 @@ def layer_shapes(hp):
     shapes = {"conv1/kernel": (k, k, 3, c1), "conv1/bias": (c1,), "conv2/kernel": (k, k, c1, c2), "conv2/bias": (c2,)}
     c = c2
     for i in range(1, hp["blocks"] + 1):
-        shapes.update({f"block{i}_conv1/kernel": (k, k, c, f), f"block{i}_conv1/bias": (f,),
-                       **_cnn.bn_shapes(f"block{i}_bn1", f),
-                       f"block{i}_conv2/kernel": (k, k, f, f), f"block{i}_conv2/bias": (f,),
-                       **_cnn.bn_shapes(f"block{i}_bn2", f)})
+        shapes.update(
+            {
+                f"block{i}_conv1/kernel": (k, k, c, f),
+                f"block{i}_conv1/bias": (f,),
+                **_cnn.bn_shapes(f"block{i}_bn1", f),
+                f"block{i}_conv2/kernel": (k, k, f, f),
+                f"block{i}_conv2/bias": (f,),
+                **_cnn.bn_shapes(f"block{i}_bn2", f),
+            }
+        )
         c = f
     u = hp["dense_units"]
-    shapes.update({"conv3/kernel": (k, k, c, f), "conv3/bias": (f,), "dense/kernel": (f, u), "dense/bias": (u,),
-                   "out/kernel": (u, hp["n_classes"]), "out/bias": (hp["n_classes"],)})
+    shapes.update(
+        {
+            "conv3/kernel": (k, k, c, f),
+            "conv3/bias": (f,),
+            "dense/kernel": (f, u),
+            "dense/bias": (u,),
+            "out/kernel": (u, hp["n_classes"]),
+            "out/bias": (hp["n_classes"],),
+        }
+    )
     return shapes
 
 

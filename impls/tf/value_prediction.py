@@ -33,17 +33,21 @@ class Learner(Base):
         for t in tf.range(n):
             target = rewards[t]
             if self.bootstrap:
-                target += discounts[t] * tf.stop_gradient(self.v(x_next[t:t + 1])[0])
+                target += discounts[t] * tf.stop_gradient(self.v(x_next[t : t + 1])[0])
             with tf.GradientTape() as tape:
-                delta = target - self.v(x[t:t + 1])[0]
+                delta = target - self.v(x[t : t + 1])[0]
                 loss = 0.5 * tf.square(delta)
             self.w.assign_sub(self.lr * tape.gradient(loss, self.w))
             total += loss
         return total / tf.cast(n, tf.float32)
 
     def train_step(self, x, y):
-        return self._episode(tf.convert_to_tensor(x["states"]), tf.convert_to_tensor(x["next_states"]),
-                             tf.convert_to_tensor(x["discounts"]), tf.convert_to_tensor(y))
+        return self._episode(
+            tf.convert_to_tensor(x["states"]),
+            tf.convert_to_tensor(x["next_states"]),
+            tf.convert_to_tensor(x["discounts"]),
+            tf.convert_to_tensor(y),
+        )
 
     def predict(self, x):
         return self._values(tf.convert_to_tensor(x, tf.int32)).numpy()

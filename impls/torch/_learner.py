@@ -53,6 +53,7 @@ class ClassifierLearner(Base):
                 t = inputs[0]
                 dims = [0, *range(2, t.dim())]  # every axis but the channels (dim 1)
                 stats[name] = (t.mean(dims).cpu().numpy(), t.var(dims, unbiased=False).cpu().numpy())
+
             return hook
 
         self.net.eval()  # dropout off; the BatchNorm modules alone normalise by batch statistics,

@@ -71,14 +71,16 @@ def optimizer(params, hp):
     if kind == "adam":
         opt = KerasAdam(params, lr, hp["adam_beta1"], hp["adam_beta2"], hp["adam_epsilon"])
     elif kind == "adam-native":
-        opt = torch.optim.Adam(params, lr, betas=(hp["adam_beta1"], hp["adam_beta2"]), eps=hp["adam_epsilon"],
-                               foreach=True)
+        opt = torch.optim.Adam(
+            params, lr, betas=(hp["adam_beta1"], hp["adam_beta2"]), eps=hp["adam_epsilon"], foreach=True
+        )
     elif kind == "sgd":
         opt = torch.optim.SGD(params, lr, foreach=True)
     else:
         raise ValueError(f"unknown optimizer {kind!r}")
     clip = float(hp.get("grad_clip_norm") or 0)
     if clip > 0:
-        opt.register_step_pre_hook(lambda o, args, kwargs: clip_global_norm_(
-            [p for g in o.param_groups for p in g["params"]], clip))
+        opt.register_step_pre_hook(
+            lambda o, args, kwargs: clip_global_norm_([p for g in o.param_groups for p in g["params"]], clip)
+        )
     return opt

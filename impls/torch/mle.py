@@ -37,8 +37,10 @@ class Learner(Base):
         return torch.stack([d.mean, d.stddev], 1).cpu().numpy()
 
     def get_weights(self):
-        return {"dense/kernel": dense_from_torch(self.dense.weight.detach().cpu().numpy()).copy(),
-                "dense/bias": self.dense.bias.detach().cpu().numpy().copy()}
+        return {
+            "dense/kernel": dense_from_torch(self.dense.weight.detach().cpu().numpy()).copy(),
+            "dense/bias": self.dense.bias.detach().cpu().numpy().copy(),
+        }
 
     @torch.no_grad()
     def set_weights(self, weights):

@@ -22,7 +22,10 @@ class Net(nn.Module):
         self.conv1_conv, self.conv1_bn, c = nn.Conv2d(3, 64, 7, 2, padding=3), BatchNorm(64, **bn), 64
         for name, f, stride, shortcut in blocks():
             convs = ([("0", 1, c, 4 * f, stride)] if shortcut else []) + [
-                ("1", 1, c, f, stride), ("2", 3, f, f, 1), ("3", 1, f, 4 * f, 1)]
+                ("1", 1, c, f, stride),
+                ("2", 3, f, f, 1),
+                ("3", 1, f, 4 * f, 1),
+            ]
             for i, k, cin, cout, s in convs:
                 setattr(self, f"{name}_{i}_conv", nn.Conv2d(cin, cout, k, s, padding=k // 2))
                 setattr(self, f"{name}_{i}_bn", BatchNorm(cout, **bn))
