@@ -32,6 +32,11 @@ def backends(algo: str, reference: bool = True) -> list[str]:
     return registry.backends_for(algo, include_reference=reference)
 
 
+def others(algo: str) -> list[str]:
+    """The backends implementing ``algo`` other than its reference backend."""
+    return [b for b in backends(algo) if b != reference_backend(algo)]
+
+
 def reference_backend(algo: str) -> str:
     """The backend the others are compared with: the numpy reference where the algorithm has
     one, else the first framework backend that implements it (TensorFlow for the built-in ones)."""

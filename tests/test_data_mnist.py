@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import cases
 
 from bench.data import batches, files, mnist
 from bench.errors import BenchError
@@ -165,7 +166,7 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
 # digits' 297 test images (mlp 86.5%, metrics_cnn 98.0%, lenet5 93%) and far above chance.
 OFFLINE_FLOOR = {"mlp": 0.75, "metrics_cnn": 0.85, "lenet5": 0.8}
 OFFLINE_CELLS = [("mlp", "keras"), ("metrics_cnn", "tf"), ("lenet5", "torch")]
-OFFLINE_SLOW = [(a, b) for a in OFFLINE_FLOOR for b in ("tf", "torch", "keras") if (a, b) not in OFFLINE_CELLS]
+OFFLINE_SLOW = [(a, b) for a, b in cases(reference=False) if a in OFFLINE_FLOOR and (a, b) not in OFFLINE_CELLS]
 
 
 def _quick_offline(algo, backend):

@@ -42,7 +42,7 @@ What is compared, and why the tolerances are what they are:
 
 import numpy as np
 import pytest
-from support import backends, build, settings
+from support import backends, build, others, reference_backend, settings
 
 from bench import specs
 from bench.init import initial_weights
@@ -85,7 +85,7 @@ def _run(case):
     data = _data(spec, hp)
     x_eval = data.x_eval[:16]
     batches = [(data.x_train[i * bs:(i + 1) * bs], data.y_train[i * bs:(i + 1) * bs]) for i in range(STEPS)]
-    out = {"spec": spec, "hp": hp, "x_eval": x_eval, "backends": backends(name)}
+    out = {"spec": spec, "hp": hp, "x_eval": x_eval, "backends": backends(name), "others": others(name)}
     for b in out["backends"]:
         learner, _, _ = build(name, b, overrides)
         losses, moving = [], {}
@@ -95,15 +95,16 @@ def _run(case):
                 moving[1] = _moving(learner)
         out[b] = dict(learner=learner, losses=np.array(losses), moving=moving,
                       weights=learner.get_weights(), pred=learner.predict(x_eval))
-    # the update rule alone: identical weights (TensorFlow's, trained), learning rate 0
+    out["ref"] = out[reference_backend(name)]
+    # the update rule alone: identical weights (the reference's, TensorFlow's, trained), learning rate 0
     for b in out["backends"]:
         learner = out[b]["learner"]
-        learner.set_weights(out["tf"]["weights"])
+        learner.set_weights(out["ref"]["weights"])
         learner.set_lr(0.0)
         for xb, yb in batches[:MOVING_STEPS]:
             learner.train_step(xb, yb)
         out[b]["moving"][MOVING_STEPS] = _moving(learner)
-        learner.set_weights(out["tf"]["weights"])
+        learner.set_weights(out["ref"]["weights"])
     return out
 
 
@@ -135,29 +136,30 @@ def test_forward_parity_only(case):
     # (0, 1) the 10-block plain net halves its signal at every ReLU and its inference-mode logits
     # at init are ~1e-5 (the generated test compares those under plain10's tighter tolerance).
     learners = {b: build(name, b, overrides, seed=1)[0] for b in backends(name)}
-    shapes = {k: v.shape for k, v in learners["tf"].get_weights().items()}
+    ref = reference_backend(name)
+    shapes = {k: v.shape for k, v in learners[ref].get_weights().items()}
     weights = initial_weights(shapes, 1, {"*kernel": "he_normal"})
     preds = {}
     for b, learner in learners.items():
         learner.set_weights(weights)
         preds[b] = learner.predict(x)
-    scale = max(1.0, float(np.abs(preds["tf"]).max()))
-    assert np.ptp(preds["tf"]) > 0.05, preds["tf"]
-    for b in ("torch", "keras"):
-        print(f"\n{case} {b}: max |diff| {np.abs(preds[b] - preds['tf']).max():.2g} (output scale {scale:.3g})")
-        np.testing.assert_allclose(preds[b], preds["tf"], atol=_predict_atol(spec) * scale, rtol=0,
-                                   err_msg=f"{case}: {b} vs tf")
+    scale = max(1.0, float(np.abs(preds[ref]).max()))
+    assert np.ptp(preds[ref]) > 0.05, preds[ref]
+    for b in others(name):
+        print(f"\n{case} {b}: max |diff| {np.abs(preds[b] - preds[ref]).max():.2g} (output scale {scale:.3g})")
+        np.testing.assert_allclose(preds[b], preds[ref], atol=_predict_atol(spec) * scale, rtol=0,
+                                   err_msg=f"{case}: {b} vs {ref}")
 
 
 def test_first_training_losses(run):
     case, r = run
-    ref = r["tf"]["losses"]
+    ref = r["ref"]["losses"]
     assert np.all(np.isfinite(ref))
     # the checks below mean something only if training moves the loss. The deep plain net's loss
     # moves by ~11% of its mean in 10 steps (the degradation the ResNet document is about), less
     # than LOSS10_RTOL: for that case step 1 (1e-5) and the generated tests' steps 1-2 carry the weight.
     assert np.ptp(ref) > 0.05 * np.mean(ref), f"{case}: losses barely move: {ref}"
-    for b in ("torch", "keras"):
+    for b in r["others"]:
         got = r[b]["losses"]
         print(f"\n{case} {b}: loss rel. diff per step {np.array2string(np.abs(got / ref - 1), precision=1)}")
         np.testing.assert_allclose(got[0], ref[0], rtol=LOSS1_RTOL, err_msg=f"{case}: {b} step 1")
@@ -173,7 +175,7 @@ def test_batchnorm_moving_statistics(run, after):
     ref = r["keras"]["moving"][after]
     assert ref, "no BatchNorm layers found"
     start = {k: (0.0 if k.endswith("mean") else 1.0) for k in ref} if after == 1 else \
-        {k: r["tf"]["weights"][k] for k in ref}
+        {k: r["ref"]["weights"][k] for k in ref}
     mean_atol, var_rtol = (1e-5 if after == 1 else MOVING_ATOL), 1e-4
     # the statistics moved by more than the tolerance (a wrong momentum would show)
     moved = max(np.abs(v - start[k]).max() for k, v in ref.items())
@@ -210,23 +212,23 @@ def _values_per_channel(case, key, hp):
 
 def test_trained_weights_copy_across_backends(run):
     case, r = run
-    trained = r["tf"]["weights"]
-    for b in ("torch", "keras"):
+    trained = r["ref"]["weights"]
+    for b in r["others"]:
         learner = r[b]["learner"]
         learner.set_weights(trained)
         for k, v in learner.get_weights().items():
             np.testing.assert_array_equal(v, trained[k], err_msg=k)
-        np.testing.assert_allclose(learner.predict(r["x_eval"]), r["tf"]["pred"],
+        np.testing.assert_allclose(learner.predict(r["x_eval"]), r["ref"]["pred"],
                                    atol=_predict_atol(r["spec"]), rtol=0, err_msg=f"{case}: {b}")
 
 
 def test_bn_batch_stats_agree_across_backends(run):
     case, r = run
     for b in r["backends"]:
-        r[b]["learner"].set_weights(r["tf"]["weights"])
-    ref = r["tf"]["learner"].bn_batch_stats(r["x_eval"])
-    assert set(ref) == {k.split("/")[0] for k in r["tf"]["weights"] if k.endswith("/moving_mean")}
-    for b in ("torch", "keras"):
+        r[b]["learner"].set_weights(r["ref"]["weights"])
+    ref = r["ref"]["learner"].bn_batch_stats(r["x_eval"])
+    assert set(ref) == {k.split("/")[0] for k in r["ref"]["weights"] if k.endswith("/moving_mean")}
+    for b in r["others"]:
         got = r[b]["learner"].bn_batch_stats(r["x_eval"])
         assert set(got) == set(ref), f"{case}: {b}"
         for layer, moments in ref.items():
@@ -235,12 +237,12 @@ def test_bn_batch_stats_agree_across_backends(run):
                 np.testing.assert_allclose(have, want, rtol=0, atol=BN_STATS_RTOL * np.abs(want).max(),
                                            err_msg=f"{case}: {b} {layer} batch {what}")
         for k, v in r[b]["learner"].get_weights().items():  # nothing changed, moving statistics included
-            np.testing.assert_array_equal(v, r["tf"]["weights"][k], err_msg=f"{case}: {b} {k}")
+            np.testing.assert_array_equal(v, r["ref"]["weights"][k], err_msg=f"{case}: {b} {k}")
 
 
 def test_parameter_counts(run):
     case, r = run
-    w = r["tf"]["weights"]
+    w = r["ref"]["weights"]
     head = (3 * 3 * 3 * 32 + 32) + (3 * 3 * 32 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + 2 * (32 + 32 + 64)
     block = 2 * (3 * 3 * 64 * 64 + 64) + 2 * (2 * 64)  # two convs and two BatchNorms
 
@@ -255,7 +257,7 @@ def test_parameter_counts(run):
         "resnet": resnet(2), "plain": resnet(2), "resnet_10_blocks": resnet(10), "plain_10_blocks": resnet(10),
     }
     assert param_count(w) == expected[case]
-    for b in ("torch", "keras"):
+    for b in r["others"]:
         assert param_count(r[b]["weights"]) == expected[case]
     moving = sum(v.size for k, v in w.items() if "/moving_" in k)
     assert param_count(w, trainable_only=False) == expected[case] + moving

@@ -21,7 +21,7 @@ mode changes the features far beyond the tolerance.
 
 import numpy as np
 import pytest
-from support import backends, build
+from support import backends, build, others, reference_backend
 
 from bench import specs
 from bench.arch.resnet50 import canonical_shapes
@@ -70,11 +70,11 @@ def test_backbone_features_agree(images):
     learners = _learners("transfer_resnet50", dict(n_classes=2048, weights="random"), w)
     x = images[0][:4]
     feats = {b: learners[b].predict(x) for b in learners}
-    ref = feats["tf"]
+    ref = feats[reference_backend("transfer_resnet50")]
     assert ref.shape == (4, 2048) and np.isfinite(ref).all() and ref.std() > 0.1
-    for b in ("torch", "keras"):
+    for b in others("transfer_resnet50"):
         err = np.abs(feats[b] - ref).max() / np.abs(ref).max()
-        assert err <= RTOL, f"{b} features differ from tf by {err:.2e} of their scale"
+        assert err <= RTOL, f"{b} features differ from the reference by {err:.2e} of their scale"
     # the features distinguish images: a wrong network would not agree by chance
     assert np.abs(ref[0] - ref[1]).max() > 100 * RTOL * np.abs(ref).max()
 
@@ -86,18 +86,19 @@ def test_frozen_backbone_training_agrees_and_trains_only_the_head(images):
     losses = {b: [float(learners[b].train_step(x[i:i + 4], y[i:i + 4])) for i in (0, 4, 8)] for b in learners}
     after = {b: learners[b].get_weights() for b in learners}
     probs = {b: learners[b].predict(images[0][:4][::-1] * 0.9) for b in learners}
+    ref = reference_backend("transfer_resnet50")
     for b in learners:
-        np.testing.assert_allclose(losses[b], losses["tf"], rtol=RTOL, err_msg=b)
+        np.testing.assert_allclose(losses[b], losses[ref], rtol=RTOL, err_msg=b)
         changed = sorted(k for k in w if not np.array_equal(after[b][k], w[k]))
         assert changed == ["head/bias", "head/kernel"], f"{b} changed {changed[:5]}"
         # Adam's first steps move each weight by about lr * sign(gradient): a head weight whose
         # gradient is rounding noise (a feature near 0 on these images) can move by up to lr per
         # step in either direction. Those weights multiply near-zero features, so the trained
         # heads compute the same function: compare its outputs on other images.
-        diff = np.abs(after[b]["head/kernel"] - after["tf"]["head/kernel"])
+        diff = np.abs(after[b]["head/kernel"] - after[ref]["head/kernel"])
         assert diff.max() <= 2 * 1e-3 * 3, (b, diff.max())
-        np.testing.assert_allclose(probs[b], probs["tf"], atol=1e-4, rtol=0, err_msg=b)
-    assert losses["tf"][2] != losses["tf"][0]
+        np.testing.assert_allclose(probs[b], probs[ref], atol=1e-4, rtol=0, err_msg=b)
+    assert losses[ref][2] != losses[ref][0]
 
 
 @pytest.mark.slow
@@ -110,7 +111,7 @@ def test_full_training_moves_the_backbone():
     first = {b: float(learners[b].train_step(x, y)) for b in learners}
     for b in learners:
         assert np.isfinite(first[b])
-        np.testing.assert_allclose(first[b], first["tf"], rtol=RTOL, err_msg=b)
+        np.testing.assert_allclose(first[b], first[reference_backend("resnet50_cifar10")], rtol=RTOL, err_msg=b)
         after = learners[b].get_weights()
         for name in ("conv1_conv/kernel", "conv3_block1_2_conv/kernel", "conv5_block3_3_bn/moving_mean"):
             assert not np.array_equal(after[name], w[name]), f"{b}: {name} did not change"
