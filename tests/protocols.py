@@ -54,9 +54,11 @@ class Protocol:
 def forward_key(spec: specs.Spec) -> str:
     """The tolerance of a spec's forward output: ``predict_atol`` for a supervised model, RL:
     ``probs_atol`` for a policy learner, ``q_atol`` for a Q-learner."""
+    if spec.kind == "prediction":
+        return "weights_atol"
     if spec.kind != "rl":
         return "predict_atol"
-    return "probs_atol" if spec.hparams.get("agent") == "reinforce" else "q_atol"
+    return "probs_atol" if spec.module == "reinforce" else "q_atol"
 
 
 def comparable(hp: Mapping) -> dict:
@@ -67,7 +69,11 @@ def comparable(hp: Mapping) -> dict:
 # the forward pass at the canonical initial weights and the losses of the first two steps
 FIRST_STEPS = Protocol("first_steps", ("supervised", "rl"), steps=2, settings=comparable,
                        checks=lambda spec: {"forward": forward_key(spec), "losses": "loss_rtol"})
-PROTOCOLS: tuple[Protocol, ...] = (FIRST_STEPS,)
+# value prediction: v_hat of every state (the group weights) after the first episodes' updates,
+# from the same canonical initial weights (the book's w = 0, so the forward pass at the start is
+# trivially equal) and the same trajectories
+FIRST_EPISODES = Protocol("first_episodes", ("prediction",), steps=3, checks=lambda spec: {"after": "weights_atol"})
+PROTOCOLS: tuple[Protocol, ...] = (FIRST_STEPS, FIRST_EPISODES)
 
 
 def protocols_for(spec: specs.Spec) -> list[Protocol]:
@@ -109,7 +115,7 @@ def outcome(algo: str, backend: str, overrides: Mapping, steps: int) -> Outcome:
     if key not in _OUTCOMES or len(_OUTCOMES[key].losses) < steps:
         learner, hp, spec = build(algo, backend, dict(overrides))
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
-        run = _run_rl if spec.kind == "rl" else _run_supervised
+        run = {"rl": _run_rl, "prediction": _run_prediction}.get(spec.kind, _run_supervised)
         _OUTCOMES[key] = run(learner, hp, spec, steps)
         _OUTCOMES[key].initial = initial
     return _OUTCOMES[key]
@@ -141,6 +147,20 @@ def _run_supervised(learner, hp, spec, steps) -> Outcome:
     forward = np.asarray(learner.predict(x))
     losses = [float(learner.train_step(xb, yb)) for _ in range(steps)]
     return Outcome(forward, np.array(losses), np.asarray(learner.predict(x)), (len(x),) + forward.shape[1:])
+
+
+def episode_args(d, i: int) -> tuple[dict, np.ndarray]:
+    """The training call of episode ``i`` of a value-prediction dataset, as the driver makes it."""
+    a, b = int(d.episodes.offsets[i]), int(d.episodes.offsets[i + 1])
+    return {k: d.inputs[k][a:b] for k in ("states", "next_states", "discounts")}, d.inputs["rewards"][a:b]
+
+
+def _run_prediction(learner, hp, spec, steps) -> Outcome:
+    d = data(spec, hp)
+    states = np.arange(1, d.walk.n_states + 1)
+    forward = np.asarray(learner.predict(states))
+    losses = [float(learner.train_step(*episode_args(d, i))) for i in range(steps)]
+    return Outcome(forward, np.array(losses), np.asarray(learner.predict(states)), (len(states),))
 
 
 def synthetic_obs(hp: Mapping, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -9,6 +9,7 @@ from protocols import required_tolerances
 from bench import specs
 from bench.errors import BenchError
 from bench.init import fans, initial_weights
+from bench.runner import DRIVERS
 from bench.specs.base import parse_overrides
 
 
@@ -38,7 +39,7 @@ def test_parse_overrides():
 
 def test_every_spec_is_complete():
     for name, spec in specs.all_specs().items():
-        assert spec.name == name and spec.kind in ("supervised", "rl")
+        assert spec.name == name and spec.kind in DRIVERS, f"{name}: no driver for kind {spec.kind!r}"
         assert set(spec.budgets) == set(specs.BUDGETS), name
         for budget in specs.BUDGETS:
             hp = spec.resolve(budget)

@@ -37,6 +37,10 @@ def _train_once(learner, spec, hp):
         batch = {"obs": obs, "actions": actions, "rewards": rng.normal(1, 1, N).astype(np.float32),
                  "next_obs": rng.uniform(0, 1, obs.shape).astype(np.float32), "terminated": np.zeros(N, np.float32)}
         return learner.train_step(batch, None)
+    if spec.kind == "prediction":
+        from protocols import episode_args
+
+        return learner.train_step(*episode_args(spec.load_data(hp, 0), 0))
     return learner.train_step(*_supervised_batch(spec, hp))
 
 
