@@ -68,14 +68,22 @@ def supervised(algo, steps, resync=False, **overrides):
                 learner.set_weights(weights)
         for b, learner in learners.items():
             losses[b].append(float(learner.train_step(data.x_train[i], data.y_train[i])))
-        moving = {b: {k: v for k, v in learner.get_weights().items() if "/moving_" in k}
-                  for b, learner in learners.items()}
+        moving = {
+            b: {k: v for k, v in learner.get_weights().items() if "/moving_" in k} for b, learner in learners.items()
+        }
         moving_abs = {k: max(v, _pairs(moving, _abs)[k]) for k, v in moving_abs.items()}  # the largest over the steps
     ref = np.asarray(losses["tf"])
-    out = {"data": data.name, "steps": steps, "batch_size": hp["batch_size"], "optimizer": hp["optimizer"],
-           "lr": hp["lr"], "resync": resync, "losses_tf": [float(v) for v in ref],
-           "loss_moved": float(np.ptp(ref) / np.mean(ref)),  # how far training moved the loss
-           "loss_rel": _pairs(losses, _rel)}
+    out = {
+        "data": data.name,
+        "steps": steps,
+        "batch_size": hp["batch_size"],
+        "optimizer": hp["optimizer"],
+        "lr": hp["lr"],
+        "resync": resync,
+        "losses_tf": [float(v) for v in ref],
+        "loss_moved": float(np.ptp(ref) / np.mean(ref)),  # how far training moved the loss
+        "loss_rel": _pairs(losses, _rel),
+    }
     if start:
         out["moving_abs"] = moving_abs
         out["moving_moved"] = _abs(moving["tf"], start)  # how far the statistics moved
@@ -94,13 +102,23 @@ def perturbed(algo, steps, scale=1e-7, **overrides):
     for name, s in (("tf", 0.0), ("tf_perturbed", scale)):
         learner = build_learner(spec, hp, "tf", SEED)
         w = learner.get_weights()
-        learner.set_weights({k: (v * (1 + s * rng.standard_normal(v.shape))).astype(np.float32)
-                             if k.endswith("kernel") else v for k, v in w.items()})
+        learner.set_weights(
+            {
+                k: (v * (1 + s * rng.standard_normal(v.shape))).astype(np.float32) if k.endswith("kernel") else v
+                for k, v in w.items()
+            }
+        )
         losses = [float(learner.train_step(data.x_train[i], data.y_train[i])) for i in order]
         runs[name] = (losses, {k: v for k, v in learner.get_weights().items() if "/moving_" in k})
     (a, ma), (b, mb) = runs["tf"], runs["tf_perturbed"]
-    return {"data": data.name, "steps": steps, "optimizer": hp["optimizer"], "scale": scale,
-            "loss_rel": float(_rel(b, a)), "moving_abs": _abs(mb, ma)}
+    return {
+        "data": data.name,
+        "steps": steps,
+        "optimizer": hp["optimizer"],
+        "scale": scale,
+        "loss_rel": float(_rel(b, a)),
+        "moving_abs": _abs(mb, ma),
+    }
 
 
 def q_update(algo="double_dqn", **overrides):
@@ -122,8 +140,13 @@ def q_update(algo="double_dqn", **overrides):
         obs = env.reset()[0] if term or trunc else nxt
     env.close()
     o, a, r, n, t = (np.asarray(c) for c in zip(*rows))
-    batch = {"obs": o.astype(np.float32), "actions": a.astype(np.int64), "rewards": r.astype(np.float32),
-             "next_obs": n.astype(np.float32), "terminated": t.astype(np.float32)}
+    batch = {
+        "obs": o.astype(np.float32),
+        "actions": a.astype(np.int64),
+        "rewards": r.astype(np.float32),
+        "next_obs": n.astype(np.float32),
+        "terminated": t.astype(np.float32),
+    }
     before, after, loss, td = {}, {}, {}, {}
     for b in BACKENDS:
         learner = build_learner(spec, hp, b, SEED)
@@ -131,13 +154,18 @@ def q_update(algo="double_dqn", **overrides):
         lv, tv = learner.update(batch)
         loss[b], td[b] = [float(lv)], np.asarray(tv)
         after[b] = learner.q_values(np.concatenate([batch["obs"], batch["next_obs"]]))
-    return {"env": desc.env_id, "batch_size": hp["batch_size"], "optimizer": hp["optimizer"], "lr": hp["lr"],
-            "terminal": int(t.sum()),
-            "q_moved": float(np.max(np.abs(after["tf"][: len(o)] - before["tf"]))),
-            "q_abs_before": _pairs(before, lambda x, y: np.max(np.abs(x - y))),
-            "q_abs": _pairs(after, lambda x, y: np.max(np.abs(x - y))),
-            "td_abs": _pairs(td, lambda x, y: np.max(np.abs(x - y))),
-            "loss_rel": _pairs(loss, _rel)}
+    return {
+        "env": desc.env_id,
+        "batch_size": hp["batch_size"],
+        "optimizer": hp["optimizer"],
+        "lr": hp["lr"],
+        "terminal": int(t.sum()),
+        "q_moved": float(np.max(np.abs(after["tf"][: len(o)] - before["tf"]))),
+        "q_abs_before": _pairs(before, lambda x, y: np.max(np.abs(x - y))),
+        "q_abs": _pairs(after, lambda x, y: np.max(np.abs(x - y))),
+        "td_abs": _pairs(td, lambda x, y: np.max(np.abs(x - y))),
+        "loss_rel": _pairs(loss, _rel),
+    }
 
 
 # case -> (function, arguments). "adam" is the specs' own optimizer; "sgd" the plain one.

@@ -67,8 +67,13 @@ def comparable(hp: Mapping) -> dict:
 
 
 # the forward pass at the canonical initial weights and the losses of the first two steps
-FIRST_STEPS = Protocol("first_steps", ("supervised", "rl"), steps=2, settings=comparable,
-                       checks=lambda spec: {"forward": forward_key(spec), "losses": "loss_rtol"})
+FIRST_STEPS = Protocol(
+    "first_steps",
+    ("supervised", "rl"),
+    steps=2,
+    settings=comparable,
+    checks=lambda spec: {"forward": forward_key(spec), "losses": "loss_rtol"},
+)
 # value prediction: v_hat of every state (the group weights) after the first episodes' updates,
 # from the same canonical initial weights (the book's w = 0, so the forward pass at the start is
 # trivially equal) and the same trajectories
@@ -90,8 +95,10 @@ def missing_tolerances(spec: specs.Spec, protocol: Protocol) -> str | None:
     missing = sorted(set(protocol.checks(spec).values()) - set(spec.tolerances))
     if not missing:
         return None
-    return (f"spec '{spec.name}' must state tolerances {missing} (in Spec.tolerances) for the "
-            f"'{protocol.name}' parity protocol of {spec.kind} specs")
+    return (
+        f"spec '{spec.name}' must state tolerances {missing} (in Spec.tolerances) for the "
+        f"'{protocol.name}' parity protocol of {spec.kind} specs"
+    )
 
 
 @dataclass
@@ -173,10 +180,13 @@ def synthetic_batch(hp: Mapping, n: int, seed: int) -> dict:
     """A replay batch: observations, next observations, actions, rewards, terminations and,
     for prioritized replay, importance weights."""
     rng = np.random.default_rng(seed)
-    batch = {"obs": synthetic_obs(hp, n, rng), "next_obs": synthetic_obs(hp, n, rng),
-             "actions": rng.integers(0, hp["n_actions"], n),
-             "rewards": rng.normal(1, 1, n).astype(np.float32),
-             "terminated": (rng.random(n) < 0.3).astype(np.float32)}
+    batch = {
+        "obs": synthetic_obs(hp, n, rng),
+        "next_obs": synthetic_obs(hp, n, rng),
+        "actions": rng.integers(0, hp["n_actions"], n),
+        "rewards": rng.normal(1, 1, n).astype(np.float32),
+        "terminated": (rng.random(n) < 0.3).astype(np.float32),
+    }
     batch["weights"] = rng.uniform(0.2, 1.0, n).astype(np.float32) if hp.get("prioritized") else None
     return batch
 

@@ -45,8 +45,12 @@ def reference_backend(algo: str) -> str:
 
 def cases(kind: str | None = None, reference: bool = True) -> list[tuple[str, str]]:
     """Every (algorithm, backend) of the registry, of one ``kind`` ("supervised", "rl") or all."""
-    return [(name, b) for name, spec in specs.all_specs().items() if kind in (None, spec.kind)
-            for b in backends(name, reference)]
+    return [
+        (name, b)
+        for name, spec in specs.all_specs().items()
+        if kind in (None, spec.kind)
+        for b in backends(name, reference)
+    ]
 
 
 def case_id(algo: str, backend: str) -> str:

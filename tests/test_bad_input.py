@@ -59,10 +59,26 @@ def history_rows(db: Path) -> list[Result]:
 
 def fake_result(cell) -> Result:
     spec = cell.spec
-    return Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, metric=spec.metric,
-                  metrics={spec.metric: 0.5}, hparams=dict(cell.hp), overrides=dict(cell.overrides), kind=spec.kind,
-                  throughput={"unit": "samples/s", "median": 100.0, "p25": 90.0, "p75": 110.0, "n": 3,
-                              "values": [90.0, 100.0, 110.0]})
+    return Result(
+        cell.algo,
+        cell.backend,
+        cell.device,
+        cell.seed,
+        cell.budget,
+        metric=spec.metric,
+        metrics={spec.metric: 0.5},
+        hparams=dict(cell.hp),
+        overrides=dict(cell.overrides),
+        kind=spec.kind,
+        throughput={
+            "unit": "samples/s",
+            "median": 100.0,
+            "p25": 90.0,
+            "p75": 110.0,
+            "n": 3,
+            "values": [90.0, 100.0, 110.0],
+        },
+    )
 
 
 @pytest.fixture
@@ -104,17 +120,20 @@ def _file(tmp_path):
     return f
 
 
-@pytest.mark.parametrize("option,value,message", [
-    ("--results-dir", "{file}", "--results-dir {file} is a file, not a directory"),
-    ("--results-dir", "{file}/sub", "--results-dir {file}/sub cannot be created: {file} is a file"),
-    ("--results-dir", "", "--results-dir is empty: give a path"),
-    ("--results-dir", "/proc/no-such-dir/runs", "--results-dir /proc/no-such-dir/runs cannot be created in /proc"),
-    ("--db", "{tmp}", "is a directory; give a file"),
-    ("--db", "", "--db is empty: give a path"),
-    ("--db", "{file}/h.sqlite", "the directory of --db {file} is a file, not a directory"),
-    ("--tensorboard", "{file}", "--tensorboard {file} is a file, not a directory"),
-    ("--tensorboard", "", "--tensorboard is empty: give a path"),
-])
+@pytest.mark.parametrize(
+    "option,value,message",
+    [
+        ("--results-dir", "{file}", "--results-dir {file} is a file, not a directory"),
+        ("--results-dir", "{file}/sub", "--results-dir {file}/sub cannot be created: {file} is a file"),
+        ("--results-dir", "", "--results-dir is empty: give a path"),
+        ("--results-dir", "/proc/no-such-dir/runs", "--results-dir /proc/no-such-dir/runs cannot be created in /proc"),
+        ("--db", "{tmp}", "is a directory; give a file"),
+        ("--db", "", "--db is empty: give a path"),
+        ("--db", "{file}/h.sqlite", "the directory of --db {file} is a file, not a directory"),
+        ("--tensorboard", "{file}", "--tensorboard {file} is a file, not a directory"),
+        ("--tensorboard", "", "--tensorboard is empty: give a path"),
+    ],
+)
 def test_unwritable_output_is_refused_before_any_cell(tmp_path, capsys, fake_cells, option, value, message):
     f = _file(tmp_path)
     value, message = (s.format(file=f, tmp=tmp_path) for s in (value, message))
@@ -141,11 +160,14 @@ def test_report_out_under_a_file_is_refused(tmp_path, capsys):
     assert_usage(code, err, f"--out {f}/sub cannot be created: {f} is a file")
 
 
-@pytest.mark.parametrize("target,message", [
-    ("{tmp}", "export file {tmp} is a directory, not a file"),
-    ("{file}/x.csv", "the directory of export file {file} is a file, not a directory"),
-    ("", "export file is empty"),
-])
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("{tmp}", "export file {tmp} is a directory, not a file"),
+        ("{file}/x.csv", "the directory of export file {file} is a file, not a directory"),
+        ("", "export file is empty"),
+    ],
+)
 def test_history_export_into_a_bad_path(tmp_path, capsys, target, message):
     db = tmp_path / "h.sqlite"
     with history.History(db) as h:
@@ -157,10 +179,13 @@ def test_history_export_into_a_bad_path(tmp_path, capsys, target, message):
     assert len(history_rows(db)) == 1
 
 
-@pytest.mark.parametrize("target,message", [
-    ("{tmp}", "--json {tmp} is a directory, not a file"),
-    ("{file}/cmp.json", "the directory of --json {file} is a file"),
-])
+@pytest.mark.parametrize(
+    "target,message",
+    [
+        ("{tmp}", "--json {tmp} is a directory, not a file"),
+        ("{file}/cmp.json", "the directory of --json {file} is a file"),
+    ],
+)
 def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, capsys, target, message):
     for side in ("base", "cur"):
         results.save(fake_result_for("linreg", "numpy"), tmp_path / side)
@@ -171,12 +196,15 @@ def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, caps
     assert out == ""  # refused before the comparison, not after it was printed
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["gate", "--out", "{file}", "--no-confirm"], "--out {file} is a file, not a directory"),
-    (["pretrain", "--out", "{tmp}"], "--out {tmp} is a directory, not a file"),
-    (["pretrain", "--out", "{file}/ckpt.npz"], "the directory of --out {file} is a file"),
-    (["pretrain", "--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["gate", "--out", "{file}", "--no-confirm"], "--out {file} is a file, not a directory"),
+        (["pretrain", "--out", "{tmp}"], "--out {tmp} is a directory, not a file"),
+        (["pretrain", "--out", "{file}/ckpt.npz"], "the directory of --out {file} is a file"),
+        (["pretrain", "--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+    ],
+)
 def test_side_command_outputs_are_checked_before_any_cell(tmp_path, capsys, monkeypatch, argv, message):
     started = []
     monkeypatch.setattr("bench.matrix.run_one", lambda *a, **k: started.append(a))
@@ -276,68 +304,97 @@ def test_tour_report_that_cannot_be_written_is_one_line_after_the_results(in_tmp
 
 
 # 3. nonsense settings, timeout, seed and threads: refused before anything -------------------------
-@pytest.mark.parametrize("args,message", [
-    (["--set", "epochs=0"], "'epochs' = 0 is out of range: it must be >= 1"),
-    (["--set", "lr=nan"], "'lr' = nan is out of range"),
-    (["--set", "lr=inf"], "'lr' = inf is out of range"),
-    (["--set", "lr=-0.1"], "'lr' = -0.1 is out of range: it must be > 0"),
-    (["--set", "lr=0"], "'lr' = 0.0 is out of range: it must be > 0"),
-    (["--set", "eval_every=0"], "'eval_every' = 0 is out of range"),
-    (["--set", "epochs=-5"], "'epochs' = -5 is out of range"),
-    (["--set", "epochs="], "malformed --set 'epochs='"),
-    (["--set", "epochs=1e9"], "bad value '1e9' for linreg setting 'epochs': expected int"),
-    (["--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
-    (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1"),
-    (["--timeout", "nan"], "--timeout must be a positive number of seconds, got nan"),
-    (["--timeout", "inf"], "--timeout must be a positive number of seconds, got inf"),
-    (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
-    (["--seed", "-1"], "seed must be 0 or more, got -1"),
-    (["--threads", "0"], "threads must be at least 1, got 0"),
-    (["--threads", "-2"], "threads must be at least 1, got -2"),
-    (["--seeds", "0"], "--seeds must be at least 1"),
-    (["--seeds", "-3"], "--seeds must be at least 1"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--set", "epochs=0"], "'epochs' = 0 is out of range: it must be >= 1"),
+        (["--set", "lr=nan"], "'lr' = nan is out of range"),
+        (["--set", "lr=inf"], "'lr' = inf is out of range"),
+        (["--set", "lr=-0.1"], "'lr' = -0.1 is out of range: it must be > 0"),
+        (["--set", "lr=0"], "'lr' = 0.0 is out of range: it must be > 0"),
+        (["--set", "eval_every=0"], "'eval_every' = 0 is out of range"),
+        (["--set", "epochs=-5"], "'epochs' = -5 is out of range"),
+        (["--set", "epochs="], "malformed --set 'epochs='"),
+        (["--set", "epochs=1e9"], "bad value '1e9' for linreg setting 'epochs': expected int"),
+        (["--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+        (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds, got nan"),
+        (["--timeout", "inf"], "--timeout must be a positive number of seconds, got inf"),
+        (["--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),
+        (["--seed", "-1"], "seed must be 0 or more, got -1"),
+        (["--threads", "0"], "threads must be at least 1, got 0"),
+        (["--threads", "-2"], "threads must be at least 1, got -2"),
+        (["--seeds", "0"], "--seeds must be at least 1"),
+        (["--seeds", "-3"], "--seeds must be at least 1"),
+    ],
+)
 def test_nonsense_setting_is_one_line_and_exit_2(tmp_path, capsys, fake_cells, args, message):
-    code, out, err = run(capsys, "run", "--algo", "linreg", "--backend", "numpy", "--no-progress",
-                         "--results-dir", tmp_path / "runs", *args)
+    code, out, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "linreg",
+        "--backend",
+        "numpy",
+        "--no-progress",
+        "--results-dir",
+        tmp_path / "runs",
+        *args,
+    )
     assert_usage(code, err, message)
     assert not fake_cells and not (tmp_path / "runs").exists() and out == ""
 
 
-@pytest.mark.parametrize("algo,args,message", [
-    ("mlp", ["--set", "hidden=0"], "mlp setting 'hidden' = 0 is out of range: it must be >= 1"),
-    ("lenet5", ["--set", "batch_size=-5"], "'batch_size' = -5 is out of range"),
-    ("mle_hetero", ["--set", "epochs=0"], "'epochs' = 0 is out of range"),
-])
+@pytest.mark.parametrize(
+    "algo,args,message",
+    [
+        ("mlp", ["--set", "hidden=0"], "mlp setting 'hidden' = 0 is out of range: it must be >= 1"),
+        ("lenet5", ["--set", "batch_size=-5"], "'batch_size' = -5 is out of range"),
+        ("mle_hetero", ["--set", "epochs=0"], "'epochs' = 0 is out of range"),
+    ],
+)
 def test_nonsense_model_setting_is_refused_before_any_cell(tmp_path, capsys, fake_cells, algo, args, message):
-    code, _, err = run(capsys, "run", "--algo", algo, "--backend", "torch", "--no-progress",
-                       "--results-dir", tmp_path / "runs", *args)
+    code, _, err = run(
+        capsys, "run", "--algo", algo, "--backend", "torch", "--no-progress", "--results-dir", tmp_path / "runs", *args
+    )
     assert_usage(code, err, message)
     assert not fake_cells and not (tmp_path / "runs").exists()
 
 
 # 4. empty and duplicate selections ------------------------------------------------------------------
-@pytest.mark.parametrize("args,message", [
-    (["--algo", ""], "--algo is empty: name at least one (see 'bench list'), or leave --algo out"),
-    (["--algo", " , "], "--algo is empty"),
-    (["--algo", "linreg", "--backend", ""], "--backend is empty"),
-    (["--all", "--algo", "linreg"], "give either --all or --algo, not both"),
-    (["--algo", "linreg", "--set", "lr=0.1", "--set", "lr=0.2"], "--set lr is given twice with different values (0.1, 0.2)"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--algo", ""], "--algo is empty: name at least one (see 'bench list'), or leave --algo out"),
+        (["--algo", " , "], "--algo is empty"),
+        (["--algo", "linreg", "--backend", ""], "--backend is empty"),
+        (["--all", "--algo", "linreg"], "give either --all or --algo, not both"),
+        (
+            ["--algo", "linreg", "--set", "lr=0.1", "--set", "lr=0.2"],
+            "--set lr is given twice with different values (0.1, 0.2)",
+        ),
+    ],
+)
 def test_empty_or_contradictory_selection_is_refused(tmp_path, capsys, fake_cells, args, message):
     code, _, err = run(capsys, "run", *args, "--no-progress", "--results-dir", tmp_path / "runs")
     assert_usage(code, err, message)
     assert not fake_cells
 
 
-@pytest.mark.parametrize("args,note,cells", [
-    (["--algo", "linreg,linreg", "--backend", "numpy"], "--algo names linreg more than once; each runs once", 1),
-    (["--algo", "linreg", "--algo", "linreg", "--backend", "numpy"], "--algo names linreg more than once", 1),
-    (["--algo", "linreg", "--backend", "numpy,numpy"], "--backend names numpy more than once; each runs once", 1),
-    (["--algo", "linreg", "--backend", "numpy", "--set", "lr=0.0001", "--set", "lr=0.0001"],
-     "--set lr=0.0001 is given 2 times; it counts once", 1),
-    (["--algo", "linreg,", "--backend", "numpy"], None, 1),
-])
+@pytest.mark.parametrize(
+    "args,note,cells",
+    [
+        (["--algo", "linreg,linreg", "--backend", "numpy"], "--algo names linreg more than once; each runs once", 1),
+        (["--algo", "linreg", "--algo", "linreg", "--backend", "numpy"], "--algo names linreg more than once", 1),
+        (["--algo", "linreg", "--backend", "numpy,numpy"], "--backend names numpy more than once; each runs once", 1),
+        (
+            ["--algo", "linreg", "--backend", "numpy", "--set", "lr=0.0001", "--set", "lr=0.0001"],
+            "--set lr=0.0001 is given 2 times; it counts once",
+            1,
+        ),
+        (["--algo", "linreg,", "--backend", "numpy"], None, 1),
+    ],
+)
 def test_duplicates_run_once_with_a_word(tmp_path, capsys, fake_cells, args, note, cells):
     code, _, err = run(capsys, "run", *args, "--no-progress", "--results-dir", tmp_path / "runs")
     assert code == 0 and len(fake_cells) == cells and len(json_files(tmp_path / "runs")) == cells
@@ -348,10 +405,21 @@ def test_duplicates_run_once_with_a_word(tmp_path, capsys, fake_cells, args, not
 
 # 5. data before work: skipped, announced, or an error ----------------------------------------------
 def test_missing_dataset_cells_are_skipped_with_the_fix(no_data, capsys, fake_cells):
-    code, out, err = run(capsys, "run", "--algo", "resnet10,linreg", "--backend", "torch", "--no-progress",
-                         "--results-dir", no_data / "runs")
+    code, out, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "resnet10,linreg",
+        "--backend",
+        "torch",
+        "--no-progress",
+        "--results-dir",
+        no_data / "runs",
+    )
     assert code == 0
-    assert "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch" in err
+    assert (
+        "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch" in err
+    )
     assert "bench:   fix: run 'bench data fetch cifar10' when online" in err
     assert [c.algo for c in fake_cells] == ["linreg"]  # the skipped cell never started
     assert [results.load(p).algo for p in json_files(no_data / "runs")] == ["linreg"]  # nothing recorded for it
@@ -365,8 +433,11 @@ def test_full_matrix_offline_skips_the_image_datasets_at_once(no_data, capsys, f
     assert len(skip) == 2 and "CIFAR-10" in skip[0] + skip[1] and "Cats vs Dogs" in skip[0] + skip[1]
     n_skipped = sum(int(ln.split("skipped ")[1].split(" ")[0]) for ln in skip)
     default = [n for n, s in specs.all_specs().items() if s.in_default_run]
-    image = [n for n in default if {x.dataset for x in catalog.needs(specs.get(n), specs.get(n).resolve())}
-             & {"cifar10", "cats_vs_dogs"}]
+    image = [
+        n
+        for n in default
+        if {x.dataset for x in catalog.needs(specs.get(n), specs.get(n).resolve())} & {"cifar10", "cats_vs_dogs"}
+    ]
     assert n_skipped == 3 * len(image) and not {c.algo for c in fake_cells} & set(image)
     assert err.count("fix: run 'bench data fetch") == 2
     assert "MNIST is not here" in err and "instead" in err  # the digits stand-in, announced
@@ -374,8 +445,9 @@ def test_full_matrix_offline_skips_the_image_datasets_at_once(no_data, capsys, f
 
 
 def test_mnist_stand_in_is_announced(no_data, capsys, fake_cells):
-    code, _, err = run(capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress",
-                       "--results-dir", no_data / "runs")
+    code, _, err = run(
+        capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress", "--results-dir", no_data / "runs"
+    )
     assert code == 0 and len(fake_cells) == 1
     note = next(ln for ln in err.splitlines() if ln.startswith("bench: note: MNIST is not here"))
     assert "mlp x torch use scikit-learn's bundled digits" in note and "bench data fetch mnist" in note
@@ -387,8 +459,9 @@ def test_named_data_directory_that_does_not_exist_is_an_error(tmp_path, capsys, 
     if kind == "a file":
         bad.write_text("")
     monkeypatch.setenv("BENCH_DATA_DIR", str(bad))
-    code, _, err = run(capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress",
-                       "--results-dir", tmp_path / "runs")
+    code, _, err = run(
+        capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress", "--results-dir", tmp_path / "runs"
+    )
     what = "does not exist" if kind == "missing" else "is a file, not a directory"
     assert_usage(code, err, f"BENCH_DATA_DIR={bad} {what}")
     assert not fake_cells and not (tmp_path / "runs").exists()
@@ -411,8 +484,9 @@ def test_missing_data_directory_does_not_matter_where_no_cell_reads_a_file(tmp_p
 @pytest.mark.parametrize("value", ["maybe", "2"])
 def test_unreadable_bench_offline_is_an_error(no_data, capsys, fake_cells, monkeypatch, value):
     monkeypatch.setenv("BENCH_OFFLINE", value)
-    code, _, err = run(capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress",
-                       "--results-dir", no_data / "runs")
+    code, _, err = run(
+        capsys, "run", "--algo", "mlp", "--backend", "torch", "--no-progress", "--results-dir", no_data / "runs"
+    )
     assert_usage(code, err, f"BENCH_OFFLINE='{value}': use 1 to forbid downloads or 0 to allow them")
     assert not fake_cells
 
@@ -431,8 +505,17 @@ def test_failed_download_skips_the_cells_that_needed_it(no_data, capsys, fake_ce
         raise OSError("connection reset")
 
     monkeypatch.setattr(files, "download", refuse)
-    code, _, err = run(capsys, "run", "--algo", "resnet10,linreg", "--backend", "torch", "--no-progress",
-                       "--results-dir", no_data / "runs")
+    code, _, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "resnet10,linreg",
+        "--backend",
+        "torch",
+        "--no-progress",
+        "--results-dir",
+        no_data / "runs",
+    )
     assert code == 0 and [c.algo for c in fake_cells] == ["linreg"]
     assert "bench: downloading CIFAR-10 (cifar10_subset.npz" not in err  # the subset has no download source
     assert "downloading CIFAR-10 (cifar-10-python.tar.gz, 170,498,071 bytes)" in err
@@ -478,10 +561,13 @@ def test_data_fetch_unreachable_host_is_exit_1(no_data, capsys, monkeypatch):
     assert code == 1 and "storage.googleapis.com cannot be reached" in out
 
 
-@pytest.mark.parametrize("content,verdict", [
-    (b"truncated", "BAD"),
-    (b"x" * 11_490_434, "BAD"),  # the right size, the wrong bytes
-])
+@pytest.mark.parametrize(
+    "content,verdict",
+    [
+        (b"truncated", "BAD"),
+        (b"x" * 11_490_434, "BAD"),  # the right size, the wrong bytes
+    ],
+)
 def test_data_verify_finds_a_damaged_copy(no_data, capsys, monkeypatch, content, verdict):
     d = no_data / "data"
     d.mkdir()
@@ -564,8 +650,15 @@ def test_ctrl_c_keeps_the_finished_cells_in_the_history(tmp_path, capsys, monkey
 def _bench(tmp_path, *argv, env=None):
     e = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), **(env or {}))
     (tmp_path / "tmp").mkdir(exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "bench.cli", *map(str, argv)], cwd=ROOT, env=e,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", *map(str, argv)],
+        cwd=ROOT,
+        env=e,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def _wait_for(predicate, timeout=120):
@@ -608,8 +701,9 @@ def test_resume_counts_only_the_same_configuration(tmp_path, capsys, fake_cells)
     runs = tmp_path / "runs"
     assert run(capsys, "run", *NUMPY, "--seeds", "2", "--results-dir", runs)[0] == 0
     fake_cells.clear()
-    code, _, err = run(capsys, "run", *NUMPY, "--seeds", "2", "--results-dir", runs, "--resume",
-                       "--set", "lr=0.0001")  # another setting: another configuration
+    code, _, err = run(
+        capsys, "run", *NUMPY, "--seeds", "2", "--results-dir", runs, "--resume", "--set", "lr=0.0001"
+    )  # another setting: another configuration
     assert code == 0 and len(fake_cells) == 2 and "resume: 0 of 2 cells" in err
     fake_cells.clear()
     code, _, err = run(capsys, "run", *NUMPY, "--seeds", "3", "--results-dir", runs, "--resume")
@@ -618,8 +712,15 @@ def test_resume_counts_only_the_same_configuration(tmp_path, capsys, fake_cells)
 
 def test_resume_runs_failed_cells_again(tmp_path, capsys, monkeypatch):
     runs = tmp_path / "runs"
-    results.save(fake_result_for("linreg", "numpy", hparams=dict(
-        specs.get("linreg").resolve("quick", {"epochs": "20", "eval_every": "5"})), status="crashed"), runs)
+    results.save(
+        fake_result_for(
+            "linreg",
+            "numpy",
+            hparams=dict(specs.get("linreg").resolve("quick", {"epochs": "20", "eval_every": "5"})),
+            status="crashed",
+        ),
+        runs,
+    )
     started = []
     monkeypatch.setattr("bench.matrix.run_one", lambda cell, t=None: started.append(cell) or fake_result(cell))
     code, _, err = run(capsys, "run", *NUMPY, "--results-dir", runs, "--resume")
@@ -643,8 +744,9 @@ def test_report_without_tf_results_uses_the_first_backend_there(tmp_path, capsys
 
 def test_report_with_an_unknown_reference_is_one_line(tmp_path, capsys):
     results.save(fake_result_for("linreg", "numpy"), tmp_path / "runs")
-    code, _, err = run(capsys, "report", tmp_path / "runs", "--out", tmp_path / "rep", "--reference", "tf",
-                       "--no-progress")
+    code, _, err = run(
+        capsys, "report", tmp_path / "runs", "--out", tmp_path / "rep", "--reference", "tf", "--no-progress"
+    )
     assert_usage(code, err, "reference backend 'tf' has no results; choose from: numpy")
     assert not (tmp_path / "rep/report.html").exists()
 
@@ -665,8 +767,11 @@ def test_compare_unknown_selector_without_history(tmp_path, capsys, monkeypatch)
 
 def _curves_dir(tmp_path):
     for algo in ("linreg", "mle_normal"):
-        r = fake_result_for(algo, "numpy", curve=[{"step": 0, "epoch": 0, "loss": None, "val": 1.0},
-                                                  {"step": 5, "epoch": 5, "loss": 2.0, "val": 0.5}])
+        r = fake_result_for(
+            algo,
+            "numpy",
+            curve=[{"step": 0, "epoch": 0, "loss": None, "val": 1.0}, {"step": 5, "epoch": 5, "loss": 2.0, "val": 0.5}],
+        )
         results.save(r, tmp_path / "c")
     return tmp_path / "c"
 
@@ -721,8 +826,9 @@ def test_bench_rounds_unset_and_set(monkeypatch):
 
 
 def test_list_into_a_closed_pipe(tmp_path):
-    proc = subprocess.run(f"{sys.executable} -m bench.cli list | head -1", shell=True, cwd=ROOT,
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        f"{sys.executable} -m bench.cli list | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 0 and proc.stdout.startswith(" ") and proc.stderr == ""
 
 
@@ -733,13 +839,24 @@ def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
     monkeypatch.setattr("bench.cli.cmd_list", boom)
     monkeypatch.delenv("BENCH_TRACEBACK", raising=False)
     code, _, err = run(capsys, "list")
-    assert code == 1 and err == "bench: internal error: RuntimeError: something unexpected (BENCH_TRACEBACK=1 shows where)\n"
+    assert (
+        code == 1
+        and err == "bench: internal error: RuntimeError: something unexpected (BENCH_TRACEBACK=1 shows where)\n"
+    )
 
 
-@pytest.mark.parametrize("argv", [
-    ["data", "--help"], ["data", "status", "--help"], ["data", "fetch", "--help"], ["data", "verify", "--help"],
-    ["history", "import", "--help"], ["history", "list", "--help"], ["history", "export", "--help"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["data", "--help"],
+        ["data", "status", "--help"],
+        ["data", "fetch", "--help"],
+        ["data", "verify", "--help"],
+        ["history", "import", "--help"],
+        ["history", "list", "--help"],
+        ["history", "export", "--help"],
+    ],
+)
 def test_help_everywhere(capsys, argv):
     with pytest.raises(SystemExit) as exit_:
         main(argv)
@@ -747,12 +864,15 @@ def test_help_everywhere(capsys, argv):
     assert exit_.value.code == 0 and out.startswith(f"usage: bench {' '.join(argv[:-1])}") and "-h, --help" in out
 
 
-@pytest.mark.parametrize("argv,message", [
-    (["data"], "the following arguments are required: data_command"),
-    (["data", "clean"], "invalid choice: 'clean'"),
-    (["history"], "the following arguments are required: history_command"),
-    (["run", "--resume=yes"], "argument --resume: ignored explicit argument 'yes'"),
-])
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["data"], "the following arguments are required: data_command"),
+        (["data", "clean"], "invalid choice: 'clean'"),
+        (["history"], "the following arguments are required: history_command"),
+        (["run", "--resume=yes"], "argument --resume: ignored explicit argument 'yes'"),
+    ],
+)
 def test_bad_subcommand_usage(capsys, argv, message):
     code, _, err = run(capsys, *argv)
     assert_usage(code, err, message)

@@ -17,9 +17,13 @@ class Moments:
     """A stand-in learner with two 'BatchNorm layers' that see x and 2x + 1 (per column)."""
 
     def __init__(self):
-        self.weights = {"a/moving_mean": np.zeros(3, np.float32), "a/moving_variance": np.ones(3, np.float32),
-                        "b/moving_mean": np.zeros(3, np.float32), "b/moving_variance": np.ones(3, np.float32),
-                        "k/kernel": np.arange(3, dtype=np.float32)}
+        self.weights = {
+            "a/moving_mean": np.zeros(3, np.float32),
+            "a/moving_variance": np.ones(3, np.float32),
+            "b/moving_mean": np.zeros(3, np.float32),
+            "b/moving_variance": np.ones(3, np.float32),
+            "k/kernel": np.arange(3, dtype=np.float32),
+        }
         self.batches = []
 
     def bn_batch_stats(self, x):
@@ -75,7 +79,7 @@ def test_population_statistics_of_one_batch_give_the_training_mode_loss(cats, ba
     spec, hp, data = cats
     learner, _, _ = build("gap_head_fc", backend, OVERRIDES)
     for i in range(2):  # move the weights and the moving statistics away from their start
-        learner.train_step(data.x_train[16 * i:16 * (i + 1)], data.y_train[16 * i:16 * (i + 1)])
+        learner.train_step(data.x_train[16 * i : 16 * (i + 1)], data.y_train[16 * i : 16 * (i + 1)])
     x, y = data.x_train[16:48], data.y_train[16:48]
     plain = binary_cross_entropy(learner.predict(x), y)  # the moving statistics (2 updates old)
     with population_statistics(learner, x, batch_size=len(x)):

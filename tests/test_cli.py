@@ -19,19 +19,28 @@ from bench.matrix import run_matrix
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["run", "--algo", "nope"], "unknown algorithm 'nope'; choose from: " + ", ".join(specs.names())),
-    (["run", "--backend", "jax"], "unknown backend 'jax'; choose from: keras, numpy, tf, torch"),
-    (["run", "--device", "tpu"], "unknown device 'tpu'; choose from: all, cpu, gpu"),
-    (["run", "--budget", "huge"], "unknown budget 'huge'; choose from: full, quick"),
-    (["run", "--set", "lr"], "malformed --set 'lr': expected key=value"),
-    (["run", "--set", "=3"], "malformed --set '=3'"),
-    (["run", "--algo", "linreg", "--set", "foo=1"], "unknown setting 'foo' for linreg; valid settings: batch_size,"),
-    (["run", "--algo", "linreg", "--set", "lr=fast"], "bad value 'fast' for linreg setting 'lr': expected float"),
-    (["run", "--algo", "linreg", "--set", "epochs=1.5"], "bad value '1.5' for linreg setting 'epochs': expected int"),
-    (["run", "--seeds", "0"], "--seeds must be at least 1"),
-    (["frobnicate"], "invalid choice: 'frobnicate'"),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["run", "--algo", "nope"], "unknown algorithm 'nope'; choose from: " + ", ".join(specs.names())),
+        (["run", "--backend", "jax"], "unknown backend 'jax'; choose from: keras, numpy, tf, torch"),
+        (["run", "--device", "tpu"], "unknown device 'tpu'; choose from: all, cpu, gpu"),
+        (["run", "--budget", "huge"], "unknown budget 'huge'; choose from: full, quick"),
+        (["run", "--set", "lr"], "malformed --set 'lr': expected key=value"),
+        (["run", "--set", "=3"], "malformed --set '=3'"),
+        (
+            ["run", "--algo", "linreg", "--set", "foo=1"],
+            "unknown setting 'foo' for linreg; valid settings: batch_size,",
+        ),
+        (["run", "--algo", "linreg", "--set", "lr=fast"], "bad value 'fast' for linreg setting 'lr': expected float"),
+        (
+            ["run", "--algo", "linreg", "--set", "epochs=1.5"],
+            "bad value '1.5' for linreg setting 'epochs': expected int",
+        ),
+        (["run", "--seeds", "0"], "--seeds must be at least 1"),
+        (["frobnicate"], "invalid choice: 'frobnicate'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(capsys, argv, expected):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -46,8 +55,12 @@ def test_gpu_request_without_gpu(capsys, monkeypatch):
 
 
 def test_console_script_prints_no_traceback():
-    out = subprocess.run([sys.executable, "-m", "bench.cli", "run", "--algo", "linreg", "--backend", "mxnet"],
-                         capture_output=True, text=True, cwd=ROOT)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "run", "--algo", "linreg", "--backend", "mxnet"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert out.returncode == 2
     assert out.stderr.strip() == "bench: error: unknown backend 'mxnet'; choose from: keras, numpy, tf, torch"
 
@@ -60,13 +73,34 @@ def test_list_shows_every_algorithm_and_backend(capsys):
 
 
 def test_run_prints_summary_and_writes_results(tmp_path, capsys):
-    code = main(["run", "--algo", "linreg,mle_normal", "--backend", "numpy", "--seeds", "2",
-                 "--set", "epochs=40", "--set", "eval_every=10", "--results-dir", str(tmp_path), "--no-progress"])
+    code = main(
+        [
+            "run",
+            "--algo",
+            "linreg,mle_normal",
+            "--backend",
+            "numpy",
+            "--seeds",
+            "2",
+            "--set",
+            "epochs=40",
+            "--set",
+            "eval_every=10",
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+        ]
+    )
     assert code == 0
     out = capsys.readouterr().out
     assert "param_dist" in out and "nll" in out and "samples/s" in out
     saved = results.load_dir(tmp_path)
-    assert sorted((r.algo, r.seed) for r in saved) == [("linreg", 0), ("linreg", 1), ("mle_normal", 0), ("mle_normal", 1)]
+    assert sorted((r.algo, r.seed) for r in saved) == [
+        ("linreg", 0),
+        ("linreg", 1),
+        ("mle_normal", 0),
+        ("mle_normal", 1),
+    ]
     r = saved[0]
     assert r.status == "ok" and r.throughput["n"] >= 3 and r.card["machine"]["fingerprint"]
     assert r.hparams["epochs"] == 40 and r.overrides == {"epochs": 40, "eval_every": 10}
@@ -79,7 +113,9 @@ def _cells(*specs):
 def test_matrix_survives_a_killed_cell(tmp_path, monkeypatch):
     # the middle cell's process is killed (SIGKILL) in the middle of its training
     monkeypatch.setenv("BENCH_FAULT", "crash:torch@10")
-    done = run_matrix(_cells(("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy")), tmp_path, timeout_s=120)
+    done = run_matrix(
+        _cells(("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy")), tmp_path, timeout_s=120
+    )
     assert [r.status for r in done] == ["ok", "crashed", "ok"]
     assert "signal 9" in done[1].error
     saved = {(r.algo, r.backend): r for r in results.load_dir(tmp_path)}
@@ -105,9 +141,27 @@ def test_killing_bench_run_keeps_finished_results_intact(tmp_path):
     """SIGKILL the whole `bench run` after its first result: what was written stays whole."""
     env = dict(os.environ, BENCH_FAULT="hang:torch")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.cli", "run", "--algo", "linreg", "--backend", "numpy,torch",
-         "--set", "epochs=31", "--results-dir", str(tmp_path), "--no-progress"],
-        cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "--algo",
+            "linreg",
+            "--backend",
+            "numpy,torch",
+            "--set",
+            "epochs=31",
+            "--results-dir",
+            str(tmp_path),
+            "--no-progress",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 120
     while time.time() < deadline and not list(tmp_path.glob("*.json")):
         time.sleep(0.2)
@@ -144,8 +198,11 @@ def test_partial_result_record_is_a_clear_error(tmp_path):
     with pytest.raises(results.BenchError, match="partial.json: partial record \\(missing device, budget\\)"):
         results.load(partial)
     odd = tmp_path / "odd.json"
-    odd.write_text(json.dumps({"algo": "linreg", "backend": "torch", "device": "cpu", "budget": "quick",
-                               "seed": 0, "status": "exploded"}))
+    odd.write_text(
+        json.dumps(
+            {"algo": "linreg", "backend": "torch", "device": "cpu", "budget": "quick", "seed": 0, "status": "exploded"}
+        )
+    )
     with pytest.raises(results.BenchError, match="unknown status 'exploded'"):
         results.load(odd)
 
@@ -172,16 +229,19 @@ def test_top_level_help_lists_every_subcommand(capsys):
         assert command in out
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["gate", "--repeats", "x"], "argument --repeats: invalid int value: 'x' (see 'bench gate --help')"),
-    (["gate", "--frobnicate"], "unrecognized arguments: --frobnicate"),
-    (["curves", "a", "b"], "the following arguments are required: dirs, --metric (see 'bench curves --help')"),
-    (["curves", "a", "b", "/no/such/dir", "--metric", "val_acc"], "argument dirs: no directory '/no/such/dir'"),
-    (["curves", "a", "b", ".", "--metric", "val_acc", "--from-epoch", "two"], "invalid int value: 'two'"),
-    (["rl-summary", "/no/such/dir"], "argument DIR: no directory '/no/such/dir' (see 'bench rl-summary --help')"),
-    (["rl-summary", "--help-me"], "unrecognized arguments: --help-me"),
-    (["pretrain", "--seed", "x"], "argument --seed: invalid int value: 'x' (see 'bench pretrain --help')"),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["gate", "--repeats", "x"], "argument --repeats: invalid int value: 'x' (see 'bench gate --help')"),
+        (["gate", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["curves", "a", "b"], "the following arguments are required: dirs, --metric (see 'bench curves --help')"),
+        (["curves", "a", "b", "/no/such/dir", "--metric", "val_acc"], "argument dirs: no directory '/no/such/dir'"),
+        (["curves", "a", "b", ".", "--metric", "val_acc", "--from-epoch", "two"], "invalid int value: 'two'"),
+        (["rl-summary", "/no/such/dir"], "argument DIR: no directory '/no/such/dir' (see 'bench rl-summary --help')"),
+        (["rl-summary", "--help-me"], "unrecognized arguments: --help-me"),
+        (["pretrain", "--seed", "x"], "argument --seed: invalid int value: 'x' (see 'bench pretrain --help')"),
+    ],
+)
 def test_bad_subcommand_arguments_are_one_line_and_exit_2(capsys, argv, expected):
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -189,8 +249,9 @@ def test_bad_subcommand_arguments_are_one_line_and_exit_2(capsys, argv, expected
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize("module,command", [
-    ("bench.gate", "gate"), ("bench.curves", "curves"), ("bench.rl.summary", "rl-summary")])
+@pytest.mark.parametrize(
+    "module,command", [("bench.gate", "gate"), ("bench.curves", "curves"), ("bench.rl.summary", "rl-summary")]
+)
 def test_module_aliases_run_the_subcommand(module, command):
     out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.startswith(f"usage: bench {command} "), out.stderr
@@ -203,11 +264,23 @@ def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
     from bench.rl import summary
 
     for seed, solved in ((0, True), (1, False)):
-        results.save(results.Result("dqn", "torch", "cpu", seed, "quick", status="ok", target=195.0,
-                                    target_reached=solved, time_to_target_s=12.5 if solved else None,
-                                    steps_to_target=3000 if solved else None,
-                                    metrics={"eval_return": 200.0 if solved else 20.0, "mean_eval_return": 90.0},
-                                    throughput={"median": 800.0}), tmp_path)
+        results.save(
+            results.Result(
+                "dqn",
+                "torch",
+                "cpu",
+                seed,
+                "quick",
+                status="ok",
+                target=195.0,
+                target_reached=solved,
+                time_to_target_s=12.5 if solved else None,
+                steps_to_target=3000 if solved else None,
+                metrics={"eval_return": 200.0 if solved else 20.0, "mean_eval_return": 90.0},
+                throughput={"median": 800.0},
+            ),
+            tmp_path,
+        )
     assert summary.main([str(tmp_path)]) == 0
     table = capsys.readouterr().out
     assert "| dqn | torch | [0, 1] | 1/2 |" in table

@@ -15,14 +15,38 @@ from bench.results import Result
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 
 
-def run(algo="mle_normal", backend="torch", seed=0, value=1.5, speed=1000.0, noise=0.08, rounds=30,
-        rng_seed=0, machine=MACHINE, status="ok", unit="samples/s", metric="nll", target=None, reached=False):
+def run(
+    algo="mle_normal",
+    backend="torch",
+    seed=0,
+    value=1.5,
+    speed=1000.0,
+    noise=0.08,
+    rounds=30,
+    rng_seed=0,
+    machine=MACHINE,
+    status="ok",
+    unit="samples/s",
+    metric="nll",
+    target=None,
+    reached=False,
+):
     rng = np.random.default_rng(rng_seed)
     values = (speed * rng.lognormal(0.0, noise, rounds)).tolist()
-    return Result(algo, backend, "cpu", seed, "quick", status=status, metric=metric, metrics={metric: value},
-                  target=target, target_reached=reached,
-                  throughput={"unit": unit, "median": float(np.median(values)), "n": rounds, "values": values},
-                  card={"machine": dict(machine), "commit": "a" * 40})
+    return Result(
+        algo,
+        backend,
+        "cpu",
+        seed,
+        "quick",
+        status=status,
+        metric=metric,
+        metrics={metric: value},
+        target=target,
+        target_reached=reached,
+        throughput={"unit": unit, "median": float(np.median(values)), "n": rounds, "values": values},
+        card={"machine": dict(machine), "commit": "a" * 40},
+    )
 
 
 def rows_by_backend(cmp):
@@ -194,6 +218,7 @@ def _fake_runs(monkeypatch, *batches):
     def run_cells(cells, out_dir, timeout_s, label=""):
         wanted = {(c.algo, c.backend) for c in cells}
         return [r for r in next(calls) if (r.algo, r.backend) in wanted]
+
     monkeypatch.setattr(gate, "run_cells", run_cells)
 
 

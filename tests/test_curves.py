@@ -8,8 +8,19 @@ from bench.results import Result, save
 
 def _run(tmp_path, algo, backend, seed, values, status="ok", params=10):
     curve = [{"epoch": 2 * i, "val_acc": v} for i, v in enumerate(values)]
-    save(Result(algo=algo, backend=backend, device="cpu", seed=seed, budget="full", status=status,
-                curve=curve, metrics={"params": params}), tmp_path)
+    save(
+        Result(
+            algo=algo,
+            backend=backend,
+            device="cpu",
+            seed=seed,
+            budget="full",
+            status=status,
+            curve=curve,
+            metrics={"params": params},
+        ),
+        tmp_path,
+    )
 
 
 def test_pairs_counts_and_seed_means(tmp_path):

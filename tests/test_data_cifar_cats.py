@@ -119,10 +119,17 @@ def test_cifar_truncated_file(empty_env):
 
 
 def test_cifar_wrong_shapes(empty_env):
-    np.savez(empty_env / "cifar10_subset.npz", x_train=np.zeros((4, 28, 28), np.uint8),
-             y_train=np.zeros((4, 1), np.uint8), x_test=np.zeros((2, 32, 32, 3), np.uint8))
-    with pytest.raises(BenchError, match=r"'x_train' is \(4, 28, 28\) uint8; missing key 'y_test'.*"
-                                         r"expected x_train \(N, 32, 32, 3\) uint8"):
+    np.savez(
+        empty_env / "cifar10_subset.npz",
+        x_train=np.zeros((4, 28, 28), np.uint8),
+        y_train=np.zeros((4, 1), np.uint8),
+        x_test=np.zeros((2, 32, 32, 3), np.uint8),
+    )
+    with pytest.raises(
+        BenchError,
+        match=r"'x_train' is \(4, 28, 28\) uint8; missing key 'y_test'.*"
+        r"expected x_train \(N, 32, 32, 3\) uint8",
+    ):
         cifar10.load()
 
 
@@ -179,9 +186,13 @@ def test_cats_missing_and_corrupt(empty_env):
 
 
 def test_cats_bad_labels(empty_env):
-    np.savez(empty_env / "cats_vs_dogs_subset.npz", x_train=np.zeros((2, 100, 100, 3), np.uint8),
-             y_train=np.array([0, 2], np.uint8), x_val=np.zeros((1, 100, 100, 3), np.uint8),
-             y_val=np.zeros(2, np.uint8))
+    np.savez(
+        empty_env / "cats_vs_dogs_subset.npz",
+        x_train=np.zeros((2, 100, 100, 3), np.uint8),
+        y_train=np.array([0, 2], np.uint8),
+        x_val=np.zeros((1, 100, 100, 3), np.uint8),
+        y_val=np.zeros(2, np.uint8),
+    )
     with pytest.raises(BenchError, match="y_train has labels other than 0 and 1; x_val has 1 images but y_val 2"):
         cats_vs_dogs.load()
 
@@ -195,13 +206,28 @@ def test_cli_reports_data_problem_in_one_line(empty_env, tmp_path, capsys, corru
 
     if corrupt:
         (empty_env / "cifar10_subset.npz").write_bytes(b"\x93NUMPY truncated")
-    code = main(["run", "--algo", "resnet10", "--backend", "torch", "--results-dir", str(tmp_path / "out"),
-                 "--no-progress", "--timeout", "300"])
+    code = main(
+        [
+            "run",
+            "--algo",
+            "resnet10",
+            "--backend",
+            "torch",
+            "--results-dir",
+            str(tmp_path / "out"),
+            "--no-progress",
+            "--timeout",
+            "300",
+        ]
+    )
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
     if not corrupt:  # absent and downloads off: skipped before any cell starts, with the fix; exit 0
         assert code == 0
-        assert "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch" in err
+        assert (
+            "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch"
+            in err
+        )
         fix = next(ln for ln in err.splitlines() if ln.startswith("bench:   fix:"))
         assert "bench data fetch cifar10" in fix and "cifar10_subset.npz" in fix and "BENCH_DATA_DIR" in fix
         return

@@ -143,8 +143,21 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
     import bench.cli
 
     out_dir = tmp_path / "results"
-    argv = ["run", "--algo", "mlp", "--backend", "torch", "--set", "dataset=mnist",
-            "--results-dir", str(out_dir), "--no-progress", "--no-history", "--timeout", "300"]
+    argv = [
+        "run",
+        "--algo",
+        "mlp",
+        "--backend",
+        "torch",
+        "--set",
+        "dataset=mnist",
+        "--results-dir",
+        str(out_dir),
+        "--no-progress",
+        "--no-history",
+        "--timeout",
+        "300",
+    ]
     # missing, downloads off: the cell is skipped before it starts, with the fix; nothing else to run: exit 0
     assert bench.cli.main(argv) == 0
     cap = capsys.readouterr()

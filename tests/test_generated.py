@@ -57,8 +57,12 @@ def _param(algo, backend, *rest, id=None, parity=False):
 
 
 SMOKE = [_param(a, b) for a, b in cases()]
-PARITY = [_param(a, b, p, id=f"{case_id(a, b)}-{p.name}", parity=True) for a, b in cases()
-          if b != reference_backend(a) for p in protocols_for(specs.get(a))]
+PARITY = [
+    _param(a, b, p, id=f"{case_id(a, b)}-{p.name}", parity=True)
+    for a, b in cases()
+    if b != reference_backend(a)
+    for p in protocols_for(specs.get(a))
+]
 
 
 @pytest.mark.parametrize("algo,backend", SMOKE)
@@ -127,9 +131,12 @@ def _can_fail(spec, key, output, want, algo):
     if output == "losses":
         moved = abs(want[-1] - want[0]) / abs(want[0])
         assert moved > (tol if key.endswith("_rtol") else tol / abs(want[0])), (
-            f"{algo}: the loss moves by {moved:.2g} (relative) over {len(want)} steps, not more than {key} = {tol:g}")
+            f"{algo}: the loss moves by {moved:.2g} (relative) over {len(want)} steps, not more than {key} = {tol:g}"
+        )
     else:
         spread = float(np.max(np.ptp(want, axis=0)))
         scale = 1.0 if key.endswith("_atol") else float(np.max(np.abs(want)))
-        assert spread > tol * scale, (f"{algo}: the reference's {output} varies by {spread:.2g} between inputs, not "
-                                      f"more than {key} = {tol:g}: the comparison could not tell a wrong model")
+        assert spread > tol * scale, (
+            f"{algo}: the reference's {output} varies by {spread:.2g} between inputs, not "
+            f"more than {key} = {tol:g}: the comparison could not tell a wrong model"
+        )

@@ -14,11 +14,30 @@ MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory
 
 
 def fake(algo="mle_normal", backend="torch", seed=0, value=1.5, speed=1000.0, commit="a" * 40, run_id=None, **kw):
-    r = Result(algo, backend, "cpu", seed, "quick", metric="nll", metrics={"nll": value},
-               throughput={"unit": "samples/s", "median": speed, "p25": speed * 0.9, "p75": speed * 1.1,
-                           "n": 3, "values": [speed * 0.9, speed, speed * 1.1]},
-               card={"commit": commit, "dirty": False, "machine": dict(MACHINE),
-                     "versions": {"torch": "2.13.0", "numpy": "2.0.0"}}, **kw)
+    r = Result(
+        algo,
+        backend,
+        "cpu",
+        seed,
+        "quick",
+        metric="nll",
+        metrics={"nll": value},
+        throughput={
+            "unit": "samples/s",
+            "median": speed,
+            "p25": speed * 0.9,
+            "p75": speed * 1.1,
+            "n": 3,
+            "values": [speed * 0.9, speed, speed * 1.1],
+        },
+        card={
+            "commit": commit,
+            "dirty": False,
+            "machine": dict(MACHINE),
+            "versions": {"torch": "2.13.0", "numpy": "2.0.0"},
+        },
+        **kw,
+    )
     if run_id:
         r.run_id = run_id
     return r
@@ -28,22 +47,50 @@ def fake(algo="mle_normal", backend="torch", seed=0, value=1.5, speed=1000.0, co
 PYTEST_BENCHMARK = {
     "machine_info": {"node": "host", "machine": "x86_64", "python_version": "3.11.2"},
     "commit_info": {"id": "b7d74477c0b0d4a7c8d1ee365a64272e9f95e313", "dirty": False, "branch": "main"},
-    "benchmarks": [{
-        "group": "mle_normal", "name": "test_train_step[mle_normal-tf]",
-        "fullname": "tests/benchmarks/test_train_step.py::test_train_step[mle_normal-tf]",
-        "params": {"algo": "mle_normal", "backend": "tf"}, "param": "mle_normal-tf",
-        "extra_info": {"algo": "mle_normal", "backend": "tf", "device": "cpu", "batch_size": 32,
-                       "metric": "nll", "value": 5.0767, "quality_budget": "quick",
-                       "dataset": "synthetic fixed-scale line (n=100, seed=0)",
-                       "card": {"backend": "tf", "machine": dict(MACHINE), "versions": {"tensorflow": "2.21.0"}},
-                       "samples_per_s_median": 55999.88},
-        "options": {"disable_gc": False, "min_rounds": 5},
-        "stats": {"min": 0.000543, "max": 0.000679, "mean": 0.000582, "stddev": 4.3e-05, "rounds": 2,
-                  "median": 0.000571, "iqr": 3.8e-05, "q1": 0.000560, "q3": 0.000598, "iqr_outliers": 1,
-                  "stddev_outliers": 1, "outliers": "1;1", "ld15iqr": 0.000543, "hd15iqr": 0.000679,
-                  "ops": 1717.6, "total": 0.0046, "data": [0.000543, 0.000679], "iterations": 5},
-    }],
-    "datetime": "2026-11-21T16:31:00.000000+00:00", "version": "5.1.0",
+    "benchmarks": [
+        {
+            "group": "mle_normal",
+            "name": "test_train_step[mle_normal-tf]",
+            "fullname": "tests/benchmarks/test_train_step.py::test_train_step[mle_normal-tf]",
+            "params": {"algo": "mle_normal", "backend": "tf"},
+            "param": "mle_normal-tf",
+            "extra_info": {
+                "algo": "mle_normal",
+                "backend": "tf",
+                "device": "cpu",
+                "batch_size": 32,
+                "metric": "nll",
+                "value": 5.0767,
+                "quality_budget": "quick",
+                "dataset": "synthetic fixed-scale line (n=100, seed=0)",
+                "card": {"backend": "tf", "machine": dict(MACHINE), "versions": {"tensorflow": "2.21.0"}},
+                "samples_per_s_median": 55999.88,
+            },
+            "options": {"disable_gc": False, "min_rounds": 5},
+            "stats": {
+                "min": 0.000543,
+                "max": 0.000679,
+                "mean": 0.000582,
+                "stddev": 4.3e-05,
+                "rounds": 2,
+                "median": 0.000571,
+                "iqr": 3.8e-05,
+                "q1": 0.000560,
+                "q3": 0.000598,
+                "iqr_outliers": 1,
+                "stddev_outliers": 1,
+                "outliers": "1;1",
+                "ld15iqr": 0.000543,
+                "hd15iqr": 0.000679,
+                "ops": 1717.6,
+                "total": 0.0046,
+                "data": [0.000543, 0.000679],
+                "iterations": 5,
+            },
+        }
+    ],
+    "datetime": "2026-11-21T16:31:00.000000+00:00",
+    "version": "5.1.0",
 }
 
 
@@ -110,11 +157,26 @@ def test_bad_files_are_refused_and_nothing_is_written(tmp_path, db):
     partial = tmp_path / "partial.json"
     partial.write_text(json.dumps({"algo": "linreg", "status": "ok"}))
     odd = tmp_path / "odd.json"
-    odd.write_text(json.dumps({"algo": "linreg", "backend": "tf", "device": "cpu", "seed": 0, "budget": "quick",
-                               "status": "ok", "throughput": "fast"}))
-    for bad, message in ((corrupt, "cannot read result file"), (partial, "cannot read result file.*missing"),
-                         (odd, "partial record"),
-                         (tmp_path / "nope.json", "no such file"), (tmp_path, "no result files|cannot read")):
+    odd.write_text(
+        json.dumps(
+            {
+                "algo": "linreg",
+                "backend": "tf",
+                "device": "cpu",
+                "seed": 0,
+                "budget": "quick",
+                "status": "ok",
+                "throughput": "fast",
+            }
+        )
+    )
+    for bad, message in (
+        (corrupt, "cannot read result file"),
+        (partial, "cannot read result file.*missing"),
+        (odd, "partial record"),
+        (tmp_path / "nope.json", "no such file"),
+        (tmp_path, "no result files|cannot read"),
+    ):
         with pytest.raises(BenchError, match=message):
             db.import_paths([good, bad])
     assert db.count() == 0  # the good file was not imported either

@@ -35,8 +35,7 @@ def layers() -> list[list[str]]:
     config = configparser.ConfigParser()
     config.read(ROOT / ".importlinter")
     raw = config["importlinter:contract:layers"]["layers"]
-    return [[m.strip().strip("()") for m in line.replace("|", ":").split(":")]
-            for line in raw.strip().splitlines()]
+    return [[m.strip().strip("()") for m in line.replace("|", ":").split(":")] for line in raw.strip().splitlines()]
 
 
 def test_every_bench_module_has_a_layer(graph):
@@ -81,9 +80,13 @@ def module_level_imports(source: str) -> list[tuple[int, str]]:
                 found.extend((child.lineno, a.name.split(".")[0]) for a in child.names)
             elif isinstance(child, ast.ImportFrom) and child.level == 0 and child.module:
                 found.append((child.lineno, child.module.split(".")[0]))
-            elif (isinstance(child, ast.Call) and child.args and isinstance(child.args[0], ast.Constant)
-                  and isinstance(child.args[0].value, str)
-                  and ast.unparse(child.func) in ("importlib.import_module", "import_module", "__import__")):
+            elif (
+                isinstance(child, ast.Call)
+                and child.args
+                and isinstance(child.args[0], ast.Constant)
+                and isinstance(child.args[0].value, str)
+                and ast.unparse(child.func) in ("importlib.import_module", "import_module", "__import__")
+            ):
                 found.append((child.lineno, child.args[0].value.split(".")[0]))
             visit(child)
 
@@ -106,15 +109,25 @@ def test_module_level_import_finder():
         h = importlib.import_module("torch")
         from . import sibling
     """)
-    assert module_level_imports(source) == [(2, "numpy"), (2, "torch"), (3, "tensorflow"), (5, "jax"),
-                                            (7, "tf_keras"), (12, "torch")]
+    assert module_level_imports(source) == [
+        (2, "numpy"),
+        (2, "torch"),
+        (3, "tensorflow"),
+        (5, "jax"),
+        (7, "tf_keras"),
+        (12, "torch"),
+    ]
 
 
 def test_no_framework_imported_at_module_level_in_bench():
     files = sorted((ROOT / "bench").rglob("*.py"))
     assert len(files) > 50
-    bad = [f"{f.relative_to(ROOT)}:{line} imports {pkg}" for f in files
-           for line, pkg in module_level_imports(f.read_text()) if pkg in FRAMEWORKS]
+    bad = [
+        f"{f.relative_to(ROOT)}:{line} imports {pkg}"
+        for f in files
+        for line, pkg in module_level_imports(f.read_text())
+        if pkg in FRAMEWORKS
+    ]
     assert bad == []
 
 

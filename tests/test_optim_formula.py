@@ -29,8 +29,10 @@ def _run(hp, steps=50):
     rng = np.random.default_rng(0)
     w0 = [rng.normal(size=s).astype(np.float32) for s in SHAPES]
     # gradients from 1e-8 to 10 in magnitude: where epsilon's placement matters, and where it does not
-    grads = [[(rng.normal(size=s) * 10.0 ** rng.uniform(-8, 1, size=s)).astype(np.float32) for s in SHAPES]
-             for _ in range(steps)]
+    grads = [
+        [(rng.normal(size=s) * 10.0 ** rng.uniform(-8, 1, size=s)).astype(np.float32) for s in SHAPES]
+        for _ in range(steps)
+    ]
     params = [torch.nn.Parameter(torch.tensor(w)) for w in w0]
     opt = torch_optimizer(params, hp)
     variables = [keras.Variable(w) for w in w0]

@@ -26,15 +26,28 @@ import pytest
 from bench import specs
 
 ROOT = Path(__file__).resolve().parent.parent
-CASES = ["lenet5-adam-20", "double_dqn-adam-1", "lenet5-sgd-10", "mlp-sgd-10",
-         "metrics_cnn-sgd-10-resync", "gap_head_fc-sgd-10-resync", "resnet10-sgd-10-resync"]
+CASES = [
+    "lenet5-adam-20",
+    "double_dqn-adam-1",
+    "lenet5-sgd-10",
+    "mlp-sgd-10",
+    "metrics_cnn-sgd-10-resync",
+    "gap_head_fc-sgd-10-resync",
+    "resnet10-sgd-10-resync",
+]
 
 
 @pytest.fixture(scope="module")
 def figures():
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run([sys.executable, str(ROOT / "tests" / "parity_runs.py"), *CASES], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=1800)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "parity_runs.py"), *CASES],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
     assert proc.returncode == 0, proc.stderr[-4000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out["threads"] == {"tf": 1, "torch": 1}, out["threads"]

@@ -84,7 +84,7 @@ def _run(case):
     spec, hp = specs.get(name), settings(name, overrides)
     data = _data(spec, hp)
     x_eval = data.x_eval[:16]
-    batches = [(data.x_train[i * bs:(i + 1) * bs], data.y_train[i * bs:(i + 1) * bs]) for i in range(STEPS)]
+    batches = [(data.x_train[i * bs : (i + 1) * bs], data.y_train[i * bs : (i + 1) * bs]) for i in range(STEPS)]
     out = {"spec": spec, "hp": hp, "x_eval": x_eval, "backends": backends(name), "others": others(name)}
     for b in out["backends"]:
         learner, _, _ = build(name, b, overrides)
@@ -93,8 +93,13 @@ def _run(case):
             losses.append(float(learner.train_step(xb, yb)))
             if i == 0:
                 moving[1] = _moving(learner)
-        out[b] = dict(learner=learner, losses=np.array(losses), moving=moving,
-                      weights=learner.get_weights(), pred=learner.predict(x_eval))
+        out[b] = dict(
+            learner=learner,
+            losses=np.array(losses),
+            moving=moving,
+            weights=learner.get_weights(),
+            pred=learner.predict(x_eval),
+        )
     out["ref"] = out[reference_backend(name)]
     # the update rule alone: identical weights (the reference's, TensorFlow's, trained), learning rate 0
     for b in out["backends"]:
@@ -112,8 +117,7 @@ def _moving(learner):
     return {k: v for k, v in learner.get_weights().items() if "/moving_" in k}
 
 
-@pytest.fixture(scope="module", params=[pytest.param(c, marks=[pytest.mark.slow] if c in SLOW else [])
-                                        for c in CASES])
+@pytest.fixture(scope="module", params=[pytest.param(c, marks=[pytest.mark.slow] if c in SLOW else []) for c in CASES])
 def run(request):
     return request.param, _run(request.param)
 
@@ -147,8 +151,9 @@ def test_forward_parity_only(case):
     assert np.ptp(preds[ref]) > 0.05, preds[ref]
     for b in others(name):
         print(f"\n{case} {b}: max |diff| {np.abs(preds[b] - preds[ref]).max():.2g} (output scale {scale:.3g})")
-        np.testing.assert_allclose(preds[b], preds[ref], atol=_predict_atol(spec) * scale, rtol=0,
-                                   err_msg=f"{case}: {b} vs {ref}")
+        np.testing.assert_allclose(
+            preds[b], preds[ref], atol=_predict_atol(spec) * scale, rtol=0, err_msg=f"{case}: {b} vs {ref}"
+        )
 
 
 def test_first_training_losses(run):
@@ -174,8 +179,11 @@ def test_batchnorm_moving_statistics(run, after):
     hp = r["hp"]
     ref = r["keras"]["moving"][after]
     assert ref, "no BatchNorm layers found"
-    start = {k: (0.0 if k.endswith("mean") else 1.0) for k in ref} if after == 1 else \
-        {k: r["ref"]["weights"][k] for k in ref}
+    start = (
+        {k: (0.0 if k.endswith("mean") else 1.0) for k in ref}
+        if after == 1
+        else {k: r["ref"]["weights"][k] for k in ref}
+    )
     mean_atol, var_rtol = (1e-5 if after == 1 else MOVING_ATOL), 1e-4
     # the statistics moved by more than the tolerance (a wrong momentum would show)
     moved = max(np.abs(v - start[k]).max() for k, v in ref.items())
@@ -218,8 +226,13 @@ def test_trained_weights_copy_across_backends(run):
         learner.set_weights(trained)
         for k, v in learner.get_weights().items():
             np.testing.assert_array_equal(v, trained[k], err_msg=k)
-        np.testing.assert_allclose(learner.predict(r["x_eval"]), r["ref"]["pred"],
-                                   atol=_predict_atol(r["spec"]), rtol=0, err_msg=f"{case}: {b}")
+        np.testing.assert_allclose(
+            learner.predict(r["x_eval"]),
+            r["ref"]["pred"],
+            atol=_predict_atol(r["spec"]),
+            rtol=0,
+            err_msg=f"{case}: {b}",
+        )
 
 
 def test_bn_batch_stats_agree_across_backends(run):
@@ -234,8 +247,13 @@ def test_bn_batch_stats_agree_across_backends(run):
         for layer, moments in ref.items():
             for what, want, have in zip(("mean", "variance"), moments, got[layer]):
                 assert have.shape == want.shape, f"{case}: {b} {layer} {what}"
-                np.testing.assert_allclose(have, want, rtol=0, atol=BN_STATS_RTOL * np.abs(want).max(),
-                                           err_msg=f"{case}: {b} {layer} batch {what}")
+                np.testing.assert_allclose(
+                    have,
+                    want,
+                    rtol=0,
+                    atol=BN_STATS_RTOL * np.abs(want).max(),
+                    err_msg=f"{case}: {b} {layer} batch {what}",
+                )
         for k, v in r[b]["learner"].get_weights().items():  # nothing changed, moving statistics included
             np.testing.assert_array_equal(v, r["ref"]["weights"][k], err_msg=f"{case}: {b} {k}")
 
@@ -247,14 +265,23 @@ def test_parameter_counts(run):
     block = 2 * (3 * 3 * 64 * 64 + 64) + 2 * (2 * 64)  # two convs and two BatchNorms
 
     def resnet(blocks):
-        return ((3 * 3 * 3 * 32 + 32) + (3 * 3 * 32 * 64 + 64) + blocks * block
-                + (3 * 3 * 64 * 64 + 64) + (64 * 256 + 256) + (256 * 10 + 10))
+        return (
+            (3 * 3 * 3 * 32 + 32)
+            + (3 * 3 * 32 * 64 + 64)
+            + blocks * block
+            + (3 * 3 * 64 * 64 + 64)
+            + (64 * 256 + 256)
+            + (256 * 10 + 10)
+        )
 
     expected = {
         "gap": head + 64 + 1,
         "gap_avgpool2": head + 5 * 5 * 64 + 1,
         "fc": head + 2 * 6400 + (6400 * 100 + 100) + 2 * 100 + (100 * 100 + 100) + (100 + 1),
-        "resnet": resnet(2), "plain": resnet(2), "resnet_10_blocks": resnet(10), "plain_10_blocks": resnet(10),
+        "resnet": resnet(2),
+        "plain": resnet(2),
+        "resnet_10_blocks": resnet(10),
+        "plain_10_blocks": resnet(10),
     }
     assert param_count(w) == expected[case]
     for b in r["others"]:

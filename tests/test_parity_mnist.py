@@ -58,15 +58,23 @@ def runs(request):
     algo = request.param
     spec, overrides, hp, data, steps = _setup(algo)
     x_eval = data.x_eval[:N_EVAL]
-    out = {"algo": algo, "spec": spec, "hp": hp, "steps": steps, "x_eval": x_eval, "learners": {},
-           "backends": backends(algo)}
+    out = {
+        "algo": algo,
+        "spec": spec,
+        "hp": hp,
+        "steps": steps,
+        "x_eval": x_eval,
+        "learners": {},
+        "backends": backends(algo),
+    }
     for b in out["backends"]:
         learner, _, _ = build(algo, b, overrides)
         init = learner.get_weights()
         first_logits = learner.predict(steps[0][0])
         losses, after_first = _train(learner, steps)
-        out[b] = dict(init=init, first_logits=first_logits, losses=losses, after_first=after_first,
-                      trained=learner.get_weights())
+        out[b] = dict(
+            init=init, first_logits=first_logits, losses=losses, after_first=after_first, trained=learner.get_weights()
+        )
         out["learners"][b] = learner
     return out
 
@@ -90,8 +98,9 @@ def test_first_loss_is_the_stated_loss(runs):
         expected = sparse_cross_entropy(runs[b]["first_logits"], y).mean()
         if "l2" in hp:
             w = runs[b]["init"]
-            expected += hp["l2"] * sum(float(np.sum(w[f"{d}/kernel"].astype(np.float64) ** 2))
-                                       for d in ("fc1", "fc2", "fc3"))
+            expected += hp["l2"] * sum(
+                float(np.sum(w[f"{d}/kernel"].astype(np.float64) ** 2)) for d in ("fc1", "fc2", "fc3")
+            )
         assert runs[b]["losses"][0] == pytest.approx(expected, rel=1e-5), b
 
 
@@ -106,8 +115,9 @@ def test_weights_round_trip_between_backends(runs):
         learner.set_weights(trained)
         for name, value in learner.get_weights().items():
             np.testing.assert_array_equal(value, trained[name], err_msg=f"{b} {name}")
-        np.testing.assert_allclose(learner.predict(x_eval), ref, atol=runs["spec"].tolerances["predict_atol"],
-                                   rtol=0, err_msg=b)
+        np.testing.assert_allclose(
+            learner.predict(x_eval), ref, atol=runs["spec"].tolerances["predict_atol"], rtol=0, err_msg=b
+        )
 
 
 def test_set_weights_rejects_wrong_shapes(runs):
@@ -137,8 +147,9 @@ def test_batchnorm_moving_statistics(runs):
         for b in ("keras", "torch"):
             got = runs[b]["after_first"]
             np.testing.assert_allclose(got[f"{bn}/moving_mean"], ref[f"{bn}/moving_mean"], atol=1e-6, err_msg=b)
-        np.testing.assert_allclose(runs["keras"]["after_first"][f"{bn}/moving_variance"],
-                                   ref[f"{bn}/moving_variance"], rtol=1e-6)
+        np.testing.assert_allclose(
+            runs["keras"]["after_first"][f"{bn}/moving_variance"], ref[f"{bn}/moving_variance"], rtol=1e-6
+        )
         keras_part = ref[f"{bn}/moving_variance"].astype(np.float64) - m
         torch_part = runs["torch"]["after_first"][f"{bn}/moving_variance"].astype(np.float64) - m
         diff, shift = np.abs(torch_part - keras_part), np.abs(keras_part) / (n - 1)

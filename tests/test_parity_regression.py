@@ -23,7 +23,7 @@ def _batches(data, hp, n):
     out = []
     while len(out) < n:
         order = rng.permutation(len(data.x_train))
-        out += [order[i:i + bs] for i in range(0, len(order), bs)]
+        out += [order[i : i + bs] for i in range(0, len(order), bs)]
     return [(data.x_train[i], data.y_train[i]) for i in out[:n]]
 
 

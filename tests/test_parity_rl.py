@@ -27,8 +27,13 @@ def learners(algo, over):
 def random_weights(learner, seed=0, scale=0.3):
     rng = np.random.default_rng(seed)
     w = learner.get_weights()
-    return {k: (rng.normal(0, scale / np.sqrt(max(1, np.prod(v.shape[:-1]))), v.shape) +
-                (0.05 if k.endswith("bias") else 0.0)).astype(np.float32) for k, v in w.items()}
+    return {
+        k: (
+            rng.normal(0, scale / np.sqrt(max(1, np.prod(v.shape[:-1]))), v.shape)
+            + (0.05 if k.endswith("bias") else 0.0)
+        ).astype(np.float32)
+        for k, v in w.items()
+    }
 
 
 def batch_for(hp, n=16, seed=1):
@@ -38,9 +43,13 @@ def batch_for(hp, n=16, seed=1):
     nxt = rng.uniform(-1, 1, (n, *shape)).astype(np.float32)
     if hp["atari"]:
         obs, nxt = (obs + 1) / 2, (nxt + 1) / 2
-    return {"obs": obs, "next_obs": nxt, "actions": rng.integers(0, hp["n_actions"], n),
-            "rewards": rng.normal(1, 1, n).astype(np.float32),
-            "terminated": (rng.random(n) < 0.3).astype(np.float32)}
+    return {
+        "obs": obs,
+        "next_obs": nxt,
+        "actions": rng.integers(0, hp["n_actions"], n),
+        "rewards": rng.normal(1, 1, n).astype(np.float32),
+        "terminated": (rng.random(n) < 0.3).astype(np.float32),
+    }
 
 
 CASES = {
@@ -73,8 +82,11 @@ def test_loss_and_td_errors_are_the_reference(case):
     for l in ls.values():
         l.set_weights(ref_w)
     batch = batch_for(hp, 8 if hp["atari"] else 16)
-    weights = np.random.default_rng(2).uniform(0.2, 1.0, len(batch["actions"])).astype(np.float32) \
-        if hp["prioritized"] else None
+    weights = (
+        np.random.default_rng(2).uniform(0.2, 1.0, len(batch["actions"])).astype(np.float32)
+        if hp["prioritized"]
+        else None
+    )
     q = {b: l.q_values(batch["obs"]) for b, l in ls.items()}
     for b, l in ls.items():  # set_weights copies the online network into the target network
         np.testing.assert_allclose(l.target_q_values(batch["obs"]), q[b], atol=ATOL, rtol=1e-5, err_msg=b)
@@ -86,9 +98,17 @@ def test_loss_and_td_errors_are_the_reference(case):
             np.testing.assert_allclose(agg(q[b], axis=1), v, atol=1e-5, rtol=1e-5, err_msg=f"{b}: {hp['dueling_agg']}")
     # numpy reference of the update's loss and TD errors from the pre-update Q-values
     ql = ls["torch"]
-    y = q_targets(batch["rewards"].astype(np.float64), batch["terminated"], ql.q_values(batch["next_obs"]).astype(np.float64),
-                  ql.target_q_values(batch["next_obs"]).astype(np.float64), hp["gamma"], hp["target_mode"])
-    ref_loss, ref_td = td_loss(q["torch"].astype(np.float64), batch["actions"], y, hp["loss"], hp["huber_delta"], weights)
+    y = q_targets(
+        batch["rewards"].astype(np.float64),
+        batch["terminated"],
+        ql.q_values(batch["next_obs"]).astype(np.float64),
+        ql.target_q_values(batch["next_obs"]).astype(np.float64),
+        hp["gamma"],
+        hp["target_mode"],
+    )
+    ref_loss, ref_td = td_loss(
+        q["torch"].astype(np.float64), batch["actions"], y, hp["loss"], hp["huber_delta"], weights
+    )
     for b, l in ls.items():
         loss, td = l.update(batch, weights)
         np.testing.assert_allclose(np.asarray(td), ref_td, atol=ATOL, rtol=1e-5, err_msg=f"TD errors {b}")

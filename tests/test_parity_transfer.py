@@ -83,7 +83,7 @@ def test_frozen_backbone_training_agrees_and_trains_only_the_head(images):
     w = realistic_weights(1)
     learners = _learners("transfer_resnet50", dict(weights="random"), w)
     x, y = images
-    losses = {b: [float(learners[b].train_step(x[i:i + 4], y[i:i + 4])) for i in (0, 4, 8)] for b in learners}
+    losses = {b: [float(learners[b].train_step(x[i : i + 4], y[i : i + 4])) for i in (0, 4, 8)] for b in learners}
     after = {b: learners[b].get_weights() for b in learners}
     probs = {b: learners[b].predict(images[0][:4][::-1] * 0.9) for b in learners}
     ref = reference_backend("transfer_resnet50")

@@ -120,8 +120,9 @@ def test_checkpoint_save_and_auto_fallback(dirs):
         pretrained.load_backbone("cifar10")
     w = random_backbone(3)
     w["head/kernel"] = np.zeros((2048, 10), np.float32)  # the source task's head is not saved
-    path = pretrained.save_checkpoint(pretrained.default_checkpoint_path("cifar10"), w,
-                                      {"spec": "resnet50_cifar10", "backend": "torch", "seed": 0})
+    path = pretrained.save_checkpoint(
+        pretrained.default_checkpoint_path("cifar10"), w, {"spec": "resnet50_cifar10", "backend": "torch", "seed": 0}
+    )
     with np.load(path) as z:
         assert "head/kernel" not in z.files and json.loads(str(z["__meta__"]))["backend"] == "torch"
     for choice in ("cifar10", "auto", str(path)):
@@ -153,8 +154,21 @@ def test_missing_weights_through_bench_run(dirs, capsys, tmp_path, monkeypatch):
     (data / real.name).symlink_to(real)
     monkeypatch.setenv("BENCH_CACHE_DIR", str(cache))
     monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.keras cache either
-    code = main(["run", "--algo", "transfer_resnet50", "--backend", "torch", "--set", "weights=imagenet",
-                 "--results-dir", str(tmp_path / "runs"), "--no-progress", "--no-history"])
+    code = main(
+        [
+            "run",
+            "--algo",
+            "transfer_resnet50",
+            "--backend",
+            "torch",
+            "--set",
+            "weights=imagenet",
+            "--results-dir",
+            str(tmp_path / "runs"),
+            "--no-progress",
+            "--no-history",
+        ]
+    )
     out = capsys.readouterr()
     assert code == 1 and "Traceback" not in out.err + out.out
     assert pretrained.IMAGENET.filename in out.out and "94,765,736 bytes" in out.out

@@ -23,7 +23,9 @@ from bench.records import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = sorted((ROOT / "results" / "recorded").rglob("*.json")) + sorted((ROOT / "results" / "baselines").rglob("*.json"))
+COMMITTED = sorted((ROOT / "results" / "recorded").rglob("*.json")) + sorted(
+    (ROOT / "results" / "baselines").rglob("*.json")
+)
 RESULT_FILES = [p for p in COMMITTED if "algo" in json.loads(p.read_text())]
 
 
@@ -87,14 +89,40 @@ def test_x_axis_per_kind():
 
 
 def test_new_record_round_trip(tmp_path):
-    card = {"backend": "torch", "versions": {"torch": "2.13.0"}, "threads": 2, "commit": "f" * 40, "dirty": False,
-            "machine": {"cpu": "Test CPU", "cores": 2, "fingerprint": "abc"}, "tf32": False}
-    r = Result("mle_normal", "torch", "cpu", 1, "quick", metric="nll", metrics={"nll": 1.25, "diverged_at": math.inf},
-               throughput={"unit": "samples/s", "median": 10.0, "p25": 9.0, "p75": 11.0, "min": 8.0, "max": 12.0,
-                           "n": 3, "values": [9.0, 10.0, 11.0]},
-               curve=[{"epoch": 0, "samples": 0, "step": 0, "train_time_s": 0.0, "loss": None, "nll": 2.0},
-                      {"epoch": 1, "samples": 32, "step": 1, "train_time_s": 0.1, "loss": float("nan")}],
-               card=card, kind="supervised")
+    card = {
+        "backend": "torch",
+        "versions": {"torch": "2.13.0"},
+        "threads": 2,
+        "commit": "f" * 40,
+        "dirty": False,
+        "machine": {"cpu": "Test CPU", "cores": 2, "fingerprint": "abc"},
+        "tf32": False,
+    }
+    r = Result(
+        "mle_normal",
+        "torch",
+        "cpu",
+        1,
+        "quick",
+        metric="nll",
+        metrics={"nll": 1.25, "diverged_at": math.inf},
+        throughput={
+            "unit": "samples/s",
+            "median": 10.0,
+            "p25": 9.0,
+            "p75": 11.0,
+            "min": 8.0,
+            "max": 12.0,
+            "n": 3,
+            "values": [9.0, 10.0, 11.0],
+        },
+        curve=[
+            {"epoch": 0, "samples": 0, "step": 0, "train_time_s": 0.0, "loss": None, "nll": 2.0},
+            {"epoch": 1, "samples": 32, "step": 1, "train_time_s": 0.1, "loss": float("nan")},
+        ],
+        card=card,
+        kind="supervised",
+    )
     r.throughput.probe, r.throughput.normalized = [5.0, 5.0, 5.0, 5.0], [1.8, 2.0, 2.2]
     path = results.save(r, tmp_path)
     saved = json.loads(path.read_text())
@@ -105,8 +133,9 @@ def test_new_record_round_trip(tmp_path):
     assert math.isnan(back.curve[1].loss) and back.metrics["diverged_at"] == math.inf
     back.curve[1].loss = r.curve[1].loss = None  # NaN != NaN: compare the rest field by field
     assert back == r
-    assert back.card.facts == {"tf32": False} and back.card.machine == Machine(cpu="Test CPU", cores=2,
-                                                                                fingerprint="abc")
+    assert back.card.facts == {"tf32": False} and back.card.machine == Machine(
+        cpu="Test CPU", cores=2, fingerprint="abc"
+    )
 
 
 def test_typed_fields_take_their_json_form_on_assignment():
@@ -121,12 +150,14 @@ def test_typed_fields_take_their_json_form_on_assignment():
 
 def test_bad_and_newer_records_are_clear_errors(tmp_path):
     base = {"algo": "linreg", "backend": "tf", "device": "cpu", "seed": 0, "budget": "quick", "status": "ok"}
-    cases = [({"throughput": "fast"}, "partial record (throughput is not a table)"),
-             ({"curve": {"epoch": 1}}, "partial record (the curve is not a list)"),
-             ({"curve": [3]}, "partial record (a curve point is not a table)"),
-             ({"card": {"machine": "big"}}, "partial record (the card's machine is not a table)"),
-             ({"throughput": {"values": 3}}, "partial record (throughput values is not a list)"),
-             ({"schema": SCHEMA_VERSION + 1}, f"result schema {SCHEMA_VERSION + 1} is newer")]
+    cases = [
+        ({"throughput": "fast"}, "partial record (throughput is not a table)"),
+        ({"curve": {"epoch": 1}}, "partial record (the curve is not a list)"),
+        ({"curve": [3]}, "partial record (a curve point is not a table)"),
+        ({"card": {"machine": "big"}}, "partial record (the card's machine is not a table)"),
+        ({"throughput": {"values": 3}}, "partial record (throughput values is not a list)"),
+        ({"schema": SCHEMA_VERSION + 1}, f"result schema {SCHEMA_VERSION + 1} is newer"),
+    ]
     for extra, message in cases:
         path = tmp_path / "r.json"
         path.write_text(json.dumps({**base, **extra}))

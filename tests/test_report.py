@@ -27,16 +27,44 @@ def fake(algo, backend, seed, metric="nll", unit="samples/s", final=1.0):
     values = (SPEED[backend] * rng.lognormal(0, 0.05, 8)).tolist()
     # where the drivers stand at each evaluation: epochs and samples (supervised), or env steps in
     # "step" and episodes, updates and the training return (bench.rl.driver's context)
-    where = ((lambda e: {"epoch": e, "samples": 3200 * e}) if unit == "samples/s" else
-             (lambda e: {"episodes": 3 * e, "updates": 90 * e, "train_return": 20.0 * e if e else None}))
-    curve = [{**where(e), "step": 100 * e, "train_time_s": 0.1 * e,
-              "loss": None if e == 0 else 2.0 / e, metric: final + 1.0 / (e + 1) + 0.01 * seed} for e in range(6)]
-    return Result(algo, backend, "cpu", seed, "quick", metric=metric, metrics={metric: curve[-1][metric]},
-                  throughput={"unit": unit, "median": float(np.median(values)), "n": 8, "values": values},
-                  compile_s=0.2, curve=curve, dataset="synthetic line (n=100, seed=0)", target=1.2,
-                  target_reached=seed == 0, time_to_target_s=0.4 if seed == 0 else None,
-                  card={"backend": backend, "machine": dict(MACHINE), "commit": "c" * 40, "threads": 2,
-                        "versions": {"numpy": "2.0"}})
+    where = (
+        (lambda e: {"epoch": e, "samples": 3200 * e})
+        if unit == "samples/s"
+        else (lambda e: {"episodes": 3 * e, "updates": 90 * e, "train_return": 20.0 * e if e else None})
+    )
+    curve = [
+        {
+            **where(e),
+            "step": 100 * e,
+            "train_time_s": 0.1 * e,
+            "loss": None if e == 0 else 2.0 / e,
+            metric: final + 1.0 / (e + 1) + 0.01 * seed,
+        }
+        for e in range(6)
+    ]
+    return Result(
+        algo,
+        backend,
+        "cpu",
+        seed,
+        "quick",
+        metric=metric,
+        metrics={metric: curve[-1][metric]},
+        throughput={"unit": unit, "median": float(np.median(values)), "n": 8, "values": values},
+        compile_s=0.2,
+        curve=curve,
+        dataset="synthetic line (n=100, seed=0)",
+        target=1.2,
+        target_reached=seed == 0,
+        time_to_target_s=0.4 if seed == 0 else None,
+        card={
+            "backend": backend,
+            "machine": dict(MACHINE),
+            "commit": "c" * 40,
+            "threads": 2,
+            "versions": {"numpy": "2.0"},
+        },
+    )
 
 
 @pytest.fixture
@@ -146,8 +174,11 @@ def test_html_comes_from_the_packaged_template_and_escapes_its_input(runs):
 
 def test_curves_are_drawn_against_each_kinds_x_axis(runs):
     rs = results.load_dir(runs)
-    assert {r.algo: r.kind for r in rs if r.status == "ok"} == {"mle_normal": "supervised", "linreg": "supervised",
-                                                                "dqn_like": "rl"}
+    assert {r.algo: r.kind for r in rs if r.status == "ok"} == {
+        "mle_normal": "supervised",
+        "linreg": "supervised",
+        "dqn_like": "rl",
+    }
     cells = report.group(rs)
     sup = report.plot_curves("linreg", cells["linreg"], "nll")
     assert sup.axes[0].get_xlabel() == "epoch"
@@ -177,13 +208,26 @@ def _screenshot(page: Path, tmp_path: Path) -> tuple:
     if exe is None:
         pytest.skip("headless Chromium is not installed (apt-get install -y chromium)")
     shot = tmp_path / "shot.png"
-    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-             "--disable-background-networking", "--disable-component-update", "--disable-sync",
-             f"--user-data-dir={tmp_path / 'profile'}"]
-    subprocess.run([exe, *flags, f"--screenshot={shot}", "--window-size=1400,2400", page.as_uri()],
-                   capture_output=True, timeout=120, check=True)
-    dom = subprocess.run([exe, *flags, "--dump-dom", page.as_uri()],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}",
+    ]
+    subprocess.run(
+        [exe, *flags, f"--screenshot={shot}", "--window-size=1400,2400", page.as_uri()],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    dom = subprocess.run(
+        [exe, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
+    ).stdout
     return shot, dom
 
 
@@ -191,8 +235,8 @@ def _check_rendered(shot: Path, dom: str, n_algos: int) -> None:
     import matplotlib.image as mpimg
 
     # the DOM the browser built: summary table, one table and two images per algorithm
-    assert "id=\"summary-table\"" in dom
-    assert dom.count("class=\"algo-table\"") == n_algos
+    assert 'id="summary-table"' in dom
+    assert dom.count('class="algo-table"') == n_algos
     assert len(re.findall(r'<img class="plot"[^>]+src="data:image/png;base64,', dom)) == 2 * n_algos
     # and the pixels: not blank, table headers drawn, the backends' bar colours (#ff8f00 tf,
     # #ee4c2c torch) painted by the embedded plots
@@ -224,12 +268,37 @@ def test_bench_run_then_report_renders(tmp_path):
         pytest.skip("headless Chromium is not installed (apt-get install -y chromium)")
     env = dict(os.environ, BENCH_HISTORY=str(tmp_path / "h.sqlite"), TF_CPP_MIN_LOG_LEVEL="3")
     runs, out = tmp_path / "runs", tmp_path / "out"
-    subprocess.run([sys.executable, "-m", "bench.cli", "run", "--algo", "linreg,mle_normal", "--backend",
-                    "tf,torch,keras", "--set", "epochs=40", "--set", "eval_every=10", "--results-dir", str(runs),
-                    "--no-progress"], check=True, env=env, capture_output=True, timeout=900)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bench.cli",
+            "run",
+            "--algo",
+            "linreg,mle_normal",
+            "--backend",
+            "tf,torch,keras",
+            "--set",
+            "epochs=40",
+            "--set",
+            "eval_every=10",
+            "--results-dir",
+            str(runs),
+            "--no-progress",
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=900,
+    )
     assert len(list(runs.glob("*.json"))) == 6
-    subprocess.run([sys.executable, "-m", "bench.cli", "report", str(runs), "--out", str(out), "--no-progress"],
-                   check=True, env=env, capture_output=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "-m", "bench.cli", "report", str(runs), "--out", str(out), "--no-progress"],
+        check=True,
+        env=env,
+        capture_output=True,
+        timeout=300,
+    )
     md = (out / "report.md").read_text()
     assert "| linreg |" in md and "| mle_normal |" in md
     shot, dom = _screenshot(out / "report.html", tmp_path)

@@ -50,10 +50,28 @@ def test_events_reach_the_file_while_the_writer_is_open(tmp_path):
 
 
 def _result(backend):
-    curve = [{"epoch": e, "step": 10 * e, "samples": 320 * e, "train_time_s": 0.1 * e,
-              "loss": None if e == 0 else 1.0 / e, "nll": 2.0 - 0.1 * e, "slope": 1.5} for e in range(4)]
-    return Result("mle_normal", backend, "cpu", 0, "quick", metric="nll", curve=curve,
-                  throughput={"unit": "samples/s", "values": [100.0, 110.0, 105.0]})
+    curve = [
+        {
+            "epoch": e,
+            "step": 10 * e,
+            "samples": 320 * e,
+            "train_time_s": 0.1 * e,
+            "loss": None if e == 0 else 1.0 / e,
+            "nll": 2.0 - 0.1 * e,
+            "slope": 1.5,
+        }
+        for e in range(4)
+    ]
+    return Result(
+        "mle_normal",
+        backend,
+        "cpu",
+        0,
+        "quick",
+        metric="nll",
+        curve=curve,
+        throughput={"unit": "samples/s", "values": [100.0, 110.0, 105.0]},
+    )
 
 
 def test_same_structure_for_every_backend(tmp_path):
@@ -64,8 +82,7 @@ def test_same_structure_for_every_backend(tmp_path):
         _, scalars = _read_with_tf(_events(logdir))
         tags[backend] = {k: [s for s, _ in v] for k, v in scalars.items()}
     assert tags["tf"] == tags["torch"] == tags["keras"]
-    assert set(tags["tf"]) == {"loss", "time/train_s", "metric/nll", "metric/slope", "quality",
-                               "throughput/samples/s"}
+    assert set(tags["tf"]) == {"loss", "time/train_s", "metric/nll", "metric/slope", "quality", "throughput/samples/s"}
     # a supervised run's x-axis is the epoch (bench.records.X_AXES)
     assert tags["tf"]["loss"] == [1, 2, 3]  # no loss before the first step
     assert tags["tf"]["quality"] == [0, 1, 2, 3]
@@ -73,13 +90,27 @@ def test_same_structure_for_every_backend(tmp_path):
 
 def test_rl_points_use_env_steps():
     # the point bench.rl.driver hands to on_eval: step = environment steps so far
-    point = CurvePoint.from_dict({"step": 5000, "episodes": 12, "updates": 1200, "train_time_s": 3.0, "loss": 0.5,
-                                  "train_return": None, "return": 180.0})
+    point = CurvePoint.from_dict(
+        {
+            "step": 5000,
+            "episodes": 12,
+            "updates": 1200,
+            "train_time_s": 3.0,
+            "loss": 0.5,
+            "train_return": None,
+            "return": 180.0,
+        }
+    )
     assert tb.point_step(point, "rl") == 5000
     assert tb.point_step(point, "supervised") == 0  # an RL point has no epoch
     assert tb.point_scalars(point, "return") == {
-        "loss": 0.5, "time/train_s": 3.0, "progress/episodes": 12, "progress/updates": 1200,
-        "metric/return": 180.0, "quality": 180.0}
+        "loss": 0.5,
+        "time/train_s": 3.0,
+        "progress/episodes": 12,
+        "progress/updates": 1200,
+        "metric/return": 180.0,
+        "quality": 180.0,
+    }
 
 
 def test_bench_run_tensorboard_writes_events(tmp_path):
@@ -87,8 +118,14 @@ def test_bench_run_tensorboard_writes_events(tmp_path):
     from bench.config import RunConfig
     from bench.runner import run_cell
 
-    cell = RunConfig.create("linreg", "numpy", seed=0, budget="quick", overrides={"epochs": "20", "eval_every": "5"},
-                                  tensorboard=str(tmp_path / "tb"))
+    cell = RunConfig.create(
+        "linreg",
+        "numpy",
+        seed=0,
+        budget="quick",
+        overrides={"epochs": "20", "eval_every": "5"},
+        tensorboard=str(tmp_path / "tb"),
+    )
     result = run_cell(cell)
     assert result.status == "ok", result.error
     _, scalars = _read_with_tf(_events(tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick"))

@@ -116,7 +116,8 @@ class Learner(Base):
         return self.net(torch.as_tensor(x)).numpy()
 
     def get_weights(self):
-        return {"line/kernel": self.net.weight.detach().numpy().T.copy(), "line/bias": self.net.bias.detach().numpy().copy()}
+        w, b = self.net.weight.detach().numpy(), self.net.bias.detach().numpy()
+        return {"line/kernel": w.T.copy(), "line/bias": b.copy()}
 
     @torch.no_grad()
     def set_weights(self, weights):
@@ -125,12 +126,12 @@ class Learner(Base):
         self.net.bias.copy_(torch.as_tensor(weights["line/bias"]))
 '''
 
-WRONG_LR = '''
+WRONG_LR = """
 from . import torch_line
 
 torch_line.LR_FACTOR = 1.5
 from .torch_line import Learner  # noqa: E402,F401
-'''
+"""
 
 
 @pytest.fixture(scope="module")
@@ -138,24 +139,50 @@ def plugin_env(tmp_path_factory):
     root = tmp_path_factory.mktemp("plugins")
     pkg = root / PLUGIN
     pkg.mkdir()
-    for name, text in {"__init__": INIT, "numpy_line": NUMPY, "torch_line": TORCH, "torch_line_wrong_lr": WRONG_LR}.items():
+    for name, text in {
+        "__init__": INIT,
+        "numpy_line": NUMPY,
+        "torch_line": TORCH,
+        "torch_line_wrong_lr": WRONG_LR,
+    }.items():
         (pkg / f"{name}.py").write_text(textwrap.dedent(text))
-    env = dict(os.environ, BENCH_PLUGINS=PLUGIN,
-               PYTHONPATH=os.pathsep.join(filter(None, [str(root), str(ROOT), os.environ.get("PYTHONPATH")])))
+    env = dict(
+        os.environ,
+        BENCH_PLUGINS=PLUGIN,
+        PYTHONPATH=os.pathsep.join(filter(None, [str(root), str(ROOT), os.environ.get("PYTHONPATH")])),
+    )
     return root, env
 
 
 def test_generated_tests_cover_the_toy_algorithm(plugin_env, tmp_path):
     _, env = plugin_env
     report = tmp_path / "report.xml"
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_generated.py",
-                           "-k", "toy", f"--junitxml={report}"], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_generated.py",
+            "-k",
+            "toy",
+            f"--junitxml={report}",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     outcome = {}
     for case in ET.parse(report).getroot().iter("testcase"):
         status = [child.tag for child in case if child.tag in ("failure", "error", "skipped")]
-        outcome[case.get("name")] = (status[0] if status else "passed",
-                                     " ".join(child.get("message") or "" for child in case))
+        outcome[case.get("name")] = (
+            status[0] if status else "passed",
+            " ".join(child.get("message") or "" for child in case),
+        )
     ran = "\n".join(f"{k}: {v[0]}" for k, v in sorted(outcome.items()))
     expected = {"test_smoke[toy_line-numpy]", "test_smoke[toy_line-torch]", "test_parity[toy_line-torch-first_steps]"}
     assert expected <= set(outcome), f"not generated:\n{ran}\n{proc.stdout[-3000:]}{proc.stderr[-3000:]}"
@@ -175,8 +202,9 @@ def test_generated_tests_cover_the_toy_algorithm(plugin_env, tmp_path):
 
 def test_bench_list_shows_the_toy_algorithm(plugin_env):
     _, env = plugin_env
-    proc = subprocess.run([sys.executable, "-m", "bench.cli", "list"], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr
     row = next((line for line in proc.stdout.splitlines() if line.split()[:1] == ["toy_line"]), None)
     assert row is not None, proc.stdout
@@ -186,11 +214,18 @@ def test_bench_list_shows_the_toy_algorithm(plugin_env):
 
 def test_a_plugin_that_cannot_be_imported_is_one_line(plugin_env, monkeypatch):
     _, env = plugin_env
-    proc = subprocess.run([sys.executable, "-m", "bench.cli", "list"], cwd=ROOT, capture_output=True, text=True,
-                          env=dict(env, BENCH_PLUGINS="toy_plugin, no_such_plugin"), timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.cli", "list"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=dict(env, BENCH_PLUGINS="toy_plugin, no_such_plugin"),
+        timeout=300,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "bench: error: BENCH_PLUGINS: cannot import plug-in 'no_such_plugin': No module named 'no_such_plugin'"]
+        "bench: error: BENCH_PLUGINS: cannot import plug-in 'no_such_plugin': No module named 'no_such_plugin'"
+    ]
     monkeypatch.setenv("BENCH_PLUGINS", "no_such_plugin")
     with pytest.raises(BenchError, match="cannot import plug-in 'no_such_plugin'"):
         specs.all_specs()

@@ -142,9 +142,9 @@ def test_update_inputs_of_both_methods():
         a, b, r = off[i], off[i + 1], e.rewards[i]
         np.testing.assert_allclose(mc["rewards"][a:b], r * 0.9 ** np.arange(b - a - 1, -1, -1), rtol=1e-6)
         assert (mc["discounts"][a:b] == 0).all()
-        assert (td["rewards"][a:b - 1] == 0).all() and td["rewards"][b - 1] == r
-        assert (td["discounts"][a:b - 1] == np.float32(0.9)).all() and td["discounts"][b - 1] == 0
-        np.testing.assert_array_equal(td["next_states"][a:b - 1], e.states[a + 1:b])
+        assert (td["rewards"][a : b - 1] == 0).all() and td["rewards"][b - 1] == r
+        assert (td["discounts"][a : b - 1] == np.float32(0.9)).all() and td["discounts"][b - 1] == 0
+        np.testing.assert_array_equal(td["next_states"][a : b - 1], e.states[a + 1 : b])
 
 
 # the backends: parity after every update ----------------------------------------------------------
@@ -152,7 +152,7 @@ def _one_at_a_time(learner, x, y, w0):
     learner.set_weights(w0)
     out = []
     for t in range(len(y)):
-        learner.train_step({k: v[t:t + 1] for k, v in x.items()}, y[t:t + 1])
+        learner.train_step({k: v[t : t + 1] for k, v in x.items()}, y[t : t + 1])
         out.append(learner.get_weights()["value/kernel"][:, 0].astype(np.float64))
     return np.array(out)
 
@@ -196,8 +196,11 @@ def test_the_td_target_carries_no_gradient_and_terminal_is_zero():
     spec = specs.get("semi_gradient_td0")
     hp = spec.resolve("full", {"lr": "0.5"})
     w0 = {"value/kernel": np.linspace(-0.9, 0.9, 10, dtype=np.float32)[:, None]}
-    x = {"states": np.array([150, 950], np.int32), "next_states": np.array([650, 950], np.int32),
-         "discounts": np.array([1.0, 0.0], np.float32)}
+    x = {
+        "states": np.array([150, 950], np.int32),
+        "next_states": np.array([650, 950], np.int32),
+        "discounts": np.array([1.0, 0.0], np.float32),
+    }
     y = np.array([0.0, 1.0], np.float32)
     w = w0["value/kernel"][:, 0].astype(np.float64)
     expected = [w.copy(), w.copy()]
@@ -238,21 +241,25 @@ def test_quick_budget_learns_the_same_on_every_backend(quick_results, algo):
         assert r.throughput.n == hp["episodes"] // hp["eval_every"] and r.compile_s > 0
         assert r.metrics["updates"] == r.steps == r.curve[-1].updates > 20000
         assert r.metrics["update_latency_us"] > 0 and r.metrics["ve_reference"] == pytest.approx(
-            0.054377 if algo == "gradient_mc" else 0.116735, abs=1e-6)
+            0.054377 if algo == "gradient_mc" else 0.116735, abs=1e-6
+        )
         assert len(r.metrics["v_hat_groups"]) == 10
 
 
 # bad settings: one line, exit 2, before any cell -----------------------------------------------------
-@pytest.mark.parametrize("setting,expected", [
-    ("lr=0", "setting 'lr' = 0.0 is out of range: it must be > 0"),
-    ("lr=-1e-5", "setting 'lr' = -1e-05 is out of range: it must be > 0"),
-    ("n_groups=7", "setting 'n_groups' = 7 does not divide n_states = 1000"),
-    ("n_groups=0", "setting 'n_groups' = 0 is out of range: it must be >= 1"),
-    ("gamma=0", "setting 'gamma' = 0.0 is out of range: it must be in (0, 1]"),
-    ("gamma=1.5", "setting 'gamma' = 1.5 is out of range: it must be in (0, 1]"),
-    ("start_state=0", "setting 'start_state' = 0 is out of range: it must be in [1, 1000]"),
-    ("method=sarsa", "setting 'method' = 'sarsa'; choose from: gradient_mc, semi_gradient_td0"),
-])
+@pytest.mark.parametrize(
+    "setting,expected",
+    [
+        ("lr=0", "setting 'lr' = 0.0 is out of range: it must be > 0"),
+        ("lr=-1e-5", "setting 'lr' = -1e-05 is out of range: it must be > 0"),
+        ("n_groups=7", "setting 'n_groups' = 7 does not divide n_states = 1000"),
+        ("n_groups=0", "setting 'n_groups' = 0 is out of range: it must be >= 1"),
+        ("gamma=0", "setting 'gamma' = 0.0 is out of range: it must be in (0, 1]"),
+        ("gamma=1.5", "setting 'gamma' = 1.5 is out of range: it must be in (0, 1]"),
+        ("start_state=0", "setting 'start_state' = 0 is out of range: it must be in [1, 1000]"),
+        ("method=sarsa", "setting 'method' = 'sarsa'; choose from: gradient_mc, semi_gradient_td0"),
+    ],
+)
 @pytest.mark.parametrize("algo", ALGOS)
 def test_bad_settings_are_one_line_and_exit_2(capsys, tmp_path, algo, setting, expected):
     assert main(["run", "--algo", algo, "--set", setting, "--results-dir", str(tmp_path), "--no-history"]) == 2

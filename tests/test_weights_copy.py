@@ -16,8 +16,11 @@ SLOW = ("transfer_resnet50", "resnet50_cifar10", "dueling_ddqn_atari")
 N = 4  # examples in the training batch
 _DATA = {}
 
-CASES = [pytest.param(name, backend, id=f"{name}-{backend}", marks=[pytest.mark.slow] if name in SLOW else [])
-         for name in specs.names() for backend in registry.backends_for(name, include_reference=True)]
+CASES = [
+    pytest.param(name, backend, id=f"{name}-{backend}", marks=[pytest.mark.slow] if name in SLOW else [])
+    for name in specs.names()
+    for backend in registry.backends_for(name, include_reference=True)
+]
 
 
 def _supervised_batch(spec, hp):
@@ -34,8 +37,13 @@ def _train_once(learner, spec, hp):
         actions = rng.integers(0, hp["n_actions"], N)
         if isinstance(learner, PolicyLearner):
             return learner.train_step({"obs": obs, "actions": actions}, rng.normal(0, 1, N).astype(np.float32))
-        batch = {"obs": obs, "actions": actions, "rewards": rng.normal(1, 1, N).astype(np.float32),
-                 "next_obs": rng.uniform(0, 1, obs.shape).astype(np.float32), "terminated": np.zeros(N, np.float32)}
+        batch = {
+            "obs": obs,
+            "actions": actions,
+            "rewards": rng.normal(1, 1, N).astype(np.float32),
+            "next_obs": rng.uniform(0, 1, obs.shape).astype(np.float32),
+            "terminated": np.zeros(N, np.float32),
+        }
         return learner.train_step(batch, None)
     if spec.kind == "prediction":
         from protocols import episode_args

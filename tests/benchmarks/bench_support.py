@@ -34,24 +34,34 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
         return loss
 
     _info(benchmark, p, algo, backend, device, bs)
-    benchmark.extra_info.update({"metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric),
-                                 "quality_budget": "quick"})
+    benchmark.extra_info.update(
+        {"metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric), "quality_budget": "quick"}
+    )
     _pedantic(benchmark, p.spec, step)
     benchmark.extra_info["samples_per_s_median"] = bs / (benchmark.stats.stats.median or float("nan"))
 
 
 def _info(benchmark, p, algo, backend, device, batch_size) -> None:
-    benchmark.extra_info.update({
-        "algo": algo, "backend": backend, "device": device, "batch_size": int(batch_size),
-        "dataset": getattr(p.data, "name", None),
-        "card": config_card(backend, p.session.facts, p.learner.describe()),
-    })
+    benchmark.extra_info.update(
+        {
+            "algo": algo,
+            "backend": backend,
+            "device": device,
+            "batch_size": int(batch_size),
+            "dataset": getattr(p.data, "name", None),
+            "card": config_card(backend, p.session.facts, p.learner.describe()),
+        }
+    )
 
 
 def _pedantic(benchmark, spec, fn) -> None:
     rounds, iterations = spec.bench_rounds
-    benchmark.pedantic(fn, rounds=env_count("BENCH_ROUNDS", rounds),
-                       iterations=env_count("BENCH_ITERATIONS", iterations), warmup_rounds=3)
+    benchmark.pedantic(
+        fn,
+        rounds=env_count("BENCH_ROUNDS", rounds),
+        iterations=env_count("BENCH_ITERATIONS", iterations),
+        warmup_rounds=3,
+    )
 
 
 def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, device: str | None = None) -> None:

@@ -37,7 +37,9 @@ class Agent:
     def __init__(self, algo, backend, device=None, fill=2000):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
         # default (unset or 0): all cores; anything but a whole number is a BenchError naming the variable
-        threads = env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
+        threads = (
+            env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
+        )
         self.cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
@@ -88,6 +90,7 @@ class Agent:
                 loss, td = self.learner.update(b, b["weights"])
                 self.sync()
                 return float(loss)
+
             return step
         obs = np.stack([_scale(self.obs, self.hp)] * 200)
         actions = self.rng.integers(self.n_actions, size=200)
@@ -97,6 +100,7 @@ class Agent:
             loss = self.learner.update(obs, actions, returns)
             self.sync()
             return float(loss)
+
         return step
 
     def act_fn(self):
@@ -137,12 +141,20 @@ class Agent:
         return q_step if self.q else pg_step
 
     def info(self) -> dict:
-        return {"algo": self.cell.algo, "backend": self.cell.backend, "device": self.cell.device,
-                "metric": self.p.spec.metric, "env": self.p.data.name,
-                "batch_size": int(self.hp.get("batch_size", 0)),
-                "card": config_card(self.cell.backend, self.p.session.facts, self.learner.describe())}
+        return {
+            "algo": self.cell.algo,
+            "backend": self.cell.backend,
+            "device": self.cell.device,
+            "metric": self.p.spec.metric,
+            "env": self.p.data.name,
+            "batch_size": int(self.hp.get("batch_size", 0)),
+            "card": config_card(self.cell.backend, self.p.session.facts, self.learner.describe()),
+        }
 
 
 def rounds(default: int) -> dict:
-    return {"rounds": env_count("BENCH_ROUNDS", default),
-            "iterations": env_count("BENCH_ITERATIONS", 10), "warmup_rounds": 3}
+    return {
+        "rounds": env_count("BENCH_ROUNDS", default),
+        "iterations": env_count("BENCH_ITERATIONS", 10),
+        "warmup_rounds": 3,
+    }
