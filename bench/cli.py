@@ -28,8 +28,12 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench import backends, registry, specs, tour
+from bench import backends, matrix, registry, report, specs, tour
+from bench.config import RunConfig
+from bench.data import catalog
 from bench.errors import BenchError, choices
+from bench.history import Recorder, db_path
+from bench.paths import absolute, writable_dir, writable_file
 from bench.results import Result, results_dir
 
 EXIT_USAGE, EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 1, 130, 143
@@ -91,8 +95,6 @@ def is_tour(args) -> bool:
 def build_cells(args, notes: list | None = None) -> list:
     """Every cell of the selection as a resolved, validated RunConfig; any bad input is one
     BenchError before a cell starts. ``notes`` collects what was tidied up (names given twice)."""
-    from bench.config import RunConfig
-
     notes = [] if notes is None else notes
     if getattr(args, "all", False) and args.algo is not None:
         raise BenchError("--all runs every algorithm; give either --all or --algo, not both")
@@ -117,8 +119,6 @@ def build_cells(args, notes: list | None = None) -> list:
         algos = [a for a in algos if any(registry.has_impl(a, b) for b in wanted)]
     board = getattr(args, "tensorboard", None)
     if board is not None:  # the cells run elsewhere (cwd = the clone): the path the user meant, made absolute
-        from bench.paths import absolute, writable_dir
-
         board = str(absolute(writable_dir(board, "--tensorboard")))
     if args.device == "all":
         devices = backends.available_devices()
@@ -203,8 +203,6 @@ def _print_summary(results: list[Result]) -> None:
 def _plan_data(cells, matrix) -> tuple[list, list[Result]]:
     """Every cell's dataset before any cell starts: downloads first, stand-ins announced, cells
     whose dataset cannot be had listed once as skipped with the fix. -> (runnable cells, skipped)."""
-    from bench.data import catalog
-
     plan = matrix.check_data(cells)
     if plan.download:
         failed = {}
@@ -239,9 +237,6 @@ def _plan_data(cells, matrix) -> tuple[list, list[Result]]:
 
 def _check_outputs(args, out_dir: Path):
     """Every path the run writes, checked before any cell starts. -> (history path or None, report dir)."""
-    from bench.history import db_path
-    from bench.paths import writable_dir, writable_file
-
     writable_dir(out_dir, "--results-dir")
     db = None
     if args.db is not None and not args.db.strip():
@@ -266,8 +261,6 @@ def _install_sigterm():
 
 def cmd_run(args) -> int:
     from tqdm import tqdm
-
-    from bench import matrix
 
     notes: list[str] = []
     cells = build_cells(args, notes)
@@ -299,8 +292,6 @@ def cmd_run(args) -> int:
         )
     recorder = None
     if db is not None and runnable:
-        from bench.history import Recorder
-
         recorder = Recorder(db, str(out_dir))
     done: list[Result] = []
     written: list[Path] = []  # the result files in out_dir (a result kept elsewhere is not one of them)
@@ -382,8 +373,6 @@ def cmd_run(args) -> int:
 def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
     """The report of this run's results next to them; its path last on the console. A report that
     cannot be written is an error, after the results are safe."""
-    from bench import report
-
     ok = [r for r in results if r.status == "ok"]
     if not ok:
         say("no report: no cell finished ok")

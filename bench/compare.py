@@ -35,8 +35,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import history, specs
 from bench.errors import BenchError
-from bench.results import Result
+from bench.history import source_of
+from bench.paths import writable_file
+from bench.results import Result, atomic_write
 from bench.stats import finite
 
 EXIT_REGRESSION = 1
@@ -140,8 +143,6 @@ class Comparison:
 # loading ----------------------------------------------------------------------------------------
 def resolve(selector: str, db: str | None = None) -> tuple[list[Result], str]:
     """A selector -> (results, description). Files and directories first, then the history."""
-    from bench import history
-
     path = Path(selector)
     if path.exists():
         results, _ = history.load_any(path)
@@ -159,8 +160,6 @@ def resolve(selector: str, db: str | None = None) -> tuple[list[Result], str]:
 
 
 def _key(r: Result) -> tuple:
-    from bench.history import source_of
-
     return (r.algo, r.backend, r.device, r.budget, source_of(r))
 
 
@@ -175,8 +174,6 @@ def _fingerprints(results) -> dict:
 
 def _spec(algo):
     try:
-        from bench import specs
-
         return specs.get(algo)
     except Exception:
         return None
@@ -438,16 +435,12 @@ def register(sub) -> None:
 def cmd_compare(args) -> int:
     th = thresholds_from(args)
     if args.json:
-        from bench.paths import writable_file
-
         writable_file(args.json, "--json")
     base, base_name = resolve(args.baseline, args.db)
     cur, cur_name = resolve(args.current, args.db)
     cmp = compare(base, cur, th, args.force, (base_name, cur_name))
     print_comparison(cmp)
     if args.json:
-        from bench.results import atomic_write
-
         try:
             atomic_write(Path(args.json), json.dumps(cmp.to_dict(), indent=1, default=str))
         except OSError as exc:

@@ -33,9 +33,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import cli
+from bench import cli, compare as cmp_mod, history, registry, results as res, specs
 from bench.compare import add_threshold_args, thresholds_from
+from bench.config import RunConfig
 from bench.errors import BenchError
+from bench.history import record_session
+from bench.matrix import run_one
+from bench.paths import writable_dir
 from bench.results import atomic_write
 
 DEFAULT_BASELINE = Path(__file__).resolve().parent.parent / "results" / "baselines" / "quick-cpu"
@@ -58,9 +62,6 @@ DEFAULT_PLAN = {
 
 
 def cells_of(plan: dict, algos=None, backends=None) -> list:
-    from bench import registry, specs
-    from bench.config import RunConfig
-
     algos = algos or plan["algos"]
     unknown = [a for a in algos if a not in plan["algos"]]
     if unknown:
@@ -92,9 +93,6 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
 
 
 def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
-    from bench import results as res
-    from bench.matrix import run_one
-
     t0 = time.perf_counter()
     done: list = []
     for cell in cells:
@@ -115,8 +113,6 @@ def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
 
 
 def load_baseline(path: Path) -> tuple[dict, list]:
-    from bench import history
-
     manifest = path / MANIFEST
     if not manifest.exists():
         raise BenchError(f"no baseline at {path} (missing {MANIFEST}); make one with 'bench gate --make-baseline'")
@@ -137,8 +133,6 @@ def gate(
     thresholds=None,
     record: bool = False,
 ) -> int:
-    from bench import compare as cmp_mod
-
     plan, base = load_baseline(baseline)
     cells = cells_of(plan, algos, backends)
     keys = {(c.algo, c.backend) for c in cells}
@@ -187,8 +181,6 @@ def gate(
     cmp_mod.print_comparison(result)
     atomic_write(work / "comparison.json", json.dumps(result.to_dict(), indent=1, default=str))
     if record:
-        from bench.history import record_session
-
         print(f"gate: recorded as session {record_session(current, str(work / 'runs'))}", file=sys.stderr)
     n = len(result.regressions)
     print(f"gate: {'FAIL' if n else 'pass'}: {n} regression(s) against {baseline}; details in {work}/comparison.json")
@@ -242,8 +234,6 @@ def cmd_gate(args) -> int:
             raise BenchError("--repeats must be at least 1")
         return make_baseline(Path(args.baseline), args.repeats)
     if args.out is not None:  # checked before any cell runs
-        from bench.paths import writable_dir
-
         writable_dir(args.out, "--out")
     return gate(
         Path(args.baseline),

@@ -29,8 +29,10 @@ import time
 import uuid
 from pathlib import Path
 
+from bench import results as res, specs
 from bench.errors import BenchError
-from bench.results import ConfigCard, Result, Throughput
+from bench.paths import writable_file
+from bench.results import ConfigCard, Result, Throughput, atomic_write
 
 DEFAULT_DB = "results/runs/history.sqlite"
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"
@@ -300,8 +302,6 @@ def _where(filters: dict) -> tuple[str, list]:
 
 def _higher_is_better(algo: str):
     try:
-        from bench import specs
-
         return int(bool(specs.get(algo).higher_is_better))
     except Exception:  # an algorithm this checkout does not know
         return None
@@ -316,8 +316,6 @@ def source_of(result: Result) -> str:
 def load_any(path: Path) -> tuple[list[Result], str]:
     """Results from a result JSON, a directory of them, or a pytest-benchmark JSON file.
     -> (results, source). Raises BenchError naming the file on anything unreadable."""
-    from bench import results as res
-
     if not path.exists():
         raise BenchError(f"no such file or directory: {path}")
     if path.is_dir():
@@ -472,9 +470,6 @@ def cmd_list(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from bench.paths import writable_file
-    from bench.results import atomic_write
-
     out = writable_file(args.csv, "export file")
     with History(args.db, create=False) as h:
         frame = h.to_frame()

@@ -33,8 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bench import specs
+from bench.compare import resolve
 from bench.errors import BenchError
-from bench.results import Machine, atomic_write, x_axis
+from bench.paths import writable_dir
+from bench.results import Machine, atomic_write, results_dir, x_axis
 from bench.stats import finite, median_ci
 
 BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
@@ -137,8 +140,6 @@ def group(results) -> dict:
 
 def _spec(algo):
     try:
-        from bench import specs
-
         return specs.get(algo)
     except Exception:
         return None
@@ -606,10 +607,6 @@ def register(sub) -> None:
 
 def cmd_report(args) -> int:
     from tqdm import tqdm
-
-    from bench.compare import resolve
-    from bench.paths import writable_dir
-    from bench.results import results_dir
 
     out = writable_dir(args.out, "--out")
     default = results_dir()

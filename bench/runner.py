@@ -16,7 +16,9 @@ from bench.card import config_card
 from bench.config import RunConfig
 from bench.init import initial_weights
 from bench.pretrained import save_checkpoint
+from bench.probe import cpu_probe, normalise
 from bench.results import Result
+from bench.tensorboard import CurveLogger
 
 # spec.kind -> the module whose ``train(...)`` runs it
 DRIVERS = {"supervised": "bench.drivers.supervised", "rl": "bench.rl.driver", "prediction": "bench.drivers.value"}
@@ -61,12 +63,8 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
     logger, probes = None, []
     try:
         if cell.probe:
-            from bench.probe import cpu_probe
-
             on_eval = _chain(lambda point: probes.append(cpu_probe()), on_eval)
         if cell.tensorboard:
-            from bench.tensorboard import CurveLogger
-
             logger = CurveLogger(cell.tensorboard, cell.algo, cell.backend, cell.device, cell.seed, cell.budget)
             on_eval = _chain(logger, on_eval)
         load_start = load.snapshot()
@@ -102,8 +100,6 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
                 },
             )
         if probes and result.status == "ok" and result.throughput.values:
-            from bench.probe import normalise
-
             result.throughput.probe = probes
             result.throughput.normalized = normalise(result.throughput.values, probes)
     except Exception as exc:  # a failed cell is a result, not a crash of the matrix

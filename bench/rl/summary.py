@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import cli
+from bench import cli, specs
 from bench.errors import BenchError
 from bench.results import load_dir
 from bench.stats import median_ci
@@ -93,8 +93,6 @@ def _kind(result) -> str | None:
     if result.kind:
         return result.kind
     try:
-        from bench import specs
-
         return specs.get(result.algo).kind
     except Exception:  # an algorithm this checkout does not know
         return None
