@@ -47,7 +47,7 @@ from bench.bnstats import population_statistics
 from bench.data import cats_vs_dogs
 from bench.errors import BenchError
 from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
-from bench.specs.base import KERAS_ADAM, Spec
+from bench.specs.base import KERAS_ADAM, KERAS_INIT, Spec
 
 HPARAMS = dict(
     n_train=2000,
@@ -78,14 +78,7 @@ BUDGETS = {
     "full": dict(batch_size=32, eval_every=2),
 }
 # the Keras defaults the document relied on, stated explicitly (bench.init applies them)
-INIT = {
-    "*kernel": "glorot_uniform",
-    "*bias": "zeros",
-    "*gamma": "ones",
-    "*beta": "zeros",
-    "*moving_mean": "zeros",
-    "*moving_variance": "ones",
-}
+INIT = KERAS_INIT
 # Parity (tests/test_parity_cnn.py). predict_atol: sigmoid outputs after four BatchNorms and
 # ~40k-term float32 dot products, whose summation order differs between oneDNN/Eigen kernels.
 # loss_rtol: the first 10 Adam steps (dropout off) on the same batches; Adam divides by

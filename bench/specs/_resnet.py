@@ -30,7 +30,7 @@ bench/specs/_gap_head.py. Nothing else is changed or tuned.
 from bench.data import cifar10
 from bench.errors import BenchError
 from bench.metrics import accuracy, param_count, predict_batched, sparse_cross_entropy
-from bench.specs.base import KERAS_ADAM, Spec
+from bench.specs.base import KERAS_ADAM, KERAS_INIT, Spec
 
 HPARAMS = dict(
     n_train=4000,
@@ -60,14 +60,7 @@ BUDGETS = {
     "quick": dict(n_train=512, n_test=256, epochs=2, batch_size=32, bn_momentum=0.9),
     "full": dict(epochs=10, eval_every=2),
 }
-INIT = {
-    "*kernel": "glorot_uniform",
-    "*bias": "zeros",
-    "*gamma": "ones",
-    "*beta": "zeros",
-    "*moving_mean": "zeros",
-    "*moving_variance": "ones",
-}
+INIT = KERAS_INIT
 # Parity (tests/test_generated.py, tests/test_parity_cnn.py). predict_atol: the logits after 23
 # conv layers and 20 BatchNorms; the backends' conv kernels (oneDNN in TF/Keras and in PyTorch,
 # different blockings) sum the 576-term dot products in different orders, and float32 rounding

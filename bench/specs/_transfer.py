@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from bench.metrics import accuracy, binary_cross_entropy, param_count, predict_batched
 from bench.pretrained import load_backbone
-from bench.specs.base import KERAS_ADAM
+from bench.specs.base import KERAS_ADAM, KERAS_INIT
 
 SOURCE = "seed 000, Transfer learning in TensorFlow 2 tutorial"
 # the document's settings (Keras defaults written out): Adam(1e-3), batch 64, 7 epochs, BatchNorm
@@ -50,14 +50,7 @@ ARM_BUDGETS = {
 # canonical initialisation where no pretrained weight is set: the head (and the backbone with
 # weights=random), Keras's defaults for a Dense layer and Keras's ResNet50 (He-normal would be
 # the usual choice for training from scratch; Keras applications use Glorot-uniform)
-INIT = {
-    "*kernel": "glorot_uniform",
-    "*bias": "zeros",
-    "*gamma": "ones",
-    "*beta": "zeros",
-    "*moving_mean": "zeros",
-    "*moving_variance": "ones",
-}
+INIT = KERAS_INIT
 # parity (tests/test_parity_transfer.py): 53 conv layers and 53 BatchNorms in float32, the
 # backends' conv kernels summing up to 4608-term dot products in different orders, relative to
 # the features' largest value. tests/test_generated.py, at the canonical initial weights of the

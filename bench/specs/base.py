@@ -22,6 +22,16 @@ BUDGETS = ("quick", "full")
 # Adam (torch.optim.Adam adds epsilon after the bias correction); "sgd" is plain SGD at ``lr``.
 KERAS_ADAM = dict(optimizer="adam", adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7)
 OPTIMIZERS = ("adam", "adam-native", "sgd")
+# Keras's default initialisation of conv/dense kernels and BatchNorm, written out (bench.init
+# applies it), for the specs whose documents relied on those defaults
+KERAS_INIT = {
+    "*kernel": "glorot_uniform",
+    "*bias": "zeros",
+    "*gamma": "ones",
+    "*beta": "zeros",
+    "*moving_mean": "zeros",
+    "*moving_variance": "ones",
+}
 
 
 @dataclass(frozen=True)
