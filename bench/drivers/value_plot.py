@@ -11,7 +11,9 @@ semi_gradient_td0 results in RESULTS_DIR (and, when it exists, RESULTS_DIR/plate
   episodes of each seed, with the full budget marked: where the plateau starts.
 
 and prints the speed table (Markdown): updates/s per backend (median over timed rounds, IQR),
-the single-update latency, compile time, final VE, and the machine's load during the run.
+the single-update latency, compile time, final VE, and the machine's load during the run; and,
+when RESULTS_DIR/td_step_size exists, the step-size table of semi-gradient TD(0) (those runs and
+the seed-0 plateau run).
 """
 
 from __future__ import annotations
@@ -172,6 +174,25 @@ def speed_table(by_algo: dict) -> str:
     return "\n".join(rows)
 
 
+def sweep_table(results: list) -> str:
+    """Markdown: one row per step size (``lr``) of semi-gradient TD(0) runs: when VE first comes
+    within 0.02 and 0.01 of the fixed point's VE, how far it strays after that, and where it ends."""
+    rows = ["| lr | episodes | first within 0.02 (episodes) | first within 0.01 | largest abs(VE - limit) after that | "
+            "mean VE - limit, second half | final VE - limit |", "|---|---|---|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: (r.hparams["lr"], r.seed)):
+        eps = np.array([p.episodes for p in r.curve])
+        gap = np.array([p.metrics["ve_gap"] for p in r.curve])
+        first = {}
+        for tol in (0.02, 0.01):
+            inside = np.flatnonzero(np.abs(gap) < tol)
+            first[tol] = int(eps[inside[0]]) if inside.size else None
+        after = np.abs(gap[eps >= first[0.01]]).max() if first[0.01] is not None else None
+        rows.append(f"| {r.hparams['lr']:g} | {eps[-1]} | {first[0.02] if first[0.02] is not None else 'not reached'} | "
+                    f"{first[0.01] if first[0.01] is not None else 'not reached'} | "
+                    f"{'-' if after is None else f'{after:.4f}'} | {gap[len(gap) // 2:].mean():+.4f} | {gap[-1]:+.4f} |")
+    return "\n".join(rows)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.drivers.value_plot", description=__doc__.split("\n\n")[0])
     parser.add_argument("results", help="directory of gradient_mc / semi_gradient_td0 results")
@@ -194,6 +215,11 @@ def main(argv=None) -> int:
         print(f"value_plot: error: {exc}", file=sys.stderr)
         return 2
     print(speed_table(by_algo))
+    sweep = src / "td_step_size"
+    if sweep.is_dir():
+        runs = [r for r in load_dir(sweep) if r.algo == "semi_gradient_td0" and r.status == "ok"]
+        runs += [r for r in _results(src / "plateau")["semi_gradient_td0"] if r.seed == 0] if (src / "plateau").is_dir() else []
+        print("\n" + sweep_table(runs))
     print("\n" + "\n".join(f"wrote {p}" for p in written))
     return 0
 

@@ -4,14 +4,15 @@ DQN deck): w <- w + alpha [R + gamma v_hat(S', w) - v_hat(S, w)] grad v_hat(S, w
 (Figure 9.2, left).
 
 alpha = 1e-3. The book does not give the step size of Figure 9.2's left panel. TD's target
-varies far less than MC's +-1 return, so a larger step stays stable, and TD needs one: its
-value information travels from the edges one jump at a time, so at MC's 2e-5 it is far from its
-fixed point after 100,000 episodes, and at 1e-4 it needs about 90,000 (numpy reference, seed 0).
-Measured on the numpy reference (seeds 0-1): alpha = 1e-3 reaches the fixed point's VE within
-0.01 by about 10,000 episodes and then fluctuates within +-0.01 of it; 2e-3 is faster but
-fluctuates more (down to -0.012), 5e-4 needs 20,000 episodes. The full budget is 20,000
-episodes (1.7 million updates), twice the measured time to the plateau. The quick budget (400
-episodes) uses alpha = 1e-2.
+varies far less than MC's +-1 return, so a larger step is stable, and TD needs one: its value
+information travels in from the edges one jump at a time. Measured on the numpy reference, seed 0
+(results/recorded/value_prediction/td_step_size/ and plateau/, docs/value_prediction.md): at MC's
+2e-5 VE is still 0.23 above the fixed point's after 40,000 episodes; 1e-4 comes within 0.01 at
+72,000 episodes, 2e-4 at 36,000, 5e-4 at 14,000, 1e-3 at 7,000 and 2e-3 at 4,000, and every step
+from 1e-4 to 2e-3 then stays within 0.012. 1e-3 is fast with half of 2e-3's step (the weights'
+stationary noise grows with the step). Full budget: 20,000 episodes (1.7 million updates),
+about 3x the time to the plateau (3 seeds within 0.01 by 7,000-8,000 episodes, plateau/). The
+quick budget (400 episodes) uses alpha = 1e-2.
 """
 
 from bench.specs._value import make_spec
