@@ -177,8 +177,11 @@ def speed_table(by_algo: dict) -> str:
 def sweep_table(results: list) -> str:
     """Markdown: one row per step size (``lr``) of semi-gradient TD(0) runs: when VE first comes
     within 0.02 and 0.01 of the fixed point's VE, how far it strays after that, and where it ends."""
-    rows = ["| lr | episodes | first within 0.02 (episodes) | first within 0.01 | largest abs(VE - limit) after that | "
-            "mean VE - limit, second half | final VE - limit |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| lr | episodes | first within 0.02 (episodes) | first within 0.01 | largest abs(VE - limit) after that | "
+        "mean VE - limit, second half | final VE - limit |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for r in sorted(results, key=lambda r: (r.hparams["lr"], r.seed)):
         eps = np.array([p.episodes for p in r.curve])
         gap = np.array([p.metrics["ve_gap"] for p in r.curve])
@@ -187,9 +190,11 @@ def sweep_table(results: list) -> str:
             inside = np.flatnonzero(np.abs(gap) < tol)
             first[tol] = int(eps[inside[0]]) if inside.size else None
         after = np.abs(gap[eps >= first[0.01]]).max() if first[0.01] is not None else None
-        rows.append(f"| {r.hparams['lr']:g} | {eps[-1]} | {first[0.02] if first[0.02] is not None else 'not reached'} | "
-                    f"{first[0.01] if first[0.01] is not None else 'not reached'} | "
-                    f"{'-' if after is None else f'{after:.4f}'} | {gap[len(gap) // 2:].mean():+.4f} | {gap[-1]:+.4f} |")
+        rows.append(
+            f"| {r.hparams['lr']:g} | {eps[-1]} | {first[0.02] if first[0.02] is not None else 'not reached'} | "
+            f"{first[0.01] if first[0.01] is not None else 'not reached'} | "
+            f"{'-' if after is None else f'{after:.4f}'} | {gap[len(gap) // 2 :].mean():+.4f} | {gap[-1]:+.4f} |"
+        )
     return "\n".join(rows)
 
 
@@ -218,7 +223,11 @@ def main(argv=None) -> int:
     sweep = src / "td_step_size"
     if sweep.is_dir():
         runs = [r for r in load_dir(sweep) if r.algo == "semi_gradient_td0" and r.status == "ok"]
-        runs += [r for r in _results(src / "plateau")["semi_gradient_td0"] if r.seed == 0] if (src / "plateau").is_dir() else []
+        runs += (
+            [r for r in _results(src / "plateau")["semi_gradient_td0"] if r.seed == 0]
+            if (src / "plateau").is_dir()
+            else []
+        )
         print("\n" + sweep_table(runs))
     print("\n" + "\n".join(f"wrote {p}" for p in written))
     return 0
