@@ -7,9 +7,9 @@ reference, seeds 0-2, 100,000 episodes (results/recorded/value_prediction/platea
 docs/img/value_prediction_plateau.png): VE is within 0.02 of the MC optimum's VE from 30,000-31,000
 episodes on and within 0.01 from 38,000-40,000 on, apart from brief excursions to 0.015 (seed 2,
 near 63,000) and 0.011 (seed 0, near 94,000); the full budget is 60,000 episodes (5.0 million
-updates), twice the time to 0.02, where the three seeds stand at +0.0014 to +0.0019. The quick budget (400 episodes) learns with
-alpha = 1e-3, 50x the book's, so that VE drops visibly in seconds (it is noisier: a smoke and
-learning check, not a figure).
+updates), twice the time to 0.02, where the three seeds stand at +0.0014 to +0.0019. The quick
+budget (400 episodes) learns with alpha = 1e-3, 50x the book's, so that VE drops visibly in
+seconds (it is noisier: a smoke and learning check, not a figure).
 """
 
 from bench.specs._value import make_spec
