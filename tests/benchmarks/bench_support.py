@@ -21,7 +21,7 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
     import importlib
 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    cell = RunConfig.create(algo, backend, device, seed=0, budget="quick")
+    cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=_threads())
     p = prepare(cell)
     driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
     out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync)
@@ -68,8 +68,13 @@ def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, 
     """Time the inference-mode forward pass (``predict``, the result on the host) on one fixed
     batch of the quick budget's images, at the spec's initial (or pretrained) weights."""
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    p = prepare(RunConfig.create(algo, backend, device, seed=0, budget="quick"))
+    p = prepare(RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=_threads()))
     xb = p.data.x_train[:batch_size]
     _info(benchmark, p, algo, backend, device, len(xb))
     _pedantic(benchmark, p.spec, lambda: p.learner.predict(xb))
     benchmark.extra_info["images_per_s_median"] = len(xb) / (benchmark.stats.stats.median or float("nan"))
+
+
+def _threads() -> int | None:
+    """``BENCH_THREADS`` when set (checked: a whole number >= 1), else the spec's thread count."""
+    return env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() else None
