@@ -26,12 +26,24 @@ ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = sorted((ROOT / "results" / "recorded").rglob("*.json")) + sorted(
     (ROOT / "results" / "baselines").rglob("*.json")
 )
-RESULT_FILES = [p for p in COMMITTED if "algo" in json.loads(p.read_text())]
+ALL_RESULT_FILES = [p for p in COMMITTED if "algo" in json.loads(p.read_text())]
+RESULT_FILES = [p for p in ALL_RESULT_FILES if "schema" not in json.loads(p.read_text())]  # version 1
+CURRENT_FILES = [p for p in ALL_RESULT_FILES if "schema" in json.loads(p.read_text())]
 
 
 def test_there_are_committed_results_of_both_kinds():
     kinds = {specs.get(json.loads(p.read_text())["algo"]).kind for p in RESULT_FILES}
     assert len(RESULT_FILES) > 200 and kinds == {"supervised", "rl"}
+
+
+@pytest.mark.parametrize("path", CURRENT_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_current_files_load_and_write_back_unchanged(path):
+    on_disk = json.loads(path.read_text())
+    assert on_disk["schema"] == SCHEMA_VERSION
+    r = results.load(path)
+    assert isinstance(r.throughput, Throughput) and isinstance(r.card, ConfigCard)
+    assert r.to_dict() == on_disk  # nothing lost, nothing invented
+    assert on_disk["kind"] == specs.get(r.algo).kind
 
 
 @pytest.mark.parametrize("path", RESULT_FILES, ids=lambda p: str(p.relative_to(ROOT)))
