@@ -143,7 +143,7 @@ def speed_table(by_algo: dict) -> str:
     rows = [
         "| algorithm | backend | seeds | episodes (updates) | final VE | VE - limit's VE | updates/s, median of "
         "rounds [IQR] | us per update | x numpy's time per update | single-update call, us [IQR] | compile s | "
-        "machine load: other processes' busy cores |",
+        "per seed: updates/s (1-min load average at the start; other processes' busy cores) |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for algo in ALGOS:
@@ -161,7 +161,14 @@ def speed_table(by_algo: dict) -> str:
                 med(rs, lambda r, k=k: r.metrics[k])
                 for k in ("update_latency_us", "update_latency_p25_us", "update_latency_p75_us")
             ]
-            loads = [r.card.load.get("other_cores") for r in rs if r.card.load]
+            per_seed = []
+            for r in rs:
+                load = r.card.load or {}
+                avg, other = (load.get("loadavg_start") or [None])[0], load.get("other_cores")
+                per_seed.append(
+                    f"s{r.seed}: {r.throughput.median:,.0f} ({'?' if avg is None else f'{avg:.1f}'}; "
+                    f"{'?' if other is None else f'{other:.2f}'})"
+                )
             rows.append(
                 f"| {algo} | {backend} | {sorted(r.seed for r in rs)} | {rs[0].metrics['episodes']} "
                 f"({rs[0].metrics['updates']}) | {med(rs, lambda r: r.metrics['ve']):.4f} | "
@@ -169,7 +176,7 @@ def speed_table(by_algo: dict) -> str:
                 f"[{med(rs, lambda r: r.throughput.p25):,.0f}-{med(rs, lambda r: r.throughput.p75):,.0f}] | "
                 f"{1e6 / rate:.1f} | {f'{floor / rate:.1f}x' if floor else '-'} | "
                 f"{lat[0]:,.0f} [{lat[1]:,.0f}-{lat[2]:,.0f}] | {med(rs, lambda r: r.compile_s):.3f} | "
-                f"{', '.join(f'{x:.2f}' for x in loads if x is not None) or '-'} |"
+                f"{', '.join(per_seed)} |"
             )
     return "\n".join(rows)
 
