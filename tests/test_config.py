@@ -4,6 +4,7 @@ starts; the machine's load goes on every card."""
 
 import dataclasses
 import json
+import os
 import subprocess
 import sys
 import time
@@ -75,15 +76,46 @@ def test_unknown_backend_for_algorithm_is_refused_at_creation():
         RunConfig.create("lenet5", "numpy")
 
 
+def _spin_elsewhere(seconds: float) -> int:
+    """A CPU-bound process that is *not* this process's descendant (a shell starts it in the
+    background and exits), as other work on the machine would be; returns its pid."""
+    code = f"import time\nt = time.time()\nwhile time.time() - t < {seconds}: pass"
+    out = subprocess.run(
+        ["sh", "-c", f'"{sys.executable}" -c "$0" >/dev/null 2>&1 & echo $!', code],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip())
+
+
+def _wait_gone(pid: int, timeout: float) -> None:
+    end = time.time() + timeout
+    while os.path.exists(f"/proc/{pid}") and time.time() < end:
+        time.sleep(0.05)
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs /proc")
 def test_load_summary_sees_a_busy_core():
     """A CPU-bound process beside the measuring one shows as about one other busy core."""
-    busy = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 3: pass"])
+    pid = _spin_elsewhere(3)
     try:
         time.sleep(0.3)
+        assert pid not in load._own_pids()
         start = load.snapshot()
         time.sleep(1.5)
         summary = load.summarise(start, load.snapshot())
     finally:
-        busy.wait()
+        _wait_gone(pid, 5)
     assert summary["busy"] is True and summary["other_cores"] >= 0.7, summary
     assert len(summary["loadavg_start"]) == 3
+
+
+def test_load_summary_counts_own_children_as_the_cell():
+    """A child of the measuring process is the cell's own work (a framework's helper), not load."""
+    child = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 2: pass"])
+    try:
+        time.sleep(0.3)
+        assert child.pid in load._own_pids()
+    finally:
+        child.wait()
