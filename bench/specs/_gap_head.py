@@ -86,7 +86,17 @@ INIT = KERAS_INIT
 # updates. moving_rtol: BatchNorm moving statistics after those steps (every backend follows
 # Keras's rule, biased batch variance). sgd_step_*: plain SGD, 10 steps of the fc tail (dropout
 # 0), every backend starting every step from TensorFlow's weights (tests/test_optim_parity.py,
-# one thread): losses measured 3.7e-6 apart, moving statistics 3.0e-6.
+# one thread): losses measured 3.7e-6 apart, moving statistics 3.0e-6; in the generated protocol
+# (tests/test_generated.py, quick settings, one batch of 16, seed 0): fc tail 3.1e-6 and 1.7e-6,
+# gap tail (and transfer_scratch) 5.6e-7 and 1.1e-6, Keras against TensorFlow 0.
+# own_loss_rtol (per tail, OWN_LOSS_RTOL): 20 steps of the spec's Adam on 20 consecutive batches
+# of 16, free-running (tests/test_generated.py, seed 0). These nets amplify float32 rounding on
+# their own: TensorFlow against itself with every kernel scaled by (1 + 1e-7 N(0, 1)) parts by
+# 9.2e-2 (fc tail), 6.0e-4 (gap tail) and 8.2e-4 (transfer_scratch) in these losses. Across
+# backends: fc tail 7.6e-2 (PyTorch), 5.8e-2 (Keras); gap tail 1.7e-3 and 2.8e-3;
+# transfer_scratch 1.0e-3 and 1.1e-3; the first two steps agree to 1.6e-5 at most. The one-step
+# rule is the same (the resynchronised plain-SGD figures above): this is rounding compounded over
+# free-running steps, of the size the nets give themselves, not another computation.
 TOLERANCES = {
     "predict_atol": 1e-5,
     "loss_rtol": 2e-4,
@@ -95,6 +105,7 @@ TOLERANCES = {
     "sgd_step_loss_rtol": 1e-4,
     "sgd_step_moving_atol": 1e-5,
 }
+OWN_LOSS_RTOL = {"fc": 0.15, "gap": 5e-3}
 
 
 TAILS = ("gap", "fc")
@@ -155,7 +166,7 @@ def make(name: str, title: str, **hparams) -> Spec:
         metric="val_acc",
         higher_is_better=True,
         target=0.7,
-        tolerances=TOLERANCES,
+        tolerances=dict(TOLERANCES, own_loss_rtol=OWN_LOSS_RTOL[hparams.get("tail", HPARAMS["tail"])]),
         init=INIT,
         impl="gap_head",
         load_data=load_data,

@@ -67,12 +67,17 @@ INIT = KERAS_INIT
 # of ~1e-7 per layer compounds through the depth. loss_rtol: the first two training losses
 # (BatchNorm on batch statistics). Step 2 follows Adam's first update, about lr * sign(gradient)
 # for every weight, also for those whose gradient is rounding noise, whose sign then differs
-# between backends' kernels. Measured at the quick settings (dropout off), with PyTorch's own
-# Adam: PyTorch vs TF 1.1e-4 (resnet10), 7.9e-4 (plain10); Keras 2e-7.
+# between backends' kernels. Measured at the quick settings (dropout off, seed 0), with the
+# spec's Adam (Keras's formula) in every backend: PyTorch vs TF 7.4e-5 (resnet10), 8.6e-4
+# (plain10); Keras 1.3e-7 and 2.2e-7. (With PyTorch's own Adam, before: 1.1e-4 and 7.9e-4, so the
+# gap is not the optimizer's formula.)
 # sgd_step_*: plain SGD, 10 steps of the 10-block ResNet (dropout 0), every backend starting every
 # step from TensorFlow's weights (tests/test_optim_parity.py, one thread): losses measured 2.0e-7
-# apart, moving statistics 4.8e-7.
-TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 2e-3, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
+# apart, moving statistics 4.8e-7; in the generated protocol (tests/test_generated.py, one batch of
+# 16): resnet10 2.9e-7 and 4.8e-7, plain10 1.3e-6 and 6.6e-7, Keras against TensorFlow 0.
+# No own_loss_rtol: free-running Adam trajectories of these nets part from themselves as far as
+# across backends (tests/protocols.py CHAOTIC, docs/parity.md).
+TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 3e-4, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
 
 
 def validate(hp):

@@ -54,7 +54,17 @@ SPEC = Spec(
     metric="param_dist",
     higher_is_better=False,
     target=0.05,
-    tolerances={"param_dist": 0.05, "W": 1e-3, "predict_atol": 1e-5, "loss_rtol": 1e-4},
+    # sgd_loss_rtol, own_loss_rtol: 10 gradient-descent steps on one batch of 16 and 20 on 20
+    # consecutive batches (the spec's one optimizer), every backend against the float64 numpy reference:
+    # measured 1.2e-7 and 2.7e-6, float32 against float64.
+    tolerances={
+        "param_dist": 0.05,
+        "W": 1e-3,
+        "predict_atol": 1e-5,
+        "loss_rtol": 1e-4,
+        "sgd_loss_rtol": 1e-5,
+        "own_loss_rtol": 1e-5,
+    },
     init={"W": ("hp", "init_W"), "b": ("hp", "init_b")},
     load_data=load_data,
     evaluate=evaluate,

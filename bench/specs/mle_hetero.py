@@ -18,7 +18,18 @@ SPEC = Spec(
     metric="nll",
     higher_is_better=False,
     # The weighted least-squares fit has standard errors ~0.15 (slope) and ~0.45 (intercept).
-    tolerances={"slope_err": 0.4, "intercept_err": 1.2, "ls_gap": 0.25, "predict_atol": 1e-5, "loss_rtol": 1e-4},
+    # sgd_loss_rtol: 10 plain-SGD steps, every backend against the float64 numpy reference, in
+    # tests/test_generated.py: measured 1.3e-7. own_loss_rtol: 20 steps of the spec's Adam at lr 0.05 on 20
+    # consecutive batches: measured 2.1e-5 in every backend (float32 against float64).
+    tolerances={
+        "slope_err": 0.4,
+        "intercept_err": 1.2,
+        "ls_gap": 0.25,
+        "predict_atol": 1e-5,
+        "loss_rtol": 1e-4,
+        "sgd_loss_rtol": 1e-5,
+        "own_loss_rtol": 5e-5,
+    },
     init=_mle.INIT,
     impl="mle",
     load_data=_mle.loader(heteroscedastic=True),

@@ -10,5 +10,6 @@ SPEC = _resnet.make(
     # with the Glorot kernels and BatchNorm's initial moving statistics (0, 1) every plain block
     # halves the signal: the logits at the canonical initial weights are ~2e-5 and differ between
     # inputs by ~2e-5, so the ResNet's 1e-4 could not tell a wrong network (measured: 6e-11)
-    tolerances=dict(_resnet.TOLERANCES, predict_atol=1e-6),
+    # loss_rtol: the first two Adam steps, measured 8.6e-4 (PyTorch against TensorFlow; bench/specs/_resnet.py)
+    tolerances=dict(_resnet.TOLERANCES, predict_atol=1e-6, loss_rtol=2e-3),
 )

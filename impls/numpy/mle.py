@@ -1,5 +1,6 @@
 """Maximum-likelihood regression: the numpy reference, float64, analytic gradients and the
-Keras form of Adam (epsilon added to sqrt(v) before bias correction of the step size)."""
+spec's optimizer: the Keras form of Adam (epsilon added to sqrt(v) before bias correction of the
+step size), or plain SGD."""
 
 import numpy as np
 
@@ -35,7 +36,11 @@ class Learner(Base):
             ds = (1.0 / s - r**2 / s) / len(z)
             dz[:, 1] = ds * self.hp["scale_factor"] / (1.0 + np.exp(-self.hp["scale_factor"] * z[:, 1]))
         grads = {"dense/kernel": np.asarray(x, np.float64).T @ dz, "dense/bias": dz.sum(0)}
-        self._adam(grads)
+        if self.hp["optimizer"] == "sgd":
+            for k, g in grads.items():
+                self.w[k] -= self.hp["lr"] * g
+        else:
+            self._adam(grads)
         return loss
 
     def _adam(self, grads):
