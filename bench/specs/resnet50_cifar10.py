@@ -36,8 +36,12 @@ SPEC = Spec(
     # loss_rtol: step 2 follows Adam's first update of all 23.5M weights, about lr * sign(gradient)
     # for each, also where the gradient is rounding noise, whose sign differs between the
     # backends' kernels: measured PyTorch vs TF 2.7e-2 (also with epsilon 1e-12), Keras 1.3e-5;
-    # the loss itself moves by 42% in that step
-    tolerances=dict(_transfer.TOLERANCES, loss_rtol=5e-2),
+    # the loss itself moves by 42% in that step.
+    # sgd_step_*: plain SGD, 10 steps on one batch of 16, every backend starting every step from
+    # TensorFlow's weights and moving statistics (tests/test_generated.py, seed 0): losses measured
+    # 1.6e-5 apart (PyTorch; Keras 0), moving statistics 2.0e-5 (Keras 0): absolute, on moving
+    # variances of up to 5.1 after 53 BatchNorms, 4e-6 of their size.
+    tolerances=dict(_transfer.TOLERANCES, loss_rtol=5e-2, sgd_step_loss_rtol=1e-4, sgd_step_moving_atol=6e-5),
     init=_transfer.INIT,
     impl="resnet50",
     bench_rounds=(5, 1),
