@@ -39,8 +39,8 @@ SPEC = Spec(
     # the loss itself moves by 42% in that step.
     # sgd_step_*: plain SGD, 10 steps on one batch of 16, every backend starting every step from
     # TensorFlow's weights and moving statistics (tests/test_generated.py, seed 0): losses measured
-    # 1.6e-5 apart (PyTorch; Keras 0), moving statistics 2.0e-5 (Keras 0): absolute, on moving
-    # variances of up to 5.1 after 53 BatchNorms, 4e-6 of their size.
+    # 1.6e-5 apart (PyTorch; Keras 0), moving statistics 2.0e-5 (Keras 0): absolute, after 53
+    # BatchNorms, on statistics that move by up to 5.1 over the 10 steps.
     tolerances=dict(_transfer.TOLERANCES, loss_rtol=5e-2, sgd_step_loss_rtol=1e-4, sgd_step_moving_atol=6e-5),
     init=_transfer.INIT,
     impl="resnet50",
