@@ -26,7 +26,7 @@ SPEC = Spec(
     metric="val_acc",
     higher_is_better=True,
     target=0.8,
-    tolerances=_gap_head.TOLERANCES,
+    tolerances=dict(_gap_head.TOLERANCES, own_loss_rtol=_gap_head.OWN_LOSS_RTOL["gap"]),
     init=_gap_head.INIT,
     impl="gap_head",
     load_data=_gap_head.load_data,
