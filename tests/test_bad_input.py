@@ -909,3 +909,72 @@ def test_all_runs_the_default_matrix(in_tmp, capsys, fake_cells, monkeypatch):
     assert code == 0 and len(fake_cells) + skipped == 3 * len(default)
     assert "dueling_ddqn_atari" not in {c.algo for c in fake_cells}
     assert not (in_tmp / "results/runs/report.html").exists()  # a report is the tour's, or asked for
+
+
+# executors: --executor, --ray-address, --jobs ----------------------------------------------------
+def _closed_port() -> int:
+    """A local TCP port where nothing listens."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--jobs", "2"], "--jobs 2 runs cells side by side, which spoils their speed figures; add --quality-only"),
+        (["--jobs", "0", "--quality-only"], "--jobs must be at least 1, got 0"),
+        (["--executor", "ray", "--jobs", "2", "--quality-only"], "--jobs is for --executor local"),
+        (["--ray-address", "10.0.0.5:6379"], "--ray-address is for --executor ray; add --executor ray"),
+        (["--executor", "slurm"], "unknown executor 'slurm'; choose from: local, ray"),
+        (["--executor", "ray", "--ray-address", ""], "--ray-address is empty: give HOST:PORT of the head node"),
+        (["--executor", "ray", "--ray-address", "head node"], "'head node' is not a Ray address; give HOST:PORT"),
+    ],
+)
+def test_executor_options_are_checked_before_any_cell(tmp_path, capsys, fake_cells, args, message):
+    code, out, err = run(capsys, "run", *NUMPY, *args, "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, message)
+    assert not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_unreachable_ray_address_is_one_line_with_the_fix(tmp_path, capsys, fake_cells):
+    port = _closed_port()
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--ray-address", f"127.0.0.1:{port}")
+    assert_usage(code, err, f"--ray-address: no Ray cluster answers at 127.0.0.1:{port} (Connection refused)")
+    assert "ray start --head" in err and "leave --ray-address and RAY_ADDRESS out" in err and not fake_cells
+
+
+def test_unreachable_ray_address_from_the_environment_names_it(tmp_path, capsys, fake_cells, monkeypatch):
+    port = _closed_port()
+    monkeypatch.setenv("RAY_ADDRESS", f"ray://127.0.0.1:{port}")
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, f"RAY_ADDRESS=ray://127.0.0.1:{port}: no Ray cluster answers at 127.0.0.1:{port}")
+    assert not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_ray_not_installed_is_one_line_with_the_fix(tmp_path, capsys, fake_cells, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what importlib finds where Ray is not installed
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, "--executor ray needs Ray, which is not installed here: pip install -c constraints.txt ray")
+    assert "--executor local" in err and not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_local_jobs_run_quality_only_cells_side_by_side(tmp_path, capsys, monkeypatch):
+    """--jobs 2 --quality-only: two real cells at once (each slowed to last over a second), both
+    saved and recorded, each card saying the node was shared."""
+    monkeypatch.setenv("BENCH_FAULT", "slow=0.05")
+    db = tmp_path / "h.sqlite"
+    argv = ["--algo", "linreg,mle_normal", "--backend", "numpy", "--set", "epochs=30", "--set", "eval_every=10"]
+    code, out, err = run(capsys, "run", *argv, "--jobs", "2", "--quality-only", "--results-dir", tmp_path, "--db", db)
+    assert code == 0, err
+    done = results.load_dir(tmp_path)
+    assert sorted(r.algo for r in done) == ["linreg", "mle_normal"] and {r.status for r in done} == {"ok"}
+    assert all(
+        r.card.placement == {"executor": "local", "node": done[0].card.placement["node"], "exclusive": False}
+        for r in done
+    )
+    (a_start, a_end), (b_start, b_end) = sorted((r.started_at, r.started_at + r.wall_s) for r in done)
+    assert b_start < a_end  # they ran at the same time
+    assert len(history_rows(db)) == 2

@@ -6,7 +6,7 @@ suite's node resource each) for the module, and the local cluster that ``bench r
 ray`` starts when given no address. Each keeps its files under a temporary directory of its own,
 and the tests check that no process of either is left once it is shut down.
 
-Cells use tiny settings of linreg and mle_normal on numpy and PyTorch, which are deterministic:
+Cells use tiny settings of linreg, mle_normal and mle_hetero on numpy and PyTorch, which are deterministic:
 the Ray executor must give the local executor's quality metrics and curves bit for bit.
 """
 
@@ -32,7 +32,8 @@ from bench.matrix import run_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"epochs": "30", "eval_every": "10"}
-CELLS = [("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy"), ("mle_normal", "torch")]
+# one PyTorch cell (its import costs seconds), three numpy references
+CELLS = [("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy"), ("mle_hetero", "numpy")]
 
 
 def _cmdlines() -> dict[int, str]:
@@ -143,20 +144,20 @@ def _kill_when_running(title: str, after_s: float, killed: list) -> None:
 
 
 def test_a_killed_worker_is_recorded_as_lost_and_retried_and_the_rest_completes(cluster, tmp_path, monkeypatch):
-    monkeypatch.setenv("BENCH_FAULT", "slow:torch=0.2")  # the torch cell takes seconds: time to kill it
-    cells = _cells("ray", False, [("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy")])
+    monkeypatch.setenv("BENCH_FAULT", "slow:mle_normal=0.1")  # that cell takes 3 s: time to kill it
+    cells = _cells("ray", False, [("linreg", "numpy"), ("mle_normal", "numpy"), ("mle_hetero", "numpy")])
     killed: list[int] = []
-    killer = threading.Thread(target=_kill_when_running, args=(f"ray::bench:{cells[1].label}", 2.0, killed))
+    killer = threading.Thread(target=_kill_when_running, args=(f"ray::bench:{cells[1].label}", 1.0, killed))
     killer.start()
     done = _on_ray(cluster.address, cells, tmp_path)
     killer.join()
-    assert killed, "the torch cell's worker was never seen running"
-    statuses = sorted((r.algo, r.backend, r.status) for r in done)
+    assert killed, "the mle_normal cell's worker was never seen running"
+    statuses = sorted((r.algo, r.status) for r in done)
     assert statuses == [
-        ("linreg", "numpy", "ok"),
-        ("linreg", "torch", "lost"),
-        ("linreg", "torch", "ok"),
-        ("mle_normal", "numpy", "ok"),
+        ("linreg", "ok"),
+        ("mle_hetero", "ok"),
+        ("mle_normal", "lost"),
+        ("mle_normal", "ok"),
     ], [(r.algo, r.backend, r.status, r.error) for r in done]
     lost = next(r for r in done if r.status == "lost")
     assert "died" in lost.error and "runs again" in lost.error
@@ -228,3 +229,69 @@ def test_the_embedded_default_starts_a_local_cluster_offline_and_leaves_nothing(
         assert not _left_behind(temp_dir)
     finally:
         shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def _json_files(d: Path) -> list[Path]:
+    return sorted(d.glob("*.json")) if d.is_dir() else []
+
+
+def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(cluster, tmp_path):
+    """A 6-cell quality-only run on the cluster is interrupted (SIGINT) once its 3 linreg cells
+    have ended, while the mle_normal cells hang: exit 130, the 3 results kept, no task left
+    running; --resume then runs the 3 others on the cluster."""
+    runs = tmp_path / "runs"
+    argv = [
+        "run",
+        "--executor",
+        "ray",
+        "--ray-address",
+        cluster.address,
+        "--quality-only",
+        "--algo",
+        "linreg,mle_normal",
+        "--backend",
+        "numpy",
+        "--seeds",
+        "3",
+        "--set",
+        "epochs=20",
+        "--set",
+        "eval_every=5",
+        "--results-dir",
+        str(runs),
+        "--no-progress",
+    ]
+    env = dict(os.environ, BENCH_FAULT="hang:mle_normal", PYTHONPATH=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.cli", *argv],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline and len(_json_files(runs)) < 3:
+        time.sleep(0.2)
+    assert len(_json_files(runs)) == 3
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted with 3 of 6 cells not run; the 3 that finished are kept" in err and "Traceback" not in err
+    assert sorted(r.algo for r in results.load_dir(runs)) == ["linreg"] * 3
+    assert not _left_behind("\0", timeout_s=20)  # the hung cells' tasks were cancelled (no ray::bench: worker)
+
+    env.pop("BENCH_FAULT")
+    again = subprocess.run(
+        [sys.executable, "-m", "bench.cli", *argv, "--resume"],
+        cwd=ROOT,
+        env=env,
+        text=True,
+        capture_output=True,
+        timeout=180,
+    )
+    assert again.returncode == 0, again.stderr[-2000:]
+    assert "resume: 3 of 6 cells already have results" in again.stderr
+    done = results.load_dir(runs)
+    assert sorted((r.algo, r.seed) for r in done) == sorted((a, s) for a in ("linreg", "mle_normal") for s in range(3))
+    assert {r.status for r in done} == {"ok"}
