@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,9 @@ import pytest
 from bench import results
 from bench.cli import main
 from bench.config import RunConfig
-from bench.executors.ray_cluster import RESOURCE, RayExecutor
+from bench.data import files
+from bench.errors import BenchError
+from bench.executors.ray_cluster import RESOURCE, RayExecutor, _node_data_problem
 from bench.matrix import run_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,7 +148,7 @@ def _kill_when_running(title: str, after_s: float, killed: list) -> None:
 
 def test_a_killed_worker_is_recorded_as_lost_and_retried_and_the_rest_completes(cluster, tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "slow:mle_normal=0.1")  # that cell takes 3 s: time to kill it
-    cells = _cells("ray", False, [("linreg", "numpy"), ("mle_normal", "numpy"), ("mle_hetero", "numpy")])
+    cells = _cells("ray", False, [("linreg", "numpy"), ("mle_normal", "numpy")])
     killed: list[int] = []
     killer = threading.Thread(target=_kill_when_running, args=(f"ray::bench:{cells[1].label}", 1.0, killed))
     killer.start()
@@ -153,15 +156,12 @@ def test_a_killed_worker_is_recorded_as_lost_and_retried_and_the_rest_completes(
     killer.join()
     assert killed, "the mle_normal cell's worker was never seen running"
     statuses = sorted((r.algo, r.status) for r in done)
-    assert statuses == [
-        ("linreg", "ok"),
-        ("mle_hetero", "ok"),
-        ("mle_normal", "lost"),
-        ("mle_normal", "ok"),
-    ], [(r.algo, r.backend, r.status, r.error) for r in done]
+    assert statuses == [("linreg", "ok"), ("mle_normal", "lost"), ("mle_normal", "ok")], [
+        (r.algo, r.backend, r.status, r.error) for r in done
+    ]
     lost = next(r for r in done if r.status == "lost")
     assert "died" in lost.error and "runs again" in lost.error
-    assert sorted(r.status for r in results.load_dir(tmp_path)) == ["lost", "ok", "ok", "ok"]
+    assert sorted(r.status for r in results.load_dir(tmp_path)) == ["lost", "ok", "ok"]
     assert all(r.card.placement["exclusive"] is False for r in done if r.status == "ok")  # quality only: packed
 
 
@@ -236,9 +236,9 @@ def _json_files(d: Path) -> list[Path]:
 
 
 def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(cluster, tmp_path):
-    """A 6-cell quality-only run on the cluster is interrupted (SIGINT) once its 3 linreg cells
-    have ended, while the mle_normal cells hang: exit 130, the 3 results kept, no task left
-    running; --resume then runs the 3 others on the cluster."""
+    """A 4-cell quality-only run on the cluster is interrupted (SIGINT) once its 2 linreg cells
+    have ended, while the mle_normal cells hang: exit 130, the 2 results kept, no task left
+    running; --resume then runs the 2 others on the cluster."""
     runs = tmp_path / "runs"
     argv = [
         "run",
@@ -252,7 +252,7 @@ def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(c
         "--backend",
         "numpy",
         "--seeds",
-        "3",
+        "2",
         "--set",
         "epochs=20",
         "--set",
@@ -271,14 +271,14 @@ def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(c
         stderr=subprocess.PIPE,
     )
     deadline = time.time() + 120
-    while time.time() < deadline and len(_json_files(runs)) < 3:
+    while time.time() < deadline and len(_json_files(runs)) < 2:
         time.sleep(0.2)
-    assert len(_json_files(runs)) == 3
+    assert len(_json_files(runs)) == 2
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err[-2000:]
-    assert "interrupted with 3 of 6 cells not run; the 3 that finished are kept" in err and "Traceback" not in err
-    assert sorted(r.algo for r in results.load_dir(runs)) == ["linreg"] * 3
+    assert "interrupted with 2 of 4 cells not run; the 2 that finished are kept" in err and "Traceback" not in err
+    assert sorted(r.algo for r in results.load_dir(runs)) == ["linreg"] * 2
     assert not _left_behind("\0", timeout_s=20)  # the hung cells' tasks were cancelled (no ray::bench: worker)
 
     env.pop("BENCH_FAULT")
@@ -291,7 +291,42 @@ def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(c
         timeout=180,
     )
     assert again.returncode == 0, again.stderr[-2000:]
-    assert "resume: 3 of 6 cells already have results" in again.stderr
+    assert "resume: 2 of 4 cells already have results" in again.stderr
     done = results.load_dir(runs)
-    assert sorted((r.algo, r.seed) for r in done) == sorted((a, s) for a in ("linreg", "mle_normal") for s in range(3))
+    assert sorted((r.algo, r.seed) for r in done) == sorted((a, s) for a in ("linreg", "mle_normal") for s in range(2))
     assert {r.status for r in done} == {"ok"}
+
+
+def test_a_node_without_the_dataset_gives_its_cell_a_message_and_the_rest_runs(cluster, tmp_path, monkeypatch):
+    """The data directory (BENCH_DATA_DIR travels to the tasks) has no CIFAR-10 on the nodes: the
+    resnet10 cell is skipped with the node and the fix named; the other cell runs."""
+    (tmp_path / "data").mkdir()
+    monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "cache"))
+    cells = [RunConfig.create("resnet10", "torch", executor="ray", exclusive=False), *_cells("ray", False, CELLS[:1])]
+    done = {r.algo: r for r in _on_ray(cluster.address, cells, tmp_path / "runs")}
+    assert done["linreg"].status == "ok" and done["resnet10"].status == "skipped"
+    assert f"CIFAR-10 is not on node {socket.gethostname()} (looked in {tmp_path / 'data'}" in done["resnet10"].error
+    assert "bench data fetch cifar10" in done["resnet10"].error
+
+
+def test_a_damaged_copy_on_the_node_is_named_with_its_checksum(tmp_path, monkeypatch):
+    (tmp_path / "cifar10_subset.npz").write_bytes(b"not the CIFAR-10 subset")
+    monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(files, "CACHE", tmp_path / "cache")
+    problem = _node_data_problem(RunConfig.create("resnet10", "torch", executor="ray"))
+    assert problem.startswith(f"CIFAR-10 at {tmp_path / 'cifar10_subset.npz'} on node {socket.gethostname()}")
+    assert "does not match its checksum" in problem and "bench data fetch cifar10" in problem
+
+
+def test_a_cluster_without_the_node_resource_or_room_for_a_cell_is_refused():
+    """Checked against the cluster's node table before any cell (here a stand-in table)."""
+    ex = RayExecutor(None)  # nothing starts until the cluster is asked for
+    ex.nodes = lambda: [{"Alive": True, "NodeManagerAddress": "10.0.0.7", "Resources": {"CPU": 8.0}}]
+    with pytest.raises(BenchError, match=f"no node has the resource '{RESOURCE}'.*--resources="):
+        ex.check(_cells("ray", True, CELLS[:1]))
+    ex.nodes = lambda: [{"Alive": True, "Resources": {"CPU": 2.0, RESOURCE: 1.0}}]
+    big = RunConfig.create("linreg", "numpy", overrides=TINY, threads=4, executor="ray")
+    with pytest.raises(BenchError, match="asks for 4 threads, but the largest node .* has 2 CPUs"):
+        ex.check([big])
+    ex.check(_cells("ray", True, CELLS[:1]))  # room enough

@@ -238,14 +238,14 @@ class RayExecutor:
             )
 
     def check(self, cells: list[RunConfig]) -> None:
-        """What the cells ask of the cluster, before the first starts: the node resource on
-        every node and room for the largest cell; else one line with the fix."""
-        nodes = self.nodes()
-        missing = [n.get("NodeManagerAddress", "?") for n in nodes if n.get("Resources", {}).get(RESOURCE, 0) < 1]
-        if missing:
+        """What the cells ask of the cluster, before the first starts: nodes with the node
+        resource (a node without it gets no cell) and room there for the largest cell; else one
+        line with the fix."""
+        nodes = [n for n in self.nodes() if n.get("Resources", {}).get(RESOURCE, 0) >= 1]
+        if not nodes:
             raise BenchError(
-                f"{self.where}: node(s) {', '.join(missing)} lack the resource '{RESOURCE}' that keeps a speed "
-                f"cell alone on its node; start every node with --resources='{{\"{RESOURCE}\": 1}}' (docs/cluster.md)"
+                f"{self.where}: no node has the resource '{RESOURCE}' that keeps a speed cell alone on its node; "
+                f"start every node that is to run cells with --resources='{{\"{RESOURCE}\": 1}}' (docs/cluster.md)"
             )
         most = max((n.get("Resources", {}).get("CPU", 0) for n in nodes), default=0)
         big = max(cells, key=lambda c: c.threads, default=None)
