@@ -961,20 +961,20 @@ def test_ray_not_installed_is_one_line_with_the_fix(tmp_path, capsys, fake_cells
     assert "--executor local" in err and not fake_cells and not (tmp_path / "runs").exists()
 
 
-def test_local_jobs_run_quality_only_cells_side_by_side(tmp_path, capsys, monkeypatch):
-    """--jobs 2 --quality-only: two real cells at once (each slowed to last over a second), both
-    saved and recorded, each card saying the node was shared."""
-    monkeypatch.setenv("BENCH_FAULT", "slow=0.05")
-    db = tmp_path / "h.sqlite"
-    argv = ["--algo", "linreg,mle_normal", "--backend", "numpy", "--set", "epochs=30", "--set", "eval_every=10"]
-    code, out, err = run(capsys, "run", *argv, "--jobs", "2", "--quality-only", "--results-dir", tmp_path, "--db", db)
-    assert code == 0, err
-    done = results.load_dir(tmp_path)
-    assert sorted(r.algo for r in done) == ["linreg", "mle_normal"] and {r.status for r in done} == {"ok"}
-    assert all(
-        r.card.placement == {"executor": "local", "node": done[0].card.placement["node"], "exclusive": False}
-        for r in done
-    )
-    (a_start, a_end), (b_start, b_end) = sorted((r.started_at, r.started_at + r.wall_s) for r in done)
-    assert b_start < a_end  # they ran at the same time
-    assert len(history_rows(db)) == 2
+def test_local_jobs_run_quality_only_cells_side_by_side_and_ctrl_c_stops_them(tmp_path):
+    """--jobs 2 --quality-only: the second cell (linreg) finishes while the first (mle_normal)
+    hangs, which one cell at a time could not do; its card says the machine was shared. Ctrl-C
+    then kills the hung cell and keeps the finished one."""
+    runs = tmp_path / "runs"
+    argv = ["run", "--algo", "mle_normal,linreg", "--backend", "numpy", *TINY, "--no-progress", "--results-dir", runs]
+    proc = _bench(tmp_path, *argv, "--jobs", "2", "--quality-only", env={"BENCH_FAULT": "hang:mle_normal"})
+    assert _wait_for(lambda: len(json_files(runs)) == 1)
+    (done,) = results.load_dir(runs)
+    assert done.algo == "linreg" and done.status == "ok"
+    assert done.card.placement["executor"] == "local" and done.card.placement["exclusive"] is False
+    assert any((tmp_path / "tmp").glob("bench-cell-*"))  # the hung cell is still running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted with 1 of 2 cells not run; the 1 that finished are kept" in err and "Traceback" not in err
+    assert not list((tmp_path / "tmp").iterdir())  # the hung cell's process and directory are gone
