@@ -50,12 +50,13 @@ def _cmdlines() -> dict[int, str]:
     return out
 
 
-def _left_behind(temp_dir: str, timeout_s: float = 20.0) -> list[str]:
+def _left_behind(temp_dir: str | None, timeout_s: float = 20.0) -> list[str]:
     """The processes still running from the Ray cluster kept in ``temp_dir`` (its GCS, raylets,
-    agents and the workers of this suite's tasks), after waiting up to ``timeout_s`` for them."""
+    agents; None: none of these) and the workers of this suite's tasks (process title
+    ``ray::bench:...``), after waiting up to ``timeout_s`` for them to end."""
     deadline = time.time() + timeout_s
     while True:
-        left = [c for c in _cmdlines().values() if temp_dir in c or c.startswith("ray::bench:")]
+        left = [c for c in _cmdlines().values() if (temp_dir and temp_dir in c) or c.startswith("ray::bench:")]
         if not left or time.time() > deadline:
             return left
         time.sleep(0.5)
@@ -279,7 +280,7 @@ def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(c
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted with 2 of 4 cells not run; the 2 that finished are kept" in err and "Traceback" not in err
     assert sorted(r.algo for r in results.load_dir(runs)) == ["linreg"] * 2
-    assert not _left_behind("\0", timeout_s=20)  # the hung cells' tasks were cancelled (no ray::bench: worker)
+    assert not _left_behind(None)  # the hung cells' tasks were cancelled: no ray::bench: worker left
 
     env.pop("BENCH_FAULT")
     again = subprocess.run(
