@@ -318,15 +318,17 @@ def result_identity(result: Result) -> str:
 
 def finished(cells: list[RunConfig], results_dir: Path) -> list[Path | None]:
     """For each cell, the file of a finished (ok or diverged) result already in ``results_dir``
-    for the same configuration, or None. Files that do not read as results are ignored."""
+    for the same configuration, or None. Files that do not read as results are ignored. A cell
+    that measures speed takes only a result that had its node to itself (not a packed one)."""
     if not Path(results_dir).is_dir():
         return [None] * len(cells)
-    have: dict[str, Path] = {}
+    alone: dict[str, Path] = {}
+    packed: dict[str, Path] = {}
     for path in sorted(Path(results_dir).glob("*.json")):
         try:
             r = results.load(path)
         except BenchError:
             continue
         if r.status in FINISHED:
-            have.setdefault(result_identity(r), path)
-    return [have.get(cell_identity(c)) for c in cells]
+            (packed if r.card.shared else alone).setdefault(result_identity(r), path)
+    return [alone.get(cell_identity(c)) or (None if c.exclusive else packed.get(cell_identity(c))) for c in cells]

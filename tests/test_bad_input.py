@@ -22,8 +22,10 @@ import pytest
 
 from bench import history, results, specs, tour
 from bench.cli import main
+from bench.config import RunConfig
 from bench.data import catalog, files
 from bench.errors import BenchError
+from bench.matrix import finished
 from bench.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -978,3 +980,19 @@ def test_local_jobs_run_quality_only_cells_side_by_side_and_ctrl_c_stops_them(tm
     assert proc.returncode == 130, err
     assert "interrupted with 1 of 2 cells not run; the 1 that finished are kept" in err and "Traceback" not in err
     assert not list((tmp_path / "tmp").iterdir())  # the hung cell's process and directory are gone
+
+
+def test_resume_of_a_speed_run_does_not_take_packed_results(tmp_path):
+    """A quality-only (packed) result finishes the cell for another quality-only run, not for a
+    run that measures speed; a result that had its node to itself finishes it for both."""
+    speed, quality = (
+        RunConfig.create("linreg", "numpy", overrides={"epochs": "20"}, exclusive=alone) for alone in (True, False)
+    )
+    packed = fake_result(quality)
+    packed.card.placement = {"executor": "ray", "node": "n1", "exclusive": False}
+    path = results.save(packed, tmp_path)
+    assert finished([speed, quality], tmp_path) == [None, path]
+    alone = fake_result(speed)
+    alone.card.placement = {"executor": "ray", "node": "n1", "exclusive": True}
+    path2 = results.save(alone, tmp_path)
+    assert finished([speed, quality], tmp_path) == [path2, path2]
