@@ -31,7 +31,7 @@ from bench.config import RunConfig
 from bench.data import files
 from bench.errors import BenchError
 from bench.executors.ray_cluster import RESOURCE, RayExecutor, _node_data_problem
-from bench.matrix import run_matrix
+from bench.matrix import finished, run_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"epochs": "30", "eval_every": "10"}
@@ -120,6 +120,7 @@ def test_two_nodes_run_the_matrix_with_the_local_executors_results_bit_for_bit(s
         assert [p.metrics for p in r.curve] == [p.metrics for p in mine.curve]
     saved = results.load_dir(base / "ray")  # written atomically as each ended
     assert sorted(r.run_id for r in saved) == sorted(r.run_id for r in on_ray)
+    assert all(finished(_cells("ray", True), base / "ray"))  # what `bench run --resume` would skip
 
 
 def test_a_speed_cell_never_shares_its_node(speed_run):
@@ -236,10 +237,11 @@ def _json_files(d: Path) -> list[Path]:
     return sorted(d.glob("*.json")) if d.is_dir() else []
 
 
-def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(cluster, tmp_path):
+def test_ctrl_c_cancels_the_tasks_and_keeps_what_finished(cluster, tmp_path):
     """A 4-cell quality-only run on the cluster is interrupted (SIGINT) once its 2 linreg cells
     have ended, while the mle_normal cells hang: exit 130, the 2 results kept, no task left
-    running; --resume then runs the 2 others on the cluster."""
+    running. (--resume then skips them as for the local executor: the same code, before the
+    executor; tests/test_bad_input.py.)"""
     runs = tmp_path / "runs"
     argv = [
         "run",
@@ -282,31 +284,16 @@ def test_ctrl_c_cancels_the_tasks_keeps_what_finished_and_resume_runs_the_rest(c
     assert sorted(r.algo for r in results.load_dir(runs)) == ["linreg"] * 2
     assert not _left_behind(None)  # the hung cells' tasks were cancelled: no ray::bench: worker left
 
-    env.pop("BENCH_FAULT")
-    again = subprocess.run(
-        [sys.executable, "-m", "bench.cli", *argv, "--resume"],
-        cwd=ROOT,
-        env=env,
-        text=True,
-        capture_output=True,
-        timeout=180,
-    )
-    assert again.returncode == 0, again.stderr[-2000:]
-    assert "resume: 2 of 4 cells already have results" in again.stderr
-    done = results.load_dir(runs)
-    assert sorted((r.algo, r.seed) for r in done) == sorted((a, s) for a in ("linreg", "mle_normal") for s in range(2))
-    assert {r.status for r in done} == {"ok"}
 
-
-def test_a_node_without_the_dataset_gives_its_cell_a_message_and_the_rest_runs(cluster, tmp_path, monkeypatch):
+def test_a_node_without_the_dataset_gives_its_cell_a_message(cluster, tmp_path, monkeypatch):
     """The data directory (BENCH_DATA_DIR travels to the tasks) has no CIFAR-10 on the nodes: the
-    resnet10 cell is skipped with the node and the fix named; the other cell runs."""
+    resnet10 cell is skipped, with the node and the fix named, and no cell process starts."""
     (tmp_path / "data").mkdir()
     monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("BENCH_CACHE_DIR", str(tmp_path / "cache"))
-    cells = [RunConfig.create("resnet10", "torch", executor="ray", exclusive=False), *_cells("ray", False, CELLS[:1])]
+    cells = [RunConfig.create("resnet10", "torch", executor="ray", exclusive=False)]
     done = {r.algo: r for r in _on_ray(cluster.address, cells, tmp_path / "runs")}
-    assert done["linreg"].status == "ok" and done["resnet10"].status == "skipped"
+    assert done["resnet10"].status == "skipped" and results.load_dir(tmp_path / "runs")[0].status == "skipped"
     assert f"CIFAR-10 is not on node {socket.gethostname()} (looked in {tmp_path / 'data'}" in done["resnet10"].error
     assert "bench data fetch cifar10" in done["resnet10"].error
 
