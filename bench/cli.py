@@ -327,8 +327,8 @@ def _run(args, executor) -> int:
         if recorder is not None:
             recorder.add(result)
         if result.status == "lost":
-            losses[_cell_key(result)] += 1
-        if result.status != "lost" or losses[_cell_key(result)] > matrix.LOST_RETRIES:  # else it runs again
+            losses[result.cell] += 1
+        if result.status != "lost" or losses[result.cell] > matrix.LOST_RETRIES:  # else it runs again
             bar.update(1)
         if result.status != "ok":
             bar.write(
@@ -397,13 +397,9 @@ def _run(args, executor) -> int:
     return 0
 
 
-def _cell_key(r: Result) -> tuple:
-    return (r.algo, r.backend, r.device, r.seed, r.budget, repr(sorted(r.overrides.items())))
-
-
 def _last_attempts(results: list[Result]) -> list[Result]:
     """One result per cell: its last attempt (a cell lost on a cluster runs again)."""
-    return list({_cell_key(r): r for r in results}.values())
+    return list({r.cell: r for r in results}.values())
 
 
 def _cluster_line(executor) -> str:

@@ -391,6 +391,11 @@ class Result:
         object.__setattr__(self, name, coerce(value) if coerce else value)
 
     @property
+    def cell(self) -> tuple:
+        """The cell this result is an attempt at (a cell lost on a cluster has a second attempt)."""
+        return (self.algo, self.backend, self.device, self.seed, self.budget, repr(sorted(self.overrides.items())))
+
+    @property
     def value(self) -> float | None:
         """The final value of the spec's primary metric."""
         return self.metrics.get(self.metric) if self.metric else None

@@ -123,9 +123,18 @@ class CellStats:
         self.ok = [r for r in self.results if r.status == "ok"]
 
 
+def _retried(results) -> set:
+    """The ids of ``lost`` results whose cell has another result (its retry on a cluster)."""
+    others = {r.cell for r in results if r.status != "lost"}
+    return {id(r) for r in results if r.status == "lost" and r.cell in others}
+
+
 def group(results) -> dict:
-    """{algo: {(backend, device): CellStats}} in a stable order."""
+    """{algo: {(backend, device): CellStats}} in a stable order; a lost attempt that was retried
+    is left out (its record stays in the results directory and the history)."""
     out: dict = {}
+    retried = _retried(results)
+    results = [r for r in results if id(r) not in retried]
     for r in results:
         out.setdefault(r.algo, {}).setdefault((r.backend, r.device), []).append(r)
 

@@ -332,3 +332,12 @@ def test_the_speed_of_packed_cells_is_not_compared_unless_asked(tmp_path, capsys
     assert main(["report", str(d), "--out", str(out), "--no-progress", "--packed-speed"]) == 0
     assert "speed not compared" not in (out / "report.md").read_text()
     capsys.readouterr()
+
+
+def test_a_lost_attempt_that_was_retried_is_left_out_of_the_tables():
+    ok = [fake("mle_normal", b, 0) for b in ("tf", "torch")]
+    lost = Result("mle_normal", "torch", "cpu", 0, "quick", status="lost", error="the Ray worker running it died")
+    gone = Result("mle_normal", "torch", "cpu", 1, "quick", status="lost", error="lost on its retry too")
+    row = {r["backend"]: r for r in report.build([*ok, lost, gone], "tf")["sections"][0]["rows"]}
+    assert row["torch"]["seeds"] == "1/2" and "lost on its retry too" in row["torch"]["status"]
+    assert "the Ray worker running it died" not in row["torch"]["status"]
