@@ -3,12 +3,16 @@ one after another, or ``jobs`` at a time for runs that measure quality only."""
 
 from __future__ import annotations
 
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+import threading
+import time
+from queue import Empty, SimpleQueue
 from typing import Callable, Iterator
 
 from bench import backends, matrix
 from bench.config import RunConfig
 from bench.results import Result
+
+STOP_WAIT_S = 10.0  # how long a stop waits for the killed cells' threads to remove their temporary files
 
 
 class LocalExecutor:
@@ -42,19 +46,36 @@ class LocalExecutor:
                 self._progress([cell], len(cells) - i - 1)
                 yield cell, matrix.run_one(cell, timeout_s)
             return
-        queue, pending = list(cells), {}
-        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="bench-cell")
+        # Each running cell is waited for by a daemon thread, which hands its Result over a queue;
+        # this thread only ever waits on the queue, so Ctrl-C is seen at once. A stop kills the
+        # cells' processes and gives their threads a moment to tidy up (what they hand is dropped).
+        queue, running, ended = list(cells), {}, SimpleQueue()
+        started, threads = 0, []
+
+        def wait_for(n: int, cell: RunConfig) -> None:
+            try:
+                ended.put((n, matrix.run_one(cell, timeout_s)))
+            except BaseException as exc:  # handed over, raised here as it would be one at a time
+                ended.put((n, exc))
+
         try:
-            while queue or pending:
-                while queue and len(pending) < self.jobs:
-                    cell = queue.pop(0)
-                    pending[pool.submit(matrix.run_one, cell, timeout_s)] = cell
-                self._progress(list(pending.values()), len(queue))
-                ended = set()
-                while not ended:  # a timeout, so that Ctrl-C is seen at once
-                    ended, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
-                for future in [f for f in pending if f in ended]:  # in the order they were started
-                    yield pending.pop(future), future.result()
+            while queue or running:
+                while queue and len(running) < self.jobs:
+                    running[started] = cell = queue.pop(0)
+                    threads.append(threading.Thread(target=wait_for, args=(started, cell), daemon=True))
+                    threads[-1].start()
+                    started += 1
+                self._progress(list(running.values()), len(queue))
+                try:
+                    n, result = ended.get(timeout=0.5)
+                except Empty:
+                    continue
+                cell = running.pop(n)
+                if isinstance(result, BaseException):
+                    raise result
+                yield cell, result
         finally:  # interrupted or closed early: the cells still running go down, the queued never start
             matrix.stop_running()
-            pool.shutdown(wait=True, cancel_futures=True)
+            deadline = time.monotonic() + STOP_WAIT_S
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
