@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -40,6 +41,8 @@ def main(argv=None) -> int:
     result = run_cell(cell)
     if not result.card.empty:  # the execution axes, so that `bench run --resume` knows the configuration
         result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
+        # where it ran, and whether other cells could share the node (then its speed is not compared)
+        result.card.placement = {"executor": cell.executor, "node": socket.gethostname(), "exclusive": cell.exclusive}
     atomic_write(Path(out), json.dumps(result.to_dict()))
     return 0
 

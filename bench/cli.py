@@ -28,7 +28,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench import backends, matrix, registry, report, specs, tour
+from bench import backends, executors, matrix, registry, report, specs, tour
 from bench.config import RunConfig
 from bench.data import catalog
 from bench.errors import BenchError, choices
@@ -92,9 +92,10 @@ def is_tour(args) -> bool:
     return not getattr(args, "all", False) and getattr(args, "algo", None) is None
 
 
-def build_cells(args, notes: list | None = None) -> list:
+def build_cells(args, notes: list | None = None, place=None) -> list:
     """Every cell of the selection as a resolved, validated RunConfig; any bad input is one
-    BenchError before a cell starts. ``notes`` collects what was tidied up (names given twice)."""
+    BenchError before a cell starts. ``notes`` collects what was tidied up (names given twice).
+    ``place``: the executor, whose machines' devices count (default: this machine's)."""
     notes = [] if notes is None else notes
     if getattr(args, "all", False) and args.algo is not None:
         raise BenchError("--all runs every algorithm; give either --all or --algo, not both")
@@ -121,14 +122,16 @@ def build_cells(args, notes: list | None = None) -> list:
     if board is not None:  # the cells run elsewhere (cwd = the clone): the path the user meant, made absolute
         board = str(absolute(writable_dir(board, "--tensorboard")))
     if args.device == "all":
-        devices = backends.available_devices()
+        devices = place.available_devices() if place is not None else backends.available_devices()
     else:
-        backends.check_device(args.device)
+        (place.check_device if place is not None else backends.check_device)(args.device)
         devices = [args.device]
     if args.seeds < 1:
         raise BenchError("--seeds must be at least 1")
     _repeated_settings(args.set, notes)
     overrides = specs.parse_overrides(args.set)
+    # who runs the cells, and whether they measure speed (then each has its node to itself)
+    placing = {"executor": getattr(args, "executor", "local"), "exclusive": not getattr(args, "quality_only", False)}
     cells = []
     for algo, backend, device, seed in itertools.product(
         algos, wanted, devices, range(args.seed, args.seed + args.seeds)
@@ -139,7 +142,9 @@ def build_cells(args, notes: list | None = None) -> list:
             continue
         given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
         cells.append(
-            RunConfig.create(algo, backend, device, seed, args.budget, given, threads=args.threads, tensorboard=board)
+            RunConfig.create(
+                algo, backend, device, seed, args.budget, given, threads=args.threads, tensorboard=board, **placing
+            )
         )
     if not cells:
         raise BenchError("nothing to run for that selection")
@@ -260,10 +265,18 @@ def _install_sigterm():
 
 
 def cmd_run(args) -> int:
+    executor = executors.create(args.executor, args.jobs, args.ray_address, args.quality_only)
+    try:
+        return _run(args, executor)
+    finally:
+        executor.close()  # a local Ray cluster started for the run stops here
+
+
+def _run(args, executor) -> int:
     from tqdm import tqdm
 
     notes: list[str] = []
-    cells = build_cells(args, notes)
+    cells = build_cells(args, notes, place=executor)
     if not (math.isfinite(args.timeout) and args.timeout > 0):
         raise BenchError(f"--timeout must be a positive number of seconds, got {args.timeout:g}")
     if args.results_dir is not None and not args.results_dir.strip():
@@ -280,7 +293,13 @@ def cmd_run(args) -> int:
             f"the quick tour: {len(cells)} cells, {', '.join(algos)} on {', '.join(bks)} ({args.budget} budget; "
             f"tour settings: {tour.describe(args.budget)}); 'bench run --all' runs the whole matrix"
         )
-    runnable, skipped = _plan_data(cells, matrix)
+    executor.check(cells)
+    if executor.name == "ray":
+        say(_cluster_line(executor))
+    if executor.name == "ray" and not executor.embedded:  # each node checks its own data (a per-cell message)
+        runnable, skipped = list(cells), []
+    else:
+        runnable, skipped = _plan_data(cells, matrix)
     kept: list[Result] = []
     if args.resume:
         have = matrix.finished(runnable, out_dir)
@@ -299,26 +318,33 @@ def cmd_run(args) -> int:
         total=len(runnable), desc="bench", unit="cell", disable=args.no_progress or not runnable, file=sys.stderr
     )
 
+    losses: Counter = Counter()  # cell -> times lost (a lost cell is retried matrix.LOST_RETRIES times)
+
     def on_result(result, path):
         done.append(result)
         if path is not None and Path(path).parent == out_dir:
             written.append(path)
         if recorder is not None:
             recorder.add(result)
-        bar.update(1)
+        if result.status == "lost":
+            losses[result.cell] += 1
+        if result.status != "lost" or losses[result.cell] > matrix.LOST_RETRIES:  # else it runs again
+            bar.update(1)
         if result.status != "ok":
             bar.write(
                 f"{result.algo}/{result.backend}/{result.device}/seed{result.seed}: {result.status}: {result.error}"
             )
-        if bar.n < len(runnable):
-            bar.set_postfix_str(runnable[bar.n].label)
+
+    def on_progress(running, queued):  # cells done (the bar), running and queued
+        what = f": {running[0].label}" if len(running) == 1 else ""
+        bar.set_postfix_str(f"{len(running)} running, {queued} queued{what}")
+
+    executor.on_progress = on_progress
 
     failure: BaseException | None = None
     previous = _install_sigterm()
     try:
-        if runnable:
-            bar.set_postfix_str(runnable[0].label)
-        matrix.run_matrix(runnable, out_dir, args.timeout, on_result)
+        matrix.run_matrix(runnable, out_dir, args.timeout, on_result, executor)
     except (KeyboardInterrupt, matrix.ResultsNotSaved) as exc:
         failure = exc
     finally:
@@ -338,9 +364,10 @@ def cmd_run(args) -> int:
         elif done:
             where += f"; recorded in {recorder.path} as session {recorder.session}"
     print(f"\n{where}", flush=True)
+    final = _last_attempts(done)  # a lost cell that ran again counts once, by its last attempt
     if isinstance(failure, KeyboardInterrupt):
-        left = len(runnable) - len(done)
-        kept_words = f"the {len(done)} that finished are kept" if done else "none had finished"
+        left = len(runnable) - len(final)
+        kept_words = f"the {len(final)} that finished are kept" if final else "none had finished"
         say(
             f"{'terminated' if isinstance(failure, Terminated) else 'interrupted'} with {left} of {len(runnable)} "
             f"cells not run; {kept_words}. 'bench run ... --resume' with the same options runs the rest"
@@ -354,20 +381,32 @@ def cmd_run(args) -> int:
             else ""
         )
         raise matrix.ResultsNotSaved(
-            f"{failure}{hint}; stopped after {len(done)} of {len(runnable)} cells", failure.result, failure.fallback
+            f"{failure}{hint}; stopped after {len(final)} of {len(runnable)} cells", failure.result, failure.fallback
         )
     report_failed = None
     if want_report:
         report_failed = _write_report(kept + done, out_dir)
-    bad = [r for r in done if r.status != "ok"]
+    bad = [r for r in final if r.status != "ok"]
     if bad:
-        say(f"{len(bad)} of {len(done)} cells did not finish ok")
+        say(f"{len(bad)} of {len(final)} cells did not finish ok")
         return EXIT_FAILED_CELLS
     if skipped:
         say(f"{len(skipped)} cell(s) skipped for want of their data (see the fix above); the others finished ok")
     if report_failed:
         raise report_failed
     return 0
+
+
+def _last_attempts(results: list[Result]) -> list[Result]:
+    """One result per cell: its last attempt (a cell lost on a cluster runs again)."""
+    return list({r.cell: r for r in results}.values())
+
+
+def _cluster_line(executor) -> str:
+    nodes, totals = executor.nodes(), executor.totals()
+    started = f", started in {executor.startup_s:.1f} s" if executor.embedded and executor.startup_s else ""
+    gpus = f", {totals.get('GPU', 0):g} GPUs" if totals.get("GPU") else ""
+    return f"Ray: {executor.where}{started}: {len(nodes)} node(s), {totals.get('CPU', 0):g} CPUs{gpus}"
 
 
 def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
@@ -474,6 +513,31 @@ def parser() -> argparse.ArgumentParser:
         help="write each cell's curves as TensorBoard events under DIR (relative to the working directory)",
     )
     run.add_argument("--no-history", action="store_true", help="do not record the results in the history database")
+    run.add_argument(
+        "--executor",
+        default="local",
+        help="local (this machine, each cell in its own process; default) or ray (a Ray cluster, each cell one "
+        "task: --ray-address or RAY_ADDRESS joins one, neither starts one here; docs/cluster.md)",
+    )
+    run.add_argument(
+        "--ray-address",
+        default=None,
+        metavar="HOST:PORT",
+        help="the head node of the Ray cluster to join (default $RAY_ADDRESS; neither: a local cluster)",
+    )
+    run.add_argument(
+        "--quality-only",
+        action="store_true",
+        help="the run measures quality only: cells may share a machine or node (they pack), and their speed is "
+        "recorded as shared and not compared by the report",
+    )
+    run.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        metavar="N",
+        help="with --executor local and --quality-only: N cells at a time (default 1)",
+    )
     run.set_defaults(func=cmd_run)
     for name in EXTRA_COMMANDS:  # modules that add their own subcommand: register(subparsers)
         importlib.import_module(name).register(sub)

@@ -53,6 +53,7 @@ class Thresholds:
     bootstrap: int = 2000
     normalized: bool = True  # judge speed on CPU-probe-normalised rounds when both sides have them
     judge_busy: bool = False  # judge speed measured while other processes kept the machine busy
+    judge_packed: bool = False  # judge speed of cells that shared their node (quality-only runs)
 
 
 @dataclass
@@ -244,6 +245,14 @@ def compare_throughput(row: Row, base: list, cur: list, th: Thresholds) -> None:
             f">= {busy[0].card.load['busy_threshold_cores']} core(s) busy: speed not judged"
         )
         return
+    packed = [r for r in base + cur if r.card.shared]
+    if packed and not th.judge_packed:
+        row.tp_verdict = "packed"
+        row.notes.append(
+            f"{len(packed)} run(s) shared their node with other cells (a quality-only run): speed not judged "
+            "(--packed-speed judges it)"
+        )
+        return
     raw_b, raw_c = _rounds(base), _rounds(cur)
     row.tp_base, row.tp_cur = float(np.median(raw_b)), float(np.median(raw_c))
     if norm:  # the verdict uses rounds divided by the CPU probe measured next to them
@@ -406,6 +415,11 @@ def add_threshold_args(p) -> None:
         action="store_true",
         help="judge speed on raw samples/s even when both sides carry the gate's CPU probe",
     )
+    p.add_argument(
+        "--packed-speed",
+        action="store_true",
+        help="also judge the speed of runs that shared their node with other cells (quality-only runs)",
+    )
 
 
 def thresholds_from(args) -> Thresholds:
@@ -416,6 +430,7 @@ def thresholds_from(args) -> Thresholds:
         alpha=args.alpha,
         quality_rel=args.quality_rel,
         normalized=not getattr(args, "raw_speed", False),
+        judge_packed=getattr(args, "packed_speed", False),
     )
 
 

@@ -59,6 +59,7 @@ class RunConfig:
     precision: str = "fp32"
     engine: str | None = None  # the Keras engine; None: not a Keras cell or the default engine
     executor: str = "local"
+    exclusive: bool = True  # the cell measures speed: no other cell shares its node (False: quality only, packs)
     # harness options: what is recorded alongside, not what is computed
     tensorboard: str | None = None  # directory for TensorBoard event files of the curves
     probe: bool = False  # time a CPU probe at every evaluation for load normalisation

@@ -1,6 +1,8 @@
 """Runs many cells, each in its own subprocess with a timeout. A crash, a divergence or a
 timeout becomes a recorded Result and the rest of the matrix continues; every Result is saved
-as soon as its cell ends, so nothing already measured is lost.
+as soon as its cell ends, so nothing already measured is lost. Who runs the cells, here one after
+another or side by side, or on a Ray cluster, is an executor (:mod:`bench.executors`); saving,
+the fallback and the stop on an unsaved result are here, the same for every executor.
 
 Before any cell starts, :func:`check_data` sorts the cells by their datasets
 (:mod:`bench.data.catalog`): present, to download first, or absent (those cells are ``skipped``
@@ -11,17 +13,19 @@ where it belongs is kept in a fallback file (:func:`keep_safe`) and the matrix s
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator, Protocol
 
 from bench import results
 from bench.config import RunConfig
@@ -32,6 +36,9 @@ from bench.registry import ROOT
 from bench.results import Result
 
 DEFAULT_TIMEOUT_S = 1800
+LOST_RETRIES = 1  # a cell whose worker or node died (status "lost") runs again this many times
+_RUNNING: set[subprocess.Popen] = set()  # the cell processes started by run_one and not yet ended
+_RUNNING_LOCK = threading.Lock()
 
 
 def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
@@ -49,6 +56,8 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
                 cwd=ROOT,
                 start_new_session=True,
             )
+            with _RUNNING_LOCK:
+                _RUNNING.add(proc)
             try:
                 code = proc.wait(timeout=timeout_s)
                 status = None
@@ -58,6 +67,9 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
             except BaseException:  # interrupted: take the cell down with us
                 _kill_group(proc)
                 raise
+            finally:
+                with _RUNNING_LOCK:
+                    _RUNNING.discard(proc)
         wall = time.perf_counter() - t0
         tail = err_path.read_text(errors="replace")[-4000:]
         if status is None and out.exists():
@@ -89,6 +101,27 @@ def _kill_group(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         proc.kill()
+
+
+def stop_running() -> None:
+    """Kill every cell process that :func:`run_one` started and that has not ended (an executor
+    running cells in threads, interrupted: the threads' waits then return)."""
+    with _RUNNING_LOCK:
+        procs = list(_RUNNING)
+    for proc in procs:
+        _kill_group(proc)
+
+
+class Executor(Protocol):
+    """Who runs the cells (:mod:`bench.executors`): ``run`` hands back (cell, Result) as each cell
+    ends, in the order they end; closing the iterator early (Ctrl-C, a result that cannot be
+    saved) stops the cells still running or queued. ``on_progress(running, queued)`` is called
+    whenever those change."""
+
+    name: str
+    on_progress: Callable[[list[RunConfig], int], None] | None
+
+    def run(self, cells: list[RunConfig], timeout_s: float) -> Iterator[tuple[RunConfig, Result]]: ...
 
 
 class ResultsNotSaved(BenchError):
@@ -124,13 +157,21 @@ def run_matrix(
     results_dir: Path,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     on_result: Callable[[Result, Path], None] | None = None,
+    executor: Executor | None = None,
 ) -> list[Result]:
-    """Run the cells one after another; each Result is saved (then handed to ``on_result``) as
-    soon as its cell ends. A Result that cannot be saved is kept by :func:`keep_safe`, handed to
-    ``on_result`` all the same, and the run stops with :class:`ResultsNotSaved`."""
+    """Run the cells (``executor``; None: one after another here); each Result is saved (then
+    handed to ``on_result``) as soon as its cell ends. A Result that cannot be saved is kept by
+    :func:`keep_safe`, handed to ``on_result`` all the same, and the run stops with
+    :class:`ResultsNotSaved`, stopping the cells still running."""
+    cells = list(cells)
+    stream = executor.run(cells, timeout_s) if executor is not None else ((c, run_one(c, timeout_s)) for c in cells)
+    with contextlib.closing(stream):
+        return _save_each(stream, results_dir, on_result)
+
+
+def _save_each(stream, results_dir: Path, on_result) -> list[Result]:
     done = []
-    for cell in cells:
-        result = run_one(cell, timeout_s)
+    for cell, result in stream:
         try:
             path, problem = results.save(result, results_dir), None
         except OSError as exc:
@@ -277,15 +318,17 @@ def result_identity(result: Result) -> str:
 
 def finished(cells: list[RunConfig], results_dir: Path) -> list[Path | None]:
     """For each cell, the file of a finished (ok or diverged) result already in ``results_dir``
-    for the same configuration, or None. Files that do not read as results are ignored."""
+    for the same configuration, or None. Files that do not read as results are ignored. A cell
+    that measures speed takes only a result that had its node to itself (not a packed one)."""
     if not Path(results_dir).is_dir():
         return [None] * len(cells)
-    have: dict[str, Path] = {}
+    alone: dict[str, Path] = {}
+    packed: dict[str, Path] = {}
     for path in sorted(Path(results_dir).glob("*.json")):
         try:
             r = results.load(path)
         except BenchError:
             continue
         if r.status in FINISHED:
-            have.setdefault(result_identity(r), path)
-    return [have.get(cell_identity(c)) for c in cells]
+            (packed if r.card.shared else alone).setdefault(result_identity(r), path)
+    return [alone.get(cell_identity(c)) or (None if c.exclusive else packed.get(cell_identity(c))) for c in cells]

@@ -33,8 +33,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, ClassVar
 
 SCHEMA_VERSION = 2
-# "skipped": the cell did not run because its dataset is absent and cannot be downloaded here
-STATUSES = ("ok", "failed", "diverged", "timeout", "crashed", "skipped")
+# "skipped": the cell did not run because its dataset is absent and cannot be downloaded here;
+# "lost": the worker or node running the cell died (an executor on a cluster retries it once)
+STATUSES = ("ok", "failed", "diverged", "timeout", "crashed", "skipped", "lost")
 KINDS = ("supervised", "rl")
 
 
@@ -291,6 +292,8 @@ class ConfigCard(_Record):
     load: dict[str, Any] | None = None
     # timed steps slower than STALL_FACTOR x their round's median (retraces, stalls): count, worst
     stalls: dict[str, Any] | None = None
+    # where the cell ran (bench.cell): executor, node, and whether no other cell shared the node
+    placement: dict[str, Any] | None = None
     facts: dict[str, Any] = field(default_factory=dict)  # what else a backend or learner reports
 
     @classmethod
@@ -305,6 +308,12 @@ class ConfigCard(_Record):
         if kw.get("versions") is None:
             kw.pop("versions", None)
         return cls(**kw, facts={k: v for k, v in data.items() if k not in names})
+
+    @property
+    def shared(self) -> bool:
+        """True when the cell may have shared its node with other cells (a quality-only run, packed);
+        a card without ``placement`` (every run before it was recorded) ran alone."""
+        return bool(self.placement) and self.placement.get("exclusive") is False
 
     @property
     def empty(self) -> bool:
@@ -380,6 +389,11 @@ class Result:
     def __setattr__(self, name, value):
         coerce = _COERCE.get(name)
         object.__setattr__(self, name, coerce(value) if coerce else value)
+
+    @property
+    def cell(self) -> tuple:
+        """The cell this result is an attempt at (a cell lost on a cluster has a second attempt)."""
+        return (self.algo, self.backend, self.device, self.seed, self.budget, repr(sorted(self.overrides.items())))
 
     @property
     def value(self) -> float | None:

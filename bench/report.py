@@ -123,9 +123,18 @@ class CellStats:
         self.ok = [r for r in self.results if r.status == "ok"]
 
 
+def _retried(results) -> set:
+    """The ids of ``lost`` results whose cell has another result (its retry on a cluster)."""
+    others = {r.cell for r in results if r.status != "lost"}
+    return {id(r) for r in results if r.status == "lost" and r.cell in others}
+
+
 def group(results) -> dict:
-    """{algo: {(backend, device): CellStats}} in a stable order."""
+    """{algo: {(backend, device): CellStats}} in a stable order; a lost attempt that was retried
+    is left out (its record stays in the results directory and the history)."""
     out: dict = {}
+    retried = _retried(results)
+    results = [r for r in results if id(r) not in retried]
     for r in results:
         out.setdefault(r.algo, {}).setdefault((r.backend, r.device), []).append(r)
 
@@ -145,10 +154,16 @@ def _spec(algo):
         return None
 
 
-def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
+def timed(results, packed_speed: bool = False) -> list:
+    """The results whose speed the report compares: those that had their node to themselves (a
+    quality-only run packs its cells; ``packed_speed``: theirs too)."""
+    return [r for r in results if packed_speed or not r.card.shared]
+
+
+def cell_row(c: CellStats, ref_speed: float | None, parity: dict, packed_speed: bool = False) -> dict:
     metric = next((r.metric for r in c.results if r.metric), None)
     q, lo, hi, cov = median_ci(finite([r.metrics.get(metric) for r in c.ok] if metric else []))
-    rounds = rounds_of(c.ok)
+    rounds = rounds_of(timed(c.ok, packed_speed))
     tp_med = float(np.median(rounds)) if rounds.size else None
     reached = [r for r in c.ok if r.target_reached]
     # seeds that did not reach the target count as +inf (censored), not as missing
@@ -171,6 +186,8 @@ def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
         "speedup": (tp_med / ref_speed) if (tp_med and ref_speed) else None,
         "compile_s": float(np.median(compile_s)) if compile_s.size else None,
         "busy": sum(1 for r in c.ok if r.card.load and r.card.load.get("busy")),
+        "packed": len(c.ok) - len(timed(c.ok, packed_speed)),  # runs whose speed is left out
+        "nodes": sorted({str(r.card.placement.get("node")) for r in c.ok if r.card.placement}),
         "ttt": ttt if reached else None,
         "reached": f"{len(reached)}/{len(c.ok)}" if any(r.target is not None for r in c.ok) else "no target",
         "parity": parity_status(parity, c.algo, c.backend),
@@ -180,12 +197,12 @@ def cell_row(c: CellStats, ref_speed: float | None, parity: dict) -> dict:
     }
 
 
-def reference_speed(cells: dict, reference: str) -> dict:
+def reference_speed(cells: dict, reference: str, packed_speed: bool = False) -> dict:
     """{device: median throughput of the reference backend}."""
     out = {}
     for (b, d), c in cells.items():
         if b == reference:
-            rounds = rounds_of(c.ok)
+            rounds = rounds_of(timed(c.ok, packed_speed))
             if rounds.size:
                 out[d] = float(np.median(rounds))
     return out
@@ -292,22 +309,28 @@ def _quality_text(row) -> tuple:
 
 
 def _speed_text(row) -> tuple:
+    packed = row.get("packed")
     if row["tp_median"] is None:
-        return "–", "–"
+        # a quality-only run's speed: measured beside other cells, so not compared
+        return ("– (packed, quality-only run: speed not compared)" if packed else "–"), "–"
     # a figure measured while other processes kept the machine busy is marked, not hidden
     busy = f" (busy machine: {row['busy']} run(s))" if row.get("busy") else ""
+    busy += f" ({packed} packed run(s) left out)" if packed else ""
     return fmt(row["tp_median"]) + busy, f"{fmt(row['tp_p25'])}–{fmt(row['tp_p75'])} (n={row['rounds']})"
 
 
-def build(results: list, reference: str = "tf", parity: dict | None = None, progress=None) -> dict:
-    """Tables and figures of the report (no files written)."""
+def build(
+    results: list, reference: str = "tf", parity: dict | None = None, progress=None, packed_speed: bool = False
+) -> dict:
+    """Tables and figures of the report (no files written). The speed of cells that shared their
+    node (quality-only runs) is left out of every comparison unless ``packed_speed``."""
     parity = parity or {}
     groups = group(results)
     sections = []
     for algo, cells in groups.items():
         spec = _spec(algo)
-        refs = reference_speed(cells, reference)
-        rows = [cell_row(c, refs.get(c.device), parity) for c in cells.values()]
+        refs = reference_speed(cells, reference, packed_speed)
+        rows = [cell_row(c, refs.get(c.device), parity, packed_speed) for c in cells.values()]
         metric = next((r["metric"] for r in rows if r["metric"]), None)
         figs = {}
         if metric:
@@ -364,10 +387,10 @@ def summary_rows(doc) -> list:
                     parts.append(f"no ok result ({r['seeds']} seeds ok)")
                     continue
                 sp = f" ({r['speedup']:.2f}×)" if r["speedup"] is not None else ""
-                parts.append(
-                    f"{fmt(r['quality'])} · {fmt(r['tp_median'], 3)} {r['unit']}{sp}"
-                    + (f" [{r['device']}]" if r["device"] != "cpu" else "")
-                )
+                speed = f"{fmt(r['tp_median'], 3)} {r['unit']}{sp}"
+                if r["tp_median"] is None and r.get("packed"):
+                    speed = "speed not compared (packed)"
+                parts.append(f"{fmt(r['quality'])} · {speed}" + (f" [{r['device']}]" if r["device"] != "cpu" else ""))
             row[b] = "; ".join(parts)
         statuses = {r["parity"] for r in s["rows"]}
         row["parity"] = (
@@ -548,6 +571,7 @@ def write(
     parity_path: Path | None = None,
     name: str = "report",
     progress=None,
+    packed_speed: bool = False,
 ) -> tuple:
     """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths."""
     if not results:
@@ -558,7 +582,7 @@ def write(
             f"reference backend '{reference}' has no results; choose from: {', '.join(sorted(backends_seen))}"
         )
     parity = read_parity(parity_path, {r.algo for r in results}, backends_seen | set(BACKEND_ORDER))
-    doc = build(results, reference, parity, progress)
+    doc = build(results, reference, parity, progress, packed_speed)
     out_dir = Path(out_dir)
     image_dir = f"{name}_files"
     html_text = render_html(doc)
@@ -602,6 +626,12 @@ def register(sub) -> None:
     )
     p.add_argument("--db", default=None, help="history database for selectors")
     p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--packed-speed",
+        action="store_true",
+        help="also compare the speed of cells that shared their node with other cells (quality-only runs, "
+        "--jobs, Ray packing); left out by default",
+    )
     p.set_defaults(func=cmd_report)
 
 
@@ -632,7 +662,13 @@ def cmd_report(args) -> int:
     n_algos = len({r.algo for r in results})
     bar = tqdm(total=n_algos, desc="report", unit="algo", disable=args.no_progress, file=sys.stderr)
     html_path, md_path = write(
-        results, out, reference, parity, args.name, progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1))
+        results,
+        out,
+        reference,
+        parity,
+        args.name,
+        progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1)),
+        packed_speed=args.packed_speed,
     )
     bar.close()
     print(

@@ -22,8 +22,10 @@ import pytest
 
 from bench import history, results, specs, tour
 from bench.cli import main
+from bench.config import RunConfig
 from bench.data import catalog, files
 from bench.errors import BenchError
+from bench.matrix import finished
 from bench.results import Result
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -909,3 +911,88 @@ def test_all_runs_the_default_matrix(in_tmp, capsys, fake_cells, monkeypatch):
     assert code == 0 and len(fake_cells) + skipped == 3 * len(default)
     assert "dueling_ddqn_atari" not in {c.algo for c in fake_cells}
     assert not (in_tmp / "results/runs/report.html").exists()  # a report is the tour's, or asked for
+
+
+# executors: --executor, --ray-address, --jobs ----------------------------------------------------
+def _closed_port() -> int:
+    """A local TCP port where nothing listens."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--jobs", "2"], "--jobs 2 runs cells side by side, which spoils their speed figures; add --quality-only"),
+        (["--jobs", "0", "--quality-only"], "--jobs must be at least 1, got 0"),
+        (["--executor", "ray", "--jobs", "2", "--quality-only"], "--jobs is for --executor local"),
+        (["--ray-address", "10.0.0.5:6379"], "--ray-address is for --executor ray; add --executor ray"),
+        (["--executor", "slurm"], "unknown executor 'slurm'; choose from: local, ray"),
+        (["--executor", "ray", "--ray-address", ""], "--ray-address is empty: give HOST:PORT of the head node"),
+        (["--executor", "ray", "--ray-address", "head node"], "'head node' is not a Ray address; give HOST:PORT"),
+    ],
+)
+def test_executor_options_are_checked_before_any_cell(tmp_path, capsys, fake_cells, args, message):
+    code, out, err = run(capsys, "run", *NUMPY, *args, "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, message)
+    assert not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_unreachable_ray_address_is_one_line_with_the_fix(tmp_path, capsys, fake_cells):
+    port = _closed_port()
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--ray-address", f"127.0.0.1:{port}")
+    assert_usage(code, err, f"--ray-address: no Ray cluster answers at 127.0.0.1:{port} (Connection refused)")
+    assert "ray start --head" in err and "leave --ray-address and RAY_ADDRESS out" in err and not fake_cells
+
+
+def test_unreachable_ray_address_from_the_environment_names_it(tmp_path, capsys, fake_cells, monkeypatch):
+    port = _closed_port()
+    monkeypatch.setenv("RAY_ADDRESS", f"ray://127.0.0.1:{port}")
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, f"RAY_ADDRESS=ray://127.0.0.1:{port}: no Ray cluster answers at 127.0.0.1:{port}")
+    assert not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_ray_not_installed_is_one_line_with_the_fix(tmp_path, capsys, fake_cells, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ray", None)  # what importlib finds where Ray is not installed
+    code, out, err = run(capsys, "run", *NUMPY, "--executor", "ray", "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, "--executor ray needs Ray, which is not installed here: pip install -c constraints.txt ray")
+    assert "--executor local" in err and not fake_cells and not (tmp_path / "runs").exists()
+
+
+def test_local_jobs_run_quality_only_cells_side_by_side_and_ctrl_c_stops_them(tmp_path):
+    """--jobs 2 --quality-only: the second cell (linreg) finishes while the first (mle_normal)
+    hangs, which one cell at a time could not do; its card says the machine was shared. Ctrl-C
+    then kills the hung cell and keeps the finished one."""
+    runs = tmp_path / "runs"
+    argv = ["run", "--algo", "mle_normal,linreg", "--backend", "numpy", *TINY, "--no-progress", "--results-dir", runs]
+    proc = _bench(tmp_path, *argv, "--jobs", "2", "--quality-only", env={"BENCH_FAULT": "hang:mle_normal"})
+    assert _wait_for(lambda: len(json_files(runs)) == 1)
+    (done,) = results.load_dir(runs)
+    assert done.algo == "linreg" and done.status == "ok"
+    assert done.card.placement["executor"] == "local" and done.card.placement["exclusive"] is False
+    assert any((tmp_path / "tmp").glob("bench-cell-*"))  # the hung cell is still running
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted with 1 of 2 cells not run; the 1 that finished are kept" in err and "Traceback" not in err
+    assert not list((tmp_path / "tmp").iterdir())  # the hung cell's process and directory are gone
+
+
+def test_resume_of_a_speed_run_does_not_take_packed_results(tmp_path):
+    """A quality-only (packed) result finishes the cell for another quality-only run, not for a
+    run that measures speed; a result that had its node to itself finishes it for both."""
+    speed, quality = (
+        RunConfig.create("linreg", "numpy", overrides={"epochs": "20"}, exclusive=alone) for alone in (True, False)
+    )
+    packed = fake_result(quality)
+    packed.card.placement = {"executor": "ray", "node": "n1", "exclusive": False}
+    path = results.save(packed, tmp_path)
+    assert finished([speed, quality], tmp_path) == [None, path]
+    alone = fake_result(speed)
+    alone.card.placement = {"executor": "ray", "node": "n1", "exclusive": True}
+    path2 = results.save(alone, tmp_path)
+    assert finished([speed, quality], tmp_path) == [path2, path2]

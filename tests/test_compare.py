@@ -306,3 +306,15 @@ def test_probed_cell_carries_normalised_rounds(tmp_path):
     plain = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
     assert plain.throughput.probe is None and plain.throughput.normalized is None
     assert "probe" not in plain.throughput.to_dict() and "normalized" not in plain.throughput.to_dict()
+
+
+def test_packed_runs_speed_is_not_judged_unless_asked():
+    """A quality-only run's cells shared their node: a 30 % slowdown there is not judged by
+    default, and is with judge_packed (--packed-speed)."""
+    base = [run(backend="torch", rng_seed=1)]
+    cur = [run(backend="torch", speed=700.0, rng_seed=3)]
+    cur[0].card.placement = {"executor": "local", "node": "here", "exclusive": False}
+    row = compare.compare(base, cur).rows[0]
+    assert row.tp_verdict == "packed" and not row.regression and "speed not judged" in " ".join(row.notes)
+    row = compare.compare(base, cur, compare.Thresholds(judge_packed=True)).rows[0]
+    assert row.tp_verdict == "SLOWER" and row.regression

@@ -305,3 +305,39 @@ def test_bench_run_then_report_renders(tmp_path):
     _check_rendered(shot, dom, 2)
     saved = json.loads(next(runs.glob("*linreg_tf*.json")).read_text())
     assert saved["status"] == "ok"
+
+
+def _packed(r: Result, exclusive: bool) -> Result:
+    r.card.placement = {"executor": "ray", "node": "node-a", "exclusive": exclusive}
+    return r
+
+
+def test_the_speed_of_packed_cells_is_not_compared_unless_asked(tmp_path, capsys):
+    """A quality-only run's cells shared their node: the report keeps their quality, leaves out
+    their speed (and every speedup against it), and shows it with --packed-speed."""
+    d = tmp_path / "runs"
+    for b in ("tf", "torch"):
+        for s in (0, 1):
+            results.save(_packed(fake("mle_normal", b, s), exclusive=b == "tf"), d)
+    rs = results.load_dir(d)
+    row = {r["backend"]: r for r in report.build(rs, "tf")["sections"][0]["rows"]}
+    assert row["torch"]["quality"] is not None and row["torch"]["tp_median"] is None and row["torch"]["packed"] == 2
+    assert row["torch"]["speedup"] is None and row["tf"]["tp_median"] is not None and row["tf"]["packed"] == 0
+    assert report._speed_text(row["torch"])[0] == "– (packed, quality-only run: speed not compared)"
+    shown = {r["backend"]: r for r in report.build(rs, "tf", packed_speed=True)["sections"][0]["rows"]}
+    assert shown["torch"]["tp_median"] is not None and shown["torch"]["speedup"] is not None
+    out = tmp_path / "out"
+    assert main(["report", str(d), "--out", str(out), "--no-progress"]) == 0
+    assert "speed not compared (packed)" in (out / "report.md").read_text()
+    assert main(["report", str(d), "--out", str(out), "--no-progress", "--packed-speed"]) == 0
+    assert "speed not compared" not in (out / "report.md").read_text()
+    capsys.readouterr()
+
+
+def test_a_lost_attempt_that_was_retried_is_left_out_of_the_tables():
+    ok = [fake("mle_normal", b, 0) for b in ("tf", "torch")]
+    lost = Result("mle_normal", "torch", "cpu", 0, "quick", status="lost", error="the Ray worker running it died")
+    gone = Result("mle_normal", "torch", "cpu", 1, "quick", status="lost", error="lost on its retry too")
+    row = {r["backend"]: r for r in report.build([*ok, lost, gone], "tf")["sections"][0]["rows"]}
+    assert row["torch"]["seeds"] == "1/2" and "lost on its retry too" in row["torch"]["status"]
+    assert "the Ray worker running it died" not in row["torch"]["status"]
