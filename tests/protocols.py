@@ -190,7 +190,7 @@ def outcome(algo: str, backend: str, overrides: Mapping, steps: int, fresh: bool
     """Build ``algo`` in ``backend`` with the quick budget and ``overrides`` and run it ``steps``
     steps (cached: a smoke test and a parity test with the same settings share one run)."""
     fresh = fresh and specs.get(algo).kind == "supervised"
-    key = (algo, backend, tuple(sorted(overrides.items())), steps, fresh)
+    key = (computation(algo, overrides), backend, steps, fresh)
     if key not in _OUTCOMES:
         learner, hp, spec = build(algo, backend, dict(overrides))
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
@@ -200,6 +200,14 @@ def outcome(algo: str, backend: str, overrides: Mapping, steps: int, fresh: bool
             _OUTCOMES[key] = {"rl": _run_rl, "prediction": _run_prediction}[spec.kind](learner, hp, spec, steps)
         _OUTCOMES[key].initial = initial
     return _OUTCOMES[key]
+
+
+def computation(algo: str, overrides: Mapping) -> tuple:
+    """What decides a run: the translation, the data loader, the initial-weight rules (the weights
+    are drawn per (seed, weight name)) and the resolved settings. Two specs that agree on all of
+    these (gap_head_fc_dropout with dropout off is gap_head_fc) share one run."""
+    spec = specs.get(algo)
+    return spec.module, spec.load_data, repr(spec.init), repr(sorted(settings(algo, dict(overrides)).items()))
 
 
 def digest(w: np.ndarray) -> tuple:
@@ -212,7 +220,7 @@ def protocol_outcome(algo: str, backend: str, protocol: Protocol) -> Outcome:
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
         return outcome(algo, backend, overrides, protocol.steps, protocol.fresh)
-    key = (algo, backend, protocol.name)
+    key = (computation(algo, overrides), backend, protocol.name)
     if key not in _OUTCOMES:
         reference = reference_backend(algo)
         path = None if backend == reference else protocol_outcome(algo, reference, protocol).extra["path"]
