@@ -6,8 +6,10 @@ of {(algorithm, protocol): Outcome or the error's text}. tests/test_generated.py
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import sys
+import time
 import traceback
 from pathlib import Path
 
@@ -19,13 +21,12 @@ from bench import backends  # noqa: E402
 
 
 def main(out: str, cases: str) -> int:
-    import keras
-
-    engine = keras.backend.backend()
+    engine = os.environ.get("KERAS_BACKEND", backends.DEFAULT_ENGINE)
     backends.setup("keras", "cpu", 0, 1, engine=engine)
     by_name = {p.name: p for p in PROTOCOLS}
     done = {}
     for algo, name in json.loads(cases):
+        t0 = time.perf_counter()
         try:
             if name == "smoke":
                 done[(algo, name)] = outcome(algo, "keras", {}, FIRST_STEPS.steps)
@@ -33,6 +34,7 @@ def main(out: str, cases: str) -> int:
                 done[(algo, name)] = protocol_outcome(algo, "keras", by_name[name])
         except Exception:  # the case's own test reports it
             done[(algo, name)] = f"keras[{engine}] {algo} {name}: {traceback.format_exc(limit=-4)}"
+        print(f"keras[{engine}] {algo} {name}: {time.perf_counter() - t0:.1f} s", flush=True)
     Path(out).write_bytes(pickle.dumps(done))
     return 0
 

@@ -4,7 +4,7 @@ cases of the registry (so no test keeps its own list of backends or algorithms).
 from __future__ import annotations
 
 from bench import registry, specs
-from bench.backends import BACKENDS, REFERENCE_BACKENDS
+from bench.backends import BACKENDS, DEFAULT_ENGINE, KERAS_ENGINES, REFERENCE_BACKENDS, label
 from bench.config import RunConfig
 from bench.runner import build_learner
 
@@ -50,6 +50,18 @@ def cases(kind: str | None = None, reference: bool = True) -> list[tuple[str, st
         for name, spec in specs.all_specs().items()
         if kind in (None, spec.kind)
         for b in backends(name, reference)
+    ]
+
+
+def engine_cases() -> list[tuple[str, str]]:
+    """Every (algorithm, ``keras[engine]``) for the Keras engines other than the default: Keras has
+    one engine per process, so these run in a worker process of their own (tests/protocols.py)."""
+    return [
+        (name, label(b, engine))
+        for name, b in cases(reference=False)
+        if b == "keras"
+        for engine in KERAS_ENGINES
+        if engine != DEFAULT_ENGINE
     ]
 
 

@@ -19,9 +19,10 @@ Cases slower than ~20 s on a 2-core CPU are marked ``slow`` (run them with --run
 import numpy as np
 import pytest
 from protocols import FIRST_STEPS, Outcome, missing_tolerances, outcome, protocol_outcome, protocols_for
-from support import case_id, cases, reference_backend
+from support import case_id, cases, engine_cases, reference_backend
 
 from bench import specs
+from bench.backends import parse_label
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -48,7 +49,7 @@ KNOWN_GAPS: dict = {}
 
 def _slow(algo, backend):
     backends, _ = SLOW.get(algo, ((), ""))
-    return backends is None or backend in backends
+    return backends is None or parse_label(backend)[0] in backends
 
 
 def _param(algo, backend, *rest, id=None, parity=False):
@@ -56,10 +57,10 @@ def _param(algo, backend, *rest, id=None, parity=False):
     return pytest.param(algo, backend, *rest, id=id or case_id(algo, backend), marks=[pytest.mark.slow] if slow else [])
 
 
-SMOKE = [_param(a, b) for a, b in cases()]
+SMOKE = [_param(a, b) for a, b in cases() + engine_cases()]
 PARITY = [
     _param(a, b, p, id=f"{case_id(a, b)}-{p.name}", parity=True)
-    for a, b in cases()
+    for a, b in cases() + engine_cases()
     if b != reference_backend(a)
     for p in protocols_for(specs.get(a))
 ]
