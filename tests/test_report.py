@@ -305,3 +305,18 @@ def test_bench_run_then_report_renders(tmp_path):
     _check_rendered(shot, dom, 2)
     saved = json.loads(next(runs.glob("*linreg_tf*.json")).read_text())
     assert saved["status"] == "ok"
+
+
+def test_parity_counts_keep_keras_engines_apart(tmp_path):
+    xml = tmp_path / "parity.xml"
+    cases = [("mlp-keras-first_steps", ""), ("mlp-keras[jax]-first_steps", "<failure/>")]
+    cases += [("mlp-keras[torch]-first_steps", ""), ("mlp-torch-first_steps", "<skipped/>")]
+    body = "".join(f'<testcase classname="test_generated" name="test_parity[{n}]">{x}</testcase>' for n, x in cases)
+    xml.write_text(f"<testsuites><testsuite>{body}</testsuite></testsuites>")
+    counts = report.read_parity(xml, {"mlp"}, set(report.BACKEND_ORDER))
+    assert counts == {
+        ("mlp", "keras"): [1, 0, 0],
+        ("mlp", "keras[jax]"): [0, 1, 0],
+        ("mlp", "keras[torch]"): [1, 0, 0],
+        ("mlp", "torch"): [0, 0, 1],
+    }
