@@ -1,7 +1,9 @@
 """Gradient Monte Carlo and semi-gradient TD(0) with state aggregation in Keras 3, on every Keras
 engine: v_hat is a Sequential Dense(1, use_bias=False) on the one-hot group feature; one episode is
-one ``fit`` of a two-input Model over its steps in order (batch size 1, no shuffling), so the Keras
-SGD optimizer makes the updates one after another, each from the weights the previous one left.
+one ``train_on_batch`` of a two-input Model per step, in order, so the Keras SGD optimizer makes
+the updates one after another, each from the weights the previous one left (``fit`` over the
+episode with batch size 1 does the same, but costs 0.8 s per call on the TensorFlow engine,
+docs/keras_engines.md).
 The Model gives [v_hat(S_t), v_hat(S_t+1)] and its loss 0.5 (target - v_hat(S_t))^2 with the
 target R + discount * v_hat(S_t+1) behind stop_gradient (gradient MC: discount 0, the target is
 G_t), the labels being [R, discount]. Values from the compiled predict function."""
@@ -11,7 +13,7 @@ import numpy as np
 from keras import ops
 
 from bench.interface import Learner as Base, check_weights
-from impls.keras._learner import compile_label, jit_compile
+from impls.keras._learner import compile_label, jit_compile, train_on_batch
 
 
 def semi_gradient_loss(labels, v):
@@ -37,9 +39,11 @@ class Learner(Base):
     def train_step(self, x, y):
         discounts = np.asarray(x["discounts"], np.float32) if self.bootstrap else np.zeros(len(y), np.float32)
         labels = np.stack([np.asarray(y, np.float32), discounts], axis=1)
-        inputs = [self.features(x["states"]), self.features(x["next_states"])]
-        history = self.pair.fit(inputs, labels, batch_size=1, epochs=1, shuffle=False, verbose=0)
-        return history.history["loss"][-1]
+        x, x_next = self.features(x["states"]), self.features(x["next_states"])
+        total = 0.0
+        for t in range(len(labels)):
+            total += train_on_batch(self.pair, [x[t : t + 1], x_next[t : t + 1]], labels[t : t + 1])["loss"]
+        return total / len(labels)
 
     def predict(self, x):
         return self.model.predict_on_batch(self.features(x))[:, 0]
@@ -53,6 +57,6 @@ class Learner(Base):
 
     def describe(self):
         return {
-            "compile": f"fit over each episode, batch size 1, Keras SGD ({compile_label(self.jit)})",
+            "compile": f"train_on_batch per step, Keras SGD ({compile_label(self.jit)})",
             "keras_backend": keras.backend.backend(),
         }
