@@ -11,6 +11,7 @@ import os
 import random
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -21,6 +22,10 @@ from bench.errors import BenchError, choices
 BACKENDS = ("tf", "torch", "keras")
 REFERENCE_BACKENDS = ("numpy",)  # framework-free references, where an algorithm has one
 DEVICES = ("cpu", "gpu")
+# the engines Keras 3 runs on (KERAS_BACKEND), the default first, and the distributions each needs
+KERAS_ENGINES = ("tensorflow", "jax", "torch")
+DEFAULT_ENGINE = KERAS_ENGINES[0]
+ENGINE_PACKAGES = {"tensorflow": ("tensorflow",), "jax": ("jax", "jaxlib"), "torch": ("torch",)}
 
 # distribution names whose versions go on every config card
 PACKAGES = {
@@ -41,9 +46,63 @@ class Session:
     facts: dict = field(default_factory=dict)
 
 
-def versions(backend: str) -> dict[str, str]:
+def label(backend: str, engine: str | None = None) -> str:
+    """The one name of a backend on an engine, everywhere a cell is named (results, history,
+    report, pytest ids): ``keras`` on its default engine, ``keras[jax]`` and ``keras[torch]`` on the
+    others."""
+    if backend == "keras" and engine not in (None, DEFAULT_ENGINE):
+        return f"keras[{engine}]"
+    return backend
+
+
+def parse_label(name: str) -> tuple[str, str | None]:
+    """``keras[jax]`` -> ("keras", "jax"); ``tf`` -> ("tf", None)."""
+    base, sep, rest = name.partition("[")
+    return (base, rest.rstrip("]")) if sep else (name, None)
+
+
+def package_installed(dist: str) -> bool:
+    try:
+        md.version(dist)
+        return True
+    except md.PackageNotFoundError:
+        return False
+
+
+def check_engine(engine: str) -> None:
+    """An engine Keras knows, with its packages installed here; else one line naming the fix."""
+    if engine not in KERAS_ENGINES:
+        raise BenchError(f"unknown Keras engine '{engine}'; choose from: {choices(KERAS_ENGINES)}")
+    missing = [d for d in ENGINE_PACKAGES[engine] if not package_installed(d)]
+    if missing:
+        raise BenchError(
+            f"the Keras engine '{engine}' needs {' and '.join(missing)}, not installed here; "
+            f"install with: pip install -c constraints.txt {' '.join(missing)}"
+        )
+
+
+def select_engine(engine: str | None) -> str:
+    """Make ``engine`` (None: the default) this process's Keras engine: KERAS_BACKEND, read when
+    keras is first imported, so before that. -> the engine."""
+    engine = engine or DEFAULT_ENGINE
+    if "keras" in sys.modules:
+        import keras
+
+        if keras.backend.backend() != engine:
+            raise BenchError(
+                f"Keras already runs on {keras.backend.backend()} in this process; the engine is chosen "
+                f"once per process, before keras is imported (KERAS_BACKEND={engine})"
+            )
+    os.environ["KERAS_BACKEND"] = engine
+    return engine
+
+
+def versions(backend: str, engine: str | None = None) -> dict[str, str]:
+    """numpy's and the backend's distributions' versions (Keras on another engine: keras and that
+    engine's)."""
     out = {"numpy": np.__version__}
-    for dist in PACKAGES[backend]:
+    other = backend == "keras" and engine not in (None, DEFAULT_ENGINE)
+    for dist in ("keras",) + ENGINE_PACKAGES[engine] if other else PACKAGES[backend]:
         try:
             out[dist] = md.version(dist)
         except md.PackageNotFoundError:
@@ -85,18 +144,27 @@ def check_device(device: str) -> None:
         raise BenchError("no GPU is available on this machine; devices here: cpu")
 
 
-def setup(backend: str, device: str, seed: int, threads: int | None = None, deterministic: bool = True) -> Session:
-    """Import and configure one framework for a run. Call once per process, before building
-    any model."""
+def setup(
+    backend: str,
+    device: str,
+    seed: int,
+    threads: int | None = None,
+    deterministic: bool = True,
+    engine: str | None = None,
+) -> Session:
+    """Import and configure one framework for a run (Keras: on ``engine``, None: the default).
+    Call once per process, before building any model."""
     random.seed(seed)
     np.random.seed(seed)
     threads = int(threads or 1)
     # OpenMP and MKL read these when the framework loads: the same count as intra/inter-op
     for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(threads)
+    if backend == "keras":
+        return _setup_keras(select_engine(engine), device, seed, threads, deterministic)
     if backend == "torch":
         return _setup_torch(device, seed, threads, deterministic)
-    if backend in ("tf", "keras"):
+    if backend == "tf":
         return _setup_tf(backend, device, seed, threads, deterministic)
     if backend == "numpy":
         return Session(
@@ -144,9 +212,47 @@ def _setup_torch(device, seed, threads, deterministic):
     )
 
 
+def _setup_keras(engine, device, seed, threads, deterministic):
+    """Keras 3 on ``engine``: the engine's own setup (threads, seeds, determinism, device), then
+    Keras's seed."""
+    if engine == "tensorflow":
+        session = _setup_tf("keras", device, seed, threads, deterministic)
+    elif engine == "torch":
+        session = _setup_torch(device, seed, threads, deterministic)
+    else:
+        session = _setup_jax(device, threads, deterministic)
+    import keras
+
+    keras.utils.set_random_seed(seed)
+    session.backend = "keras"
+    session.facts.update(keras_backend=keras.backend.backend(), keras_engine=engine)
+    return session
+
+
+def _setup_jax(device, threads, deterministic):
+    """JAX on the CPU (this build has no GPU support): XLA's CPU thread pool limited to
+    ``threads`` (its flags are read when jax first starts, so before that)."""
+    if device == "gpu":
+        raise BenchError("this JAX build has no GPU support; run keras[jax] with --device cpu")
+    if "jax" not in sys.modules:
+        flags = os.environ.get("XLA_FLAGS", "")
+        if threads == 1:
+            flags += " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        os.environ["XLA_FLAGS"] = flags.strip()
+        os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    import jax
+
+    # XLA's CPU kernels are deterministic; there is no switch to set
+    return Session(
+        "keras",
+        device,
+        lambda: None,
+        {"threads": threads, "deterministic": deterministic, "device_name": str(jax.devices()[0])},
+    )
+
+
 def _setup_tf(backend, device, seed, threads, deterministic):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     import tensorflow as tf
 
     gpus = tf.config.list_physical_devices("GPU")
@@ -169,11 +275,6 @@ def _setup_tf(backend, device, seed, threads, deterministic):
         "deterministic": deterministic,
         "device_name": gpus[0].name if device == "gpu" else "cpu",
     }
-    if backend == "keras":
-        import keras
-
-        keras.utils.set_random_seed(seed)
-        facts["keras_backend"] = keras.backend.backend()
 
     def sync():
         # Reading a value already synchronises; this waits for queued GPU kernels too.

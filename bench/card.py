@@ -70,7 +70,7 @@ def config_card(backend: str, session_facts: dict, learner_facts: dict, dtype: s
     the declared fields (``ConfigCard.from_dict`` reads it; undeclared facts stay as facts)."""
     return {
         "backend": backend,
-        "versions": backends.versions(backend),
+        "versions": backends.versions(backend, session_facts.get("keras_engine")),
         "dtype": dtype,
         **session_facts,
         **learner_facts,

@@ -16,6 +16,7 @@ import threading
 import time
 from pathlib import Path
 
+from bench.backends import select_engine
 from bench.config import RunConfig
 from bench.results import atomic_write
 from bench.runner import run_cell
@@ -38,6 +39,8 @@ def main(argv=None) -> int:
     _exit_with_parent()
     cell_json, out = (argv or sys.argv[1:])[:2]
     cell = RunConfig.from_json(cell_json)
+    if cell.backend == "keras":  # Keras reads its engine once, when first imported
+        select_engine(cell.engine)
     result = run_cell(cell)
     if not result.card.empty:  # the execution axes, so that `bench run --resume` knows the configuration
         result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}

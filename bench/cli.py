@@ -116,6 +116,11 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
     for b in wanted:
         if b not in pool:
             raise BenchError(f"unknown backend '{b}'; choose from: {choices(pool)}")
+    engines = _names(getattr(args, "engine", None), "--engine", notes)
+    if engines is not None and "keras" not in wanted:
+        raise BenchError("--engine chooses the keras backend's engine: add --backend keras (or leave --backend out)")
+    for engine in engines or ():
+        backends.check_engine(engine)
     if named is None:  # the tour or --all, narrowed by --backend: the algorithms that have one of them
         algos = [a for a in algos if any(registry.has_impl(a, b) for b in wanted)]
     board = getattr(args, "tensorboard", None)
@@ -133,8 +138,10 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
     # who runs the cells, and whether they measure speed (then each has its node to itself)
     placing = {"executor": getattr(args, "executor", "local"), "exclusive": not getattr(args, "quality_only", False)}
     cells = []
-    for algo, backend, device, seed in itertools.product(
-        algos, wanted, devices, range(args.seed, args.seed + args.seeds)
+    # each backend on its engines: Keras on every --engine (default: its default engine), the others as they are
+    on_engines = [(b, e) for b in wanted for e in ((engines or [None]) if b == "keras" else [None])]
+    for algo, (backend, engine), device, seed in itertools.product(
+        algos, on_engines, devices, range(args.seed, args.seed + args.seeds)
     ):
         if not registry.has_impl(algo, backend):
             if asked is not None and named is not None:  # both named: say so; otherwise skip quietly
@@ -143,7 +150,16 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
         given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
         cells.append(
             RunConfig.create(
-                algo, backend, device, seed, args.budget, given, threads=args.threads, tensorboard=board, **placing
+                algo,
+                backend,
+                device,
+                seed,
+                args.budget,
+                given,
+                threads=args.threads,
+                tensorboard=board,
+                engine=engine,
+                **placing,
             )
         )
     if not cells:
@@ -159,15 +175,27 @@ def cmd_list(args) -> int:
     for name, spec in specs.all_specs().items():
         row = {"algorithm": name, "kind": spec.kind}
         for b in backends.BACKENDS + backends.REFERENCE_BACKENDS:
-            if registry.has_impl(name, b):
-                row[b] = "yes" if backends.framework_installed(b) else "not installed"
-            else:
-                row[b] = "-"
+            for engine in backends.KERAS_ENGINES if b == "keras" else (None,):
+                column = backends.label(b, engine)
+                if not registry.has_impl(name, b):
+                    row[column] = "-"
+                elif engine is not None:
+                    row[column] = "yes" if _engine_ready(engine) else "not installed"
+                else:
+                    row[column] = "yes" if backends.framework_installed(b) else "not installed"
         row["devices"] = ",".join(devices)
         row["title"] = spec.title
         rows.append(row)
     print(pd.DataFrame(rows).to_string(index=False))
     return 0
+
+
+def _engine_ready(engine: str) -> bool:
+    try:
+        backends.check_engine(engine)
+        return True
+    except BenchError:
+        return False
 
 
 def summary_table(results: list[Result]):
@@ -468,6 +496,12 @@ def parser() -> argparse.ArgumentParser:
         "--all", action="store_true", help="every algorithm (but the long Atari run, which runs when named with --algo)"
     )
     run.add_argument("--backend", action="append", help="tf, torch, keras (default: all) or numpy (reference)")
+    run.add_argument(
+        "--engine",
+        action="append",
+        help="the keras backend's engine(s): tensorflow (default), jax, torch; repeatable or comma-separated; "
+        "a cell on jax is named keras[jax]",
+    )
     run.add_argument("--device", default="cpu", help="cpu, gpu or all (default: cpu)")
     run.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     run.add_argument("--seed", type=int, default=0, help="first seed (default 0)")

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from bench import registry, specs
+from bench import backends, registry, specs
 from bench.errors import BenchError
 
 SCHEMA_VERSION = 1
@@ -91,6 +91,7 @@ class RunConfig:
             raise BenchError(f"threads must be at least 1, got {options['threads']}")
         if seed < 0:
             raise BenchError(f"seed must be 0 or more, got {seed}")
+        options["engine"] = check_engine(backend, options.get("engine"))
         return cls(algo, backend, device, seed, budget, hp, given, **options)
 
     @property
@@ -103,8 +104,13 @@ class RunConfig:
         return _plain_top(self.hparams)
 
     @property
+    def name(self) -> str:
+        """The backend's name on its engine (``keras[jax]``), as results, history and report show it."""
+        return backends.label(self.backend, self.engine)
+
+    @property
     def label(self) -> str:
-        return f"{self.algo}/{self.backend}/{self.device}/seed{self.seed}"
+        return f"{self.algo}/{self.name}/{self.device}/seed{self.seed}"
 
     def to_dict(self) -> dict:
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
@@ -122,6 +128,18 @@ class RunConfig:
     @classmethod
     def from_json(cls, text: str) -> "RunConfig":
         return cls.from_dict(json.loads(text))
+
+
+def check_engine(backend: str, engine: str | None) -> str | None:
+    """The Keras engine of a cell: None for the default (TensorFlow) and for other backends; an
+    unknown engine, one whose packages are missing, or an engine for a backend other than Keras is
+    a BenchError."""
+    if engine is None:
+        return None
+    if backend != "keras":
+        raise BenchError(f"an engine applies to the keras backend only, not to '{backend}'")
+    backends.check_engine(engine)
+    return None if engine == backends.DEFAULT_ENGINE else engine
 
 
 def _plain_top(mapping: Mapping[str, Any]) -> dict:

@@ -79,7 +79,7 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
                 status = "crashed"
         result = Result(
             cell.algo,
-            cell.backend,
+            cell.name,
             cell.device,
             cell.seed,
             cell.budget,
@@ -243,7 +243,7 @@ def skipped_result(cell: RunConfig, dataset: str, reason: str) -> Result:
     """The record of a cell that did not start: status ``skipped`` and the fix in its error."""
     return Result(
         cell.algo,
-        cell.backend,
+        cell.name,
         cell.device,
         cell.seed,
         cell.budget,
@@ -258,8 +258,8 @@ def group_labels(cells: list[RunConfig]) -> str:
     """``resnet10, plain10 x tf, torch, keras`` (algorithms by their backends), for one line."""
     by_algo: dict[str, list[str]] = defaultdict(list)
     for c in cells:
-        if c.backend not in by_algo[c.algo]:
-            by_algo[c.algo].append(c.backend)
+        if c.name not in by_algo[c.algo]:
+            by_algo[c.algo].append(c.name)
     by_backends: dict[tuple, list[str]] = defaultdict(list)
     for algo, bks in by_algo.items():
         by_backends[tuple(bks)].append(algo)
@@ -294,7 +294,7 @@ def cell_identity(cell: RunConfig) -> str:
     settings and the execution axes (mode, precision, engine)."""
     return _identity(
         cell.algo,
-        cell.backend,
+        cell.name,
         cell.device,
         cell.seed,
         cell.budget,

@@ -40,8 +40,16 @@ from bench.paths import writable_dir
 from bench.results import Machine, atomic_write, results_dir, x_axis
 from bench.stats import finite, median_ci
 
-BACKEND_ORDER = ("tf", "torch", "keras", "numpy")
-COLORS = {"tf": "#ff8f00", "torch": "#ee4c2c", "keras": "#4a6fd1", "numpy": "#555555"}
+# Keras on its default engine (TensorFlow) is ``keras``; on the others ``keras[jax]``, ``keras[torch]``
+BACKEND_ORDER = ("tf", "torch", "keras", "keras[jax]", "keras[torch]", "numpy")
+COLORS = {
+    "tf": "#ff8f00",
+    "torch": "#ee4c2c",
+    "keras": "#4a6fd1",
+    "keras[jax]": "#2a9d8f",
+    "keras[torch]": "#9b5de5",
+    "numpy": "#555555",
+}
 NOT_RUN = "not run"
 
 
@@ -84,7 +92,14 @@ def read_parity(path: Path | None, algos, backends) -> dict:
         if algo is None:
             continue
         params = text[text.find("[") :] if "[" in text else ""
-        backend = next((b for b in backends if re.search(rf"(?<![a-z0-9]){b}(?![a-z0-9])", params)), "*")
+        backend = next(  # the longest name first: keras[jax] before keras
+            (
+                b
+                for b in sorted(backends, key=len, reverse=True)
+                if re.search(rf"(?<![a-z0-9]){re.escape(b)}(?![a-z0-9\[])", params)
+            ),
+            "*",
+        )
         if case.find("failure") is not None or case.find("error") is not None:
             idx = 1
         elif case.find("skipped") is not None:

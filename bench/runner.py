@@ -51,7 +51,7 @@ def prepare(cell: RunConfig) -> Prepared:
     """Set the backend up and build the cell's data and learner from its resolved settings
     (the configuration was validated when it was created; nothing is resolved again here)."""
     spec, hp = cell.spec, cell.hp
-    session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic)
+    session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic, cell.engine)
     data = spec.load_data(hp, cell.seed)
     learner, source = build_learner(spec, hp, cell.backend, cell.seed, cell.device, with_source=True)
     return Prepared(spec, hp, session, data, learner, source)
@@ -59,13 +59,13 @@ def prepare(cell: RunConfig) -> Prepared:
 
 def run_cell(cell: RunConfig, on_eval=None) -> Result:
     t0 = time.perf_counter()
-    result = Result(cell.algo, cell.backend, cell.device, cell.seed, cell.budget, overrides=dict(cell.overrides))
+    result = Result(cell.algo, cell.name, cell.device, cell.seed, cell.budget, overrides=dict(cell.overrides))
     logger, probes = None, []
     try:
         if cell.probe:
             on_eval = _chain(lambda point: probes.append(cpu_probe()), on_eval)
         if cell.tensorboard:
-            logger = CurveLogger(cell.tensorboard, cell.algo, cell.backend, cell.device, cell.seed, cell.budget)
+            logger = CurveLogger(cell.tensorboard, cell.algo, cell.name, cell.device, cell.seed, cell.budget)
             on_eval = _chain(logger, on_eval)
         load_start = load.snapshot()
         p = prepare(cell)
@@ -89,7 +89,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
                 p.learner.get_weights(),
                 {
                     "spec": cell.algo,
-                    "backend": cell.backend,
+                    "backend": cell.name,
                     "seed": cell.seed,
                     "budget": cell.budget,
                     "overrides": dict(cell.overrides),

@@ -33,3 +33,18 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip_bench)
         if "slow" in item.keywords and not config.getoption("--runslow"):
             item.add_marker(skip_slow)
+
+
+def pytest_collection_finish(session):
+    """The generated tests' cases on Keras's other engines that this session runs: their engine
+    workers compute them all in one go (tests/protocols.py)."""
+    from protocols import ENGINE_CASES
+
+    from bench.backends import parse_label
+
+    for item in session.items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        engine = parse_label(str(params.get("backend", "")))[1]
+        if engine and not item.get_closest_marker("skip"):
+            name = params["protocol"].name if "protocol" in params else "smoke"
+            ENGINE_CASES.setdefault(engine, set()).add((params["algo"], name))

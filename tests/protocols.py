@@ -28,13 +28,21 @@ output is held to); the generated tests and the completeness test pick it up.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable, Mapping
 
 import numpy as np
 from support import build, reference_backend, settings
 
 from bench import specs
+from bench.backends import parse_label
 
 N_FORWARD = 32  # examples (or observations) of the forward comparison
 BATCH = 16  # largest training batch a protocol uses (the spec's batch size when smaller)
@@ -188,7 +196,10 @@ _OUTCOMES: dict = {}
 
 def outcome(algo: str, backend: str, overrides: Mapping, steps: int, fresh: bool = False) -> Outcome:
     """Build ``algo`` in ``backend`` with the quick budget and ``overrides`` and run it ``steps``
-    steps (cached: a smoke test and a parity test with the same settings share one run)."""
+    steps (cached: a smoke test and a parity test with the same settings share one run).
+    ``keras[engine]``: the smoke run, from the engine's worker process."""
+    if parse_label(backend)[1]:
+        return engine_outcome(algo, backend, "smoke")
     fresh = fresh and specs.get(algo).kind == "supervised"
     key = (computation(algo, overrides), backend, steps, fresh)
     if key not in _OUTCOMES:
@@ -217,6 +228,8 @@ def digest(w: np.ndarray) -> tuple:
 
 
 def protocol_outcome(algo: str, backend: str, protocol: Protocol) -> Outcome:
+    if parse_label(backend)[1]:
+        return engine_outcome(algo, backend, protocol.name)
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
         return outcome(algo, backend, overrides, protocol.steps, protocol.fresh)
@@ -255,6 +268,59 @@ def _run_resync(algo, backend, overrides, steps, path) -> Outcome:
     if path is None:
         out.extra["path"] = own
     return out
+
+
+# Keras on its other engines: one worker process per engine ----------------------------------------
+ENGINE_CASES: dict[str, set] = {}  # engine -> {(algorithm, protocol name or "smoke")}: this session's (conftest)
+ENGINE_TIMEOUT_S = 900
+_ENGINE_OUTCOMES: dict[str, dict] = {}
+WORKER = Path(__file__).resolve().parent / "keras_engine_worker.py"
+
+
+def engine_outcome(algo: str, backend: str, name: str) -> Outcome:
+    """The outcome of ``algo`` under protocol ``name`` (or the smoke run) on ``keras[engine]``,
+    computed by the engine's worker (tests/keras_engine_worker.py, KERAS_BACKEND=engine). The first
+    call starts the workers of every engine this session needs, side by side, each on all of its
+    engine's cases."""
+    engine = parse_label(backend)[1]
+    if engine not in _ENGINE_OUTCOMES:
+        ENGINE_CASES.setdefault(engine, set()).add((algo, name))
+        _run_workers([e for e in ENGINE_CASES if e not in _ENGINE_OUTCOMES])
+    got = _ENGINE_OUTCOMES[engine].get((algo, name))
+    if got is None:  # a case the collection did not announce (a test run by hand): its own worker
+        _run_workers([engine], {engine: {(algo, name)}})
+        got = _ENGINE_OUTCOMES[engine][(algo, name)]
+    if isinstance(got, str):
+        raise AssertionError(got)
+    return got
+
+
+def _run_workers(engines: list[str], cases: dict | None = None) -> None:
+    cases = cases or ENGINE_CASES
+    tmp = Path(tempfile.mkdtemp(prefix="keras-engines-"))
+    path = os.pathsep.join(filter(None, [str(WORKER.parent.parent), os.environ.get("PYTHONPATH")]))
+    env = dict(os.environ, PYTHONPATH=path)
+    procs = {}
+    for engine in engines:
+        todo = json.dumps(sorted(cases[engine]))
+        procs[engine] = subprocess.Popen(
+            [sys.executable, str(WORKER), str(tmp / f"{engine}.pkl"), todo],
+            env={**env, "KERAS_BACKEND": engine},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+    for engine, proc in procs.items():
+        try:
+            log, _ = proc.communicate(timeout=ENGINE_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            log = f"no result within {ENGINE_TIMEOUT_S} s"
+        out = tmp / f"{engine}.pkl"
+        done = pickle.loads(out.read_bytes()) if out.exists() else {}
+        for key in cases[engine]:
+            done.setdefault(key, f"keras[{engine}] worker gave no result for {key}: {log[-3000:]}")
+        _ENGINE_OUTCOMES.setdefault(engine, {}).update(done)
 
 
 def data(spec: specs.Spec, hp: Mapping):

@@ -3,8 +3,10 @@ cases of the registry (so no test keeps its own list of backends or algorithms).
 
 from __future__ import annotations
 
+import os
+
 from bench import registry, specs
-from bench.backends import BACKENDS, REFERENCE_BACKENDS
+from bench.backends import BACKENDS, DEFAULT_ENGINE, KERAS_ENGINES, REFERENCE_BACKENDS, label, parse_label
 from bench.config import RunConfig
 from bench.runner import build_learner
 
@@ -51,6 +53,35 @@ def cases(kind: str | None = None, reference: bool = True) -> list[tuple[str, st
         if kind in (None, spec.kind)
         for b in backends(name, reference)
     ]
+
+
+def engine_cases() -> list[tuple[str, str]]:
+    """Every (algorithm, ``keras[engine]``) for the Keras engines other than the default: Keras has
+    one engine per process, so these run in a worker process of their own (tests/protocols.py)."""
+    return [
+        (name, label(b, engine))
+        for name, b in cases(reference=False)
+        if b == "keras"
+        for engine in KERAS_ENGINES
+        if engine != DEFAULT_ENGINE
+    ]
+
+
+def on_this_engine(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """``pairs`` with ``keras`` named on this process's Keras engine (KERAS_BACKEND): ``keras[jax]``
+    in a process started with KERAS_BACKEND=jax (the pytest-benchmark suite runs once per engine).
+    On another engine than the default, the Keras pairs alone: the TensorFlow implementations use
+    Keras's optimizers, which then run on that engine."""
+    engine = os.environ.get("KERAS_BACKEND") or DEFAULT_ENGINE
+    if engine != DEFAULT_ENGINE:
+        return [(a, label(b, engine)) for a, b in pairs if b == "keras"]
+    return [(a, label(b, engine) if b == "keras" else b) for a, b in pairs]
+
+
+def create(algo: str, backend: str, device: str, **options) -> RunConfig:
+    """The quick-budget, seed-0 RunConfig of ``algo`` on ``backend`` (a name such as ``keras[jax]``)."""
+    base, engine = parse_label(backend)
+    return RunConfig.create(algo, base, device, seed=0, budget="quick", engine=engine, **options)
 
 
 def case_id(algo: str, backend: str) -> str:

@@ -996,3 +996,61 @@ def test_resume_of_a_speed_run_does_not_take_packed_results(tmp_path):
     alone.card.placement = {"executor": "ray", "node": "n1", "exclusive": True}
     path2 = results.save(alone, tmp_path)
     assert finished([speed, quality], tmp_path) == [path2, path2]
+
+
+# Keras engines -------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["--engine", "mxnet"], "unknown Keras engine 'mxnet'; choose from: jax, tensorflow, torch"),
+        (["--engine", "jax,"], None),  # a trailing comma is tidied, not an error: checked below
+        (["--engine", ","], "--engine is empty: name at least one"),
+        (["--backend", "tf", "--engine", "jax"], "--engine chooses the keras backend's engine: add --backend keras"),
+    ],
+)
+def test_bad_engine_is_refused_before_any_cell(tmp_path, capsys, fake_cells, argv, message):
+    code, out, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "linreg",
+        *(["--backend", "keras"] if "--backend" not in argv else []),
+        *argv,
+        "--results-dir",
+        tmp_path / "runs",
+        "--no-progress",
+        "--no-history",
+    )
+    if message is None:
+        assert code == 0 and [c.name for c in fake_cells] == ["keras[jax]"], err
+        return
+    assert_usage(code, err, message)
+    assert not fake_cells and not (tmp_path / "runs").exists() and out == ""
+
+
+def test_engine_whose_package_is_missing_names_the_fix(tmp_path, capsys, fake_cells, monkeypatch):
+    monkeypatch.setattr("bench.backends.package_installed", lambda dist: dist not in ("jax", "jaxlib"))
+    code, out, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "linreg",
+        "--backend",
+        "keras",
+        "--engine",
+        "torch,jax",
+        "--results-dir",
+        tmp_path / "runs",
+        "--no-progress",
+    )
+    assert_usage(
+        code,
+        err,
+        "the Keras engine 'jax' needs jax and jaxlib, not installed here; "
+        "install with: pip install -c constraints.txt jax jaxlib",
+    )
+    assert not fake_cells and not (tmp_path / "runs").exists() and out == ""
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    row = next(line.split() for line in out.splitlines() if line.startswith("linreg") or " linreg " in line)
+    assert row.count("not") == 1  # keras[jax] alone: "not installed"

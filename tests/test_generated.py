@@ -21,9 +21,10 @@ Cases slower than ~20 s on a 2-core CPU are marked ``slow`` (run them with --run
 import numpy as np
 import pytest
 from protocols import FIRST_STEPS, SGD_STEPS, Outcome, missing_tolerances, outcome, protocol_outcome, protocols_for
-from support import case_id, cases, reference_backend
+from support import case_id, cases, engine_cases, reference_backend
 
 from bench import specs
+from bench.backends import parse_label
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -50,18 +51,30 @@ KNOWN_GAPS: dict = {}
 
 def _slow(algo, backend):
     backends, _ = SLOW.get(algo, ((), ""))
-    return backends is None or backend in backends
+    return backends is None or parse_label(backend)[0] in backends
+
+
+# the protocols CI runs on Keras's other engines (every algorithm); the others run there under --runslow
+ENGINE_CI = ("first_steps", "first_episodes")
 
 
 def _param(algo, backend, *rest, id=None, parity=False):
     slow = _slow(algo, backend) or (parity and _slow(algo, reference_backend(algo)))
-    return pytest.param(algo, backend, *rest, id=id or case_id(algo, backend), marks=[pytest.mark.slow] if slow else [])
+    marks = [pytest.mark.slow] if slow else []
+    if rest and parse_label(backend)[1]:
+        protocol = rest[0]
+        if protocol.resync(specs.get(algo)):  # the engine's worker process cannot run the reference
+            why = "resynchronised runs need the reference backend's weights in the engine's worker process"
+            marks.append(pytest.mark.skip(reason=f"{backend}: {why}; checked on keras (TensorFlow engine)"))
+        elif protocol.name not in ENGINE_CI:
+            marks.append(pytest.mark.slow)
+    return pytest.param(algo, backend, *rest, id=id or case_id(algo, backend), marks=marks)
 
 
-SMOKE = [_param(a, b) for a, b in cases()]
+SMOKE = [_param(a, b) for a, b in cases() + engine_cases()]
 PARITY = [
     _param(a, b, p, id=f"{case_id(a, b)}-{p.name}", parity=True)
-    for a, b in cases()
+    for a, b in cases() + engine_cases()
     if b != reference_backend(a)
     for p in protocols_for(specs.get(a))
 ]

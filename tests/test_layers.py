@@ -148,3 +148,34 @@ def test_importing_all_of_bench_loads_no_framework():
     assert out.returncode == 0, out.stderr
     count, loaded = out.stdout.split(" ", 1)
     assert int(count) > 50 and loaded.strip() == "[]"
+
+
+TENSORFLOW = ("tensorflow", "tf_keras", "tensorflow_probability")
+
+
+def imported_modules(path: Path) -> set[str]:
+    """Every module ``path`` imports, at module level or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            out.add(node.module)
+    return out
+
+
+def test_no_keras_implementation_imports_tensorflow():
+    """Keras runs every implementation on TensorFlow, JAX and PyTorch: nothing under impls/keras
+    imports TensorFlow, directly, or through the modules of bench and impls it imports (function-
+    level imports counted; the same rule as the keras-engines contract of .importlinter)."""
+    files = sorted((ROOT / "impls" / "keras").glob("*.py"))
+    assert len(files) > 10
+    direct = {f.name: sorted(m for m in imported_modules(f) if m.split(".")[0] in TENSORFLOW) for f in files}
+    assert {k: v for k, v in direct.items() if v} == {}
+    graph = grimp.build_graph("bench", "impls", include_external_packages=True, cache_dir=None)
+    chains = {
+        tf: graph.find_shortest_chain(importer="impls.keras", imported=tf, as_packages=True)
+        for tf in TENSORFLOW
+        if tf in graph.modules
+    }
+    assert "tensorflow" in chains and {tf: c for tf, c in chains.items() if c} == {}

@@ -341,3 +341,18 @@ def test_a_lost_attempt_that_was_retried_is_left_out_of_the_tables():
     row = {r["backend"]: r for r in report.build([*ok, lost, gone], "tf")["sections"][0]["rows"]}
     assert row["torch"]["seeds"] == "1/2" and "lost on its retry too" in row["torch"]["status"]
     assert "the Ray worker running it died" not in row["torch"]["status"]
+
+
+def test_parity_counts_keep_keras_engines_apart(tmp_path):
+    xml = tmp_path / "parity.xml"
+    cases = [("mlp-keras-first_steps", ""), ("mlp-keras[jax]-first_steps", "<failure/>")]
+    cases += [("mlp-keras[torch]-first_steps", ""), ("mlp-torch-first_steps", "<skipped/>")]
+    body = "".join(f'<testcase classname="test_generated" name="test_parity[{n}]">{x}</testcase>' for n, x in cases)
+    xml.write_text(f"<testsuites><testsuite>{body}</testsuite></testsuites>")
+    counts = report.read_parity(xml, {"mlp"}, set(report.BACKEND_ORDER))
+    assert counts == {
+        ("mlp", "keras"): [1, 0, 0],
+        ("mlp", "keras[jax]"): [0, 1, 0],
+        ("mlp", "keras[torch]"): [1, 0, 0],
+        ("mlp", "torch"): [0, 0, 1],
+    }

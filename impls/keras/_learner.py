@@ -1,7 +1,9 @@
-"""The plumbing shared by the Keras 3 supervised classifiers: compile (the spec's optimizer,
-impls/keras/_optim.py; sparse categorical or binary cross-entropy from logits), the compiled train
-step (``train_on_batch`` below), prediction and the canonical weights. A module's ``Learner``
-builds its model and ends its ``__init__`` with ``self._setup``."""
+"""The plumbing shared by the Keras 3 learners, on every Keras engine (TensorFlow, JAX, PyTorch):
+Keras's compilation per engine (``jit_compile`` below, the one place it is decided), the compiled
+train step (``train_on_batch``), and for the supervised classifiers compile (the spec's optimizer,
+impls/keras/_optim.py; sparse categorical or binary cross-entropy from logits), prediction and the
+canonical weights. A classifier module's ``Learner`` builds its model and ends its ``__init__``
+with ``self._setup``."""
 
 import keras
 import numpy as np
@@ -10,35 +12,60 @@ from bench.interface import Learner as Base
 from impls.keras import _cnn, _optim
 
 
-def train_on_batch(model, x, y):
-    """``model.train_on_batch(x, y)`` without its conversion of the loss to a host float (which
-    waits for the device on every step): the same compiled train function, metrics reset first
-    as train_on_batch does so the loss is this batch's; returns the loss as a tensor."""
-    if keras.backend.backend() != "tensorflow":  # other engines' train functions take other arguments
-        return model.train_on_batch(x, y)
+def jit_compile(hp, xla=None):
+    """Keras's ``jit_compile`` on this engine: TensorFlow: XLA on or off as ``xla`` or the spec says
+    (hp["xla"]; off where the spec has no such setting; never Keras's "auto", which turns XLA on
+    where a GPU is listed); JAX: on (``jax.jit``; off, Keras runs JAX op by op); PyTorch: off
+    (eager, Keras's default there; on is ``torch.compile``)."""
+    engine = keras.backend.backend()
+    if engine == "jax":
+        return True
+    if engine == "torch":
+        return False
+    return bool(hp.get("xla", False) if xla is None else xla)
+
+
+def compile_label(jit):
+    """How the train step runs, for the config card."""
+    return {
+        "tensorflow": "tf.function, XLA" if jit else "tf.function",
+        "jax": "jax.jit" if jit else "eager (no jax.jit)",
+        "torch": "torch.compile" if jit else "eager (no torch.compile)",
+    }[keras.backend.backend()]
+
+
+def train_on_batch(model, x, y, sample_weight=None):
+    """``model.train_on_batch(x, y, sample_weight, return_dict=True)``: the logs of one compiled
+    train step (``"loss"`` and the compiled metrics, this batch's alone). On TensorFlow the
+    compiled train function is called directly, without train_on_batch's conversion of the logs to
+    host values (which waits for the device on every step); the logs are then tensors. JAX and
+    PyTorch go through train_on_batch itself: on JAX it writes the step's new state back into the
+    model's variables (the state sync), so that the next call, ``predict`` and ``get_weights`` see
+    it."""
+    if keras.backend.backend() != "tensorflow":
+        return model.train_on_batch(x, y, sample_weight=sample_weight, return_dict=True)
     if model.train_function is None:
         model.make_train_function()
     model.reset_metrics()
-    return model.train_function(iter([(x, y, None)]))["loss"]
+    return model.train_function(iter([(x, y, sample_weight)]))
 
 
 class ClassifierLearner(Base):
     binary = False  # True: one logit per example, binary cross-entropy, predict gives P(class 1)
 
     def _setup(self, model, xla=None):
-        """Compile ``model`` with XLA on or off as the spec says (hp["xla"]; off where the spec has
-        no such setting): never Keras's "auto", which turns XLA on where a GPU is listed."""
-        xla = bool(self.hp.get("xla", False) if xla is None else xla)
-        self.model, self.xla = model, xla
+        """Compile ``model`` as :func:`jit_compile` decides for this engine."""
+        jit = jit_compile(self.hp, xla)
+        self.model, self.jit = model, jit
         loss = (
             keras.losses.BinaryCrossentropy(from_logits=True)
             if self.binary
             else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         )
-        model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=xla)
+        model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=jit)
 
     def train_step(self, x, y):
-        return train_on_batch(self.model, x, y[:, None] if self.binary else y)
+        return train_on_batch(self.model, x, y[:, None] if self.binary else y)["loss"]
 
     def predict(self, x):
         logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
@@ -79,4 +106,4 @@ class ClassifierLearner(Base):
         self.model.optimizer.learning_rate.assign(lr)
 
     def describe(self):
-        return {"compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")")}
+        return {"compile": f"keras compiled train function ({compile_label(self.jit)})"}

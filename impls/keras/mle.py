@@ -10,7 +10,7 @@ import keras
 from keras import ops
 
 from bench.interface import Learner as Base, check_weights
-from impls.keras._learner import train_on_batch
+from impls.keras._learner import compile_label, jit_compile, train_on_batch
 from impls.keras._optim import optimizer
 
 HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
@@ -20,8 +20,9 @@ class Learner(Base):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         units = 2 if hp["heteroscedastic"] else 1
+        self.jit = jit_compile(hp, False)
         self.model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(units, name="dense")])
-        self.model.compile(optimizer=optimizer(hp), loss=self.nll, jit_compile=False)
+        self.model.compile(optimizer=optimizer(hp), loss=self.nll, jit_compile=self.jit)
 
     def normal(self, z):
         """(loc, scale) of the Normal that the dense outputs ``z`` parameterise."""
@@ -35,7 +36,7 @@ class Learner(Base):
         return 0.5 * ops.square((y[:, 0] - loc) / scale) + ops.log(scale) + HALF_LOG_2PI
 
     def train_step(self, x, y):
-        return train_on_batch(self.model, x, y[:, None])
+        return train_on_batch(self.model, x, y[:, None])["loss"]
 
     def predict(self, x):
         loc, scale = self.normal(self.model(x, training=False))
@@ -51,6 +52,6 @@ class Learner(Base):
 
     def describe(self):
         return {
-            "compile": "keras compiled train function (jit_compile=False)",
+            "compile": f"keras compiled train function ({compile_label(self.jit)})",
             "keras_backend": keras.backend.backend(),
         }

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import os
 
-from support import cases
+from support import cases, create, on_this_engine
 
 from bench.card import config_card
-from bench.config import RunConfig
 from bench.env import env_count
 from bench.runner import prepare
 
-CELLS_SUPERVISED = cases("supervised", reference=False)
+CELLS_SUPERVISED = on_this_engine(cases("supervised", reference=False))  # keras[jax] under KERAS_BACKEND=jax
 
 
 def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None = None) -> None:
@@ -21,7 +20,7 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
     import importlib
 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=_threads())
+    cell = create(algo, backend, device, threads=_threads())
     p = prepare(cell)
     driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
     out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync)
@@ -49,7 +48,7 @@ def _info(benchmark, p, algo, backend, device, batch_size) -> None:
             "device": device,
             "batch_size": int(batch_size),
             "dataset": getattr(p.data, "name", None),
-            "card": config_card(backend, p.session.facts, p.learner.describe()),
+            "card": config_card(p.session.backend, p.session.facts, p.learner.describe()),
         }
     )
 
@@ -68,7 +67,7 @@ def benchmark_predict(benchmark, algo: str, backend: str, batch_size: int = 32, 
     """Time the inference-mode forward pass (``predict``, the result on the host) on one fixed
     batch of the quick budget's images, at the spec's initial (or pretrained) weights."""
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    p = prepare(RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=_threads()))
+    p = prepare(create(algo, backend, device, threads=_threads()))
     xb = p.data.x_train[:batch_size]
     _info(benchmark, p, algo, backend, device, len(xb))
     _pedantic(benchmark, p.spec, lambda: p.learner.predict(xb))

@@ -13,10 +13,9 @@ from __future__ import annotations
 import os
 
 import numpy as np
-from support import cases
+from support import cases, create, on_this_engine
 
 from bench.card import config_card
-from bench.config import RunConfig
 from bench.env import env_count
 from bench.rl.agent import QLearner
 from bench.rl.driver import train
@@ -27,7 +26,7 @@ from bench.rl.returns import discounted_returns, normalise
 from bench.runner import prepare
 
 RL_BENCH_ALGOS = ("double_dqn", "per_ddqn", "reinforce", "dueling_ddqn_atari")
-CELLS_RL = [(a, b) for a, b in cases("rl", reference=False) if a in RL_BENCH_ALGOS]
+CELLS_RL = on_this_engine([(a, b) for a, b in cases("rl", reference=False) if a in RL_BENCH_ALGOS])
 
 
 class Agent:
@@ -40,7 +39,7 @@ class Agent:
         threads = (
             env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
         )
-        self.cell = RunConfig.create(algo, backend, device, seed=0, budget="quick", threads=threads)
+        self.cell = create(algo, backend, device, threads=threads)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
         self.env = make_env(self.p.data, 0)
@@ -143,7 +142,7 @@ class Agent:
     def info(self) -> dict:
         return {
             "algo": self.cell.algo,
-            "backend": self.cell.backend,
+            "backend": self.cell.name,
             "device": self.cell.device,
             "metric": self.p.spec.metric,
             "env": self.p.data.name,
