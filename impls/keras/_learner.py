@@ -1,7 +1,12 @@
 """The plumbing shared by the Keras 3 supervised classifiers: compile (the spec's optimizer,
 impls/keras/_optim.py; sparse categorical or binary cross-entropy from logits), the compiled train
 step (``train_on_batch`` below), prediction and the canonical weights. A module's ``Learner``
-builds its model and ends its ``__init__`` with ``self._setup``."""
+builds its model and ends its ``__init__`` with ``self._setup``.
+
+Modes (``self.mode``): ``jit-off`` (the default) compiles with ``jit_compile=False``, ``jit-on``
+with ``jit_compile=True``: explicit, never Keras's "auto". Precision bf16: the
+``mixed_bfloat16`` dtype policy, set before the model is built (bf16 compute, float32 variables;
+the losses cast the logits to float32)."""
 
 import keras
 import numpy as np
@@ -22,13 +27,27 @@ def train_on_batch(model, x, y):
     return model.train_function(iter([(x, y, None)]))["loss"]
 
 
+def set_precision(precision):
+    """The global dtype policy for the models built next: ``mixed_bfloat16`` for bf16."""
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bf16" else "float32")
+
+
+def jit(mode):
+    """``jit_compile`` of a mode: True for ``jit-on``, False for ``jit-off`` or None (the default)."""
+    return mode == "jit-on"
+
+
 class ClassifierLearner(Base):
     binary = False  # True: one logit per example, binary cross-entropy, predict gives P(class 1)
 
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        set_precision(self.precision)
+
     def _setup(self, model, xla=None):
-        """Compile ``model`` with XLA on or off as the spec says (hp["xla"]; off where the spec has
-        no such setting): never Keras's "auto", which turns XLA on where a GPU is listed."""
-        xla = bool(self.hp.get("xla", False) if xla is None else xla)
+        """Compile ``model`` with XLA on or off: ``xla``, or the learner's mode (jit-on / jit-off):
+        never Keras's "auto", which turns XLA on where a GPU is listed."""
+        xla = jit(self.mode) if xla is None else bool(xla)
         self.model, self.xla = model, xla
         loss = (
             keras.losses.BinaryCrossentropy(from_logits=True)
@@ -36,12 +55,13 @@ class ClassifierLearner(Base):
             else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         )
         model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=xla)
+        set_precision("fp32")  # the model keeps its policy; models built later start from float32
 
     def train_step(self, x, y):
         return train_on_batch(self.model, x, y[:, None] if self.binary else y)
 
     def predict(self, x):
-        logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
+        logits = np.asarray(self.model.predict_on_batch(x), np.float32)  # compiled predict, inference mode
         return 1.0 / (1.0 + np.exp(-logits[:, 0])) if self.binary else logits
 
     _bn_probe = None  # built on first use: the model up to each BatchNorm's input
@@ -79,4 +99,7 @@ class ClassifierLearner(Base):
         self.model.optimizer.learning_rate.assign(lr)
 
     def describe(self):
-        return {"compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")")}
+        return {
+            "compile": "keras compiled train function (tf.function" + (", XLA)" if self.xla else ")"),
+            "compute_dtype": self.model.compute_dtype,
+        }
