@@ -10,6 +10,7 @@ from keras import ops
 
 from bench.interface import check_weights
 from bench.rl.agent import QLearner
+from impls.keras._learner import jit, set_precision
 from impls.keras._optim import optimizer
 from impls.keras._rlnet import build, get_canonical, set_canonical
 
@@ -17,17 +18,22 @@ from impls.keras._rlnet import build, get_canonical, set_canonical
 class Learner(QLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
+        set_precision(self.precision)  # the mode and precision: bench.interface, impls/keras/_learner.py
         self.online, self.names = build(hp, name="online")
         self.target, _ = build(hp, name="target")
+        set_precision("fp32")
+        xla = jit(self.mode)
         self.target.trainable = False
         self.opt = optimizer(hp)
         self.opt.build(self.online.trainable_variables)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         vec = tf.TensorSpec([None], tf.float32)
-        self._q = tf.function(lambda x: self.online(x, training=False), input_signature=[obs])
-        self._q_target = tf.function(lambda x: self.target(x, training=False), input_signature=[obs])
+        self._q = tf.function(lambda x: self.online(x, training=False), input_signature=[obs], jit_compile=xla)
+        self._q_target = tf.function(lambda x: self.target(x, training=False), input_signature=[obs], jit_compile=xla)
         self._update = tf.function(
-            self._update_fn, input_signature=[obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec]
+            self._update_fn,
+            input_signature=[obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec],
+            jit_compile=xla,
         )
         self._sync = tf.function(self._sync_fn, input_signature=[tf.TensorSpec([], tf.float32)])
 
@@ -89,4 +95,8 @@ class Learner(QLearner):
         set_canonical(self.target, self.names, weights)
 
     def describe(self):
-        return {"compile": "custom train step (tf.function, keras.ops)", "keras_backend": keras.backend.backend()}
+        return {
+            "compile": f"custom train step (tf.function{', XLA' if jit(self.mode) else ''}, keras.ops)",
+            "keras_backend": keras.backend.backend(),
+            "compute_dtype": self.online.compute_dtype,
+        }
