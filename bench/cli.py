@@ -204,11 +204,15 @@ def summary_table(results: list[Result]):
     rows = []
     for r in results:
         tp = r.throughput
+        mode, precision = modes.of_record(r.backend, r.hparams, r.card.facts.get("run_config"))
+        timed = (r.card.facts.get("compiles") or {}).get("in_timed_rounds")
         rows.append(
             {
                 "algo": r.algo,
                 "backend": r.backend,
                 "device": r.device,
+                "mode": mode,
+                "precision": precision,
                 "seed": r.seed,
                 "status": r.status,
                 "metric": r.metric or "",
@@ -218,6 +222,7 @@ def summary_table(results: list[Result]):
                 f"{tp.unit or 'samples/s'} (median)": tp.median,
                 "IQR": (tp.p75 - tp.p25) if tp.median is not None else None,
                 "compile_s": r.compile_s,
+                "recompiles_timed": timed,
                 "wall_s": r.wall_s,
             }
         )

@@ -81,10 +81,12 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         if p.weights_source:
             result.dataset = f"{result.dataset}; pretrained weights: {p.weights_source}"
         result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
+        result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
         driver = importlib.import_module(DRIVERS[p.spec.kind])
         step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
-        out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
+        out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval, cell.backend)
         result.card.stalls = out.pop("stalls", None)
+        result.card.facts["compiles"] = out.pop("compiles", None)
         for key, value in out.items():
             setattr(result, key, value)
         result.card.load = load.summarise(load_start, load.snapshot())
