@@ -115,12 +115,15 @@ _DATA: dict = {}
 _OUTCOMES: dict = {}
 
 
-def outcome(algo: str, backend: str, overrides: Mapping, steps: int) -> Outcome:
+def outcome(
+    algo: str, backend: str, overrides: Mapping, steps: int, mode: str | None = None, precision: str = "fp32"
+) -> Outcome:
     """Build ``algo`` in ``backend`` with the quick budget and ``overrides`` and run it ``steps``
-    steps (cached: a smoke test and a parity test with the same settings share one run)."""
-    key = (algo, backend, tuple(sorted(overrides.items())))
+    steps in ``mode`` (None: the backend's default) and ``precision`` (cached: a smoke test and a
+    parity test with the same settings share one run)."""
+    key = (algo, backend, tuple(sorted(overrides.items())), mode, precision)
     if key not in _OUTCOMES or len(_OUTCOMES[key].losses) < steps:
-        learner, hp, spec = build(algo, backend, dict(overrides))
+        learner, hp, spec = build(algo, backend, dict(overrides), mode=mode, precision=precision)
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
         run = {"rl": _run_rl, "prediction": _run_prediction}.get(spec.kind, _run_supervised)
         _OUTCOMES[key] = run(learner, hp, spec, steps)
@@ -134,8 +137,10 @@ def digest(w: np.ndarray) -> tuple:
     return w.shape, w.dtype.str, hashlib.sha1(w.tobytes()).hexdigest()
 
 
-def protocol_outcome(algo: str, backend: str, protocol: Protocol) -> Outcome:
-    return outcome(algo, backend, protocol.settings(settings(algo)), protocol.steps)
+def protocol_outcome(
+    algo: str, backend: str, protocol: Protocol, mode: str | None = None, precision: str = "fp32"
+) -> Outcome:
+    return outcome(algo, backend, protocol.settings(settings(algo)), protocol.steps, mode, precision)
 
 
 def data(spec: specs.Spec, hp: Mapping):

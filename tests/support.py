@@ -3,7 +3,7 @@ cases of the registry (so no test keeps its own list of backends or algorithms).
 
 from __future__ import annotations
 
-from bench import registry, specs
+from bench import modes, registry, specs
 from bench.backends import BACKENDS, REFERENCE_BACKENDS
 from bench.config import RunConfig
 from bench.runner import build_learner
@@ -12,14 +12,25 @@ from bench.runner import build_learner
 ALL_BACKENDS = REFERENCE_BACKENDS + BACKENDS
 
 
-def build(algo: str, backend: str, overrides=None, seed: int = 0, budget: str = "quick", device: str = "cpu"):
+def build(
+    algo: str,
+    backend: str,
+    overrides=None,
+    seed: int = 0,
+    budget: str = "quick",
+    device: str = "cpu",
+    mode: str | None = None,
+    precision: str = "fp32",
+):
     """(learner, hp, spec): the settings resolved and validated as a run does
     (:meth:`RunConfig.create`), the learner built with the canonical initial weights of
-    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`).
+    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`),
+    in the execution ``mode`` (None: the backend's default) and ``precision``.
     ``overrides``: setting -> value (a value or a ``--set`` string)."""
-    cell = RunConfig.create(algo, backend, device, seed, budget, overrides)
+    cell = RunConfig.create(algo, backend, device, seed, budget, overrides, mode=mode, precision=precision)
     spec, hp = cell.spec, cell.hp
-    return build_learner(spec, hp, backend, seed, device), hp, spec
+    learner = build_learner(spec, hp, backend, seed, device, mode=cell.mode, precision=cell.precision)
+    return learner, hp, spec
 
 
 def settings(algo: str, overrides=None, budget: str = "quick") -> dict:
@@ -51,6 +62,12 @@ def cases(kind: str | None = None, reference: bool = True) -> list[tuple[str, st
         if kind in (None, spec.kind)
         for b in backends(name, reference)
     ]
+
+
+def axes(algo: str, backend: str, device: str = "cpu") -> list[tuple[str, str]]:
+    """Every (mode, precision) that ``backend`` runs ``algo`` in on ``device`` (bench.modes)."""
+    got_modes, precisions = modes.supported(specs.get(algo).module, backend, device)
+    return [(m, p) for m in got_modes for p in precisions]
 
 
 def case_id(algo: str, backend: str) -> str:

@@ -72,7 +72,15 @@ INIT = KERAS_INIT
 # sgd_step_*: plain SGD, 10 steps of the 10-block ResNet (dropout 0), every backend starting every
 # step from TensorFlow's weights (tests/test_optim_parity.py, one thread): losses measured 2.0e-7
 # apart, moving statistics 4.8e-7.
-TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 2e-3, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
+# bf16_loss_rtol: bf16 mixed precision against fp32, the first two losses of the parity protocol
+# (tests/test_modes.py), default mode: measured 1.49e-3 (resnet10, PyTorch); 3x, rounded up
+TOLERANCES = {
+    "predict_atol": 1e-4,
+    "loss_rtol": 2e-3,
+    "sgd_step_loss_rtol": 1e-4,
+    "sgd_step_moving_atol": 1e-5,
+    "bf16_loss_rtol": 5e-3,
+}
 
 
 def validate(hp):

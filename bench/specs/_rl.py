@@ -194,7 +194,11 @@ def make(
         metric="eval_return",
         higher_is_better=True,
         target=None if no_target else (target if target is not None else (475.0 if v1 else 195.0)),
-        tolerances={"q_atol": 1e-5, "probs_atol": 1e-5, "loss_rtol": 1e-5, "td_atol": 1e-5},
+        # bf16_loss_rtol: bf16 mixed precision against fp32, the first two TD losses of the parity
+        # protocol (tests/test_modes.py): measured 1.03e-3 (dqn, double_dqn, double_dqn_hard),
+        # 9.3e-4 (dqn_doc), 9.0e-4 (per_ddqn), 2.9e-4 (dueling_ddqn), alike in every backend; 3x
+        # the largest, rounded (dueling_ddqn_atari states its own)
+        tolerances={"q_atol": 1e-5, "probs_atol": 1e-5, "loss_rtol": 1e-5, "td_atol": 1e-5, "bf16_loss_rtol": 3e-3},
         init=init or {"*kernel": "he_normal", "*bias": "zeros"},
         load_data=load_data,
         evaluate=evaluate,

@@ -63,7 +63,16 @@ SPEC = Spec(
     # 2.4e-7. (A batch order in which a pre-activation lands within float32 rounding of 0 differs
     # far more, whatever the optimizer: docs/parity.md.) sgd_loss_rtol: 10 plain-SGD steps on
     # MNIST, one thread: measured 1.8e-7.
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-5, "sgd_loss_rtol": 1e-5},
+    # bf16_loss_rtol: bf16 mixed precision against fp32, the losses of the first two steps of the
+    # parity protocol (tests/test_modes.py), the same batch, default mode. Measured (relative):
+    # lenet5 1.95e-4, mlp 5.25e-4, metrics_cnn 6.4e-4 (TF, Keras) and 9.4e-4 (PyTorch); 3x the largest
+    tolerances={
+        "accuracy": 0.005,
+        "predict_atol": 1e-4,
+        "loss_rtol": 1e-5,
+        "sgd_loss_rtol": 1e-5,
+        "bf16_loss_rtol": 3e-3,
+    },
     init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1, "fc*/bias": ("normal", 0.1)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,

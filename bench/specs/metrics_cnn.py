@@ -52,7 +52,11 @@ SPEC = Spec(
     # sgd_step_*: plain SGD, 10 steps, every backend starting every step from TensorFlow's weights
     # (tests/test_optim_parity.py, MNIST, one thread): losses measured 6.0e-6 apart, moving
     # statistics 3.5e-6.
+    # bf16_loss_rtol: bf16 mixed precision against fp32, the losses of the first two steps of the
+    # parity protocol (tests/test_modes.py), the same batch, default mode. Measured (relative):
+    # lenet5 1.95e-4, mlp 5.25e-4, metrics_cnn 6.4e-4 (TF, Keras) and 9.4e-4 (PyTorch); 3x the largest
     tolerances={
+        "bf16_loss_rtol": 3e-3,
         "accuracy": 0.005,
         "predict_atol": 1e-4,
         "loss_rtol": 5e-3,

@@ -26,7 +26,16 @@ SPEC = Spec(
     # against TensorFlow (tests/test_parity_mnist.py, digits, seed 0): measured 1.2e-7 (PyTorch),
     # 0 (Keras). sgd_loss_rtol: 10 plain-SGD steps on MNIST, one thread (tests/test_optim_parity.py,
     # docs/parity.md): measured 1.7e-7.
-    tolerances={"accuracy": 0.005, "predict_atol": 1e-4, "loss_rtol": 1e-5, "sgd_loss_rtol": 1e-5},
+    # bf16_loss_rtol: bf16 mixed precision against fp32, the losses of the first two steps of the
+    # parity protocol (tests/test_modes.py), the same batch, default mode. Measured (relative):
+    # lenet5 1.95e-4, mlp 5.25e-4, metrics_cnn 6.4e-4 (TF, Keras) and 9.4e-4 (PyTorch); 3x the largest
+    tolerances={
+        "accuracy": 0.005,
+        "predict_atol": 1e-4,
+        "loss_rtol": 1e-5,
+        "sgd_loss_rtol": 1e-5,
+        "bf16_loss_rtol": 3e-3,
+    },
     init={"*kernel": ("normal", 0.03), "*bias": ("normal", 1.0)},
     load_data=_mnist.load_data,
     evaluate=_mnist.evaluate,
