@@ -228,9 +228,12 @@ def modes_rows(results) -> tuple[list[dict], str | None]:
                 "metric": metric,
                 "quality": float(np.median(quality)) if quality.size else None,
                 "recompiles_timed": sum(t for t in timed if t) if any(t is not None for t in timed) else None,
+                "batch": next((r.hparams.get("batch_size") for r in ok if r.hparams.get("batch_size")), None),
                 "best": False,
             }
         )
+    for r in rows:
+        r["break_even"] = break_even(r, next((d for d in rows if _twin(d, r)), None))
     order = {b: i for i, b in enumerate(BACKEND_ORDER)}
     rows.sort(key=lambda r: (order.get(r["backend"], 99), r["device"], r["mode"], r["precision"]))
     spec = _spec(results[0].algo) if results else None
@@ -256,6 +259,27 @@ def modes_rows(results) -> tuple[list[dict], str | None]:
     return rows, line
 
 
+def _twin(d, r) -> bool:
+    """``d`` is the default-mode row of ``r``'s backend, device and precision."""
+    same = (d["backend"], d["device"], d["precision"]) == (r["backend"], r["device"], r["precision"])
+    return same and d["backend"] in modes.BACKENDS and d["mode"] == modes.default(d["backend"])
+
+
+def break_even(r, twin) -> str | None:
+    """Train steps after which a mode's extra compile time is paid back by its faster steps, against
+    the backend's default mode in the same precision: "never" when its steps are not faster;
+    None for the default itself or without the figures (batch size, speeds, compile times)."""
+    if twin is None or twin is r or not (r["batch"] and r["tp_median"] and twin["tp_median"]):
+        return None
+    if r["compile_s"] is None or twin["compile_s"] is None:
+        return None
+    saved = r["batch"] / twin["tp_median"] - r["batch"] / r["tp_median"]  # seconds per step
+    extra = r["compile_s"] - twin["compile_s"]
+    if extra <= 0:  # no dearer to start: it pays from the first step if its steps are faster
+        return "0" if saved > 0 else None
+    return "never" if saved <= 0 else f"{math.ceil(extra / saved)}"
+
+
 MODES_COLUMNS = [
     "backend",
     "mode",
@@ -265,6 +289,7 @@ MODES_COLUMNS = [
     "compile s",
     "quality",
     "timed recompiles",
+    "break-even steps",
 ]
 
 
@@ -281,6 +306,7 @@ def modes_cells(r) -> list:
         fmt(r["compile_s"], 3),
         f"{r['metric']} {fmt(r['quality'])}" if r["quality"] is not None else "-",
         f"{r['recompiles_timed'] if r['recompiles_timed'] is not None else '-'}{flag}",
+        r["break_even"] or "-",
     ]
 
 
