@@ -39,7 +39,17 @@ CI_SPECS = ("dqn",)
 MODE_GAPS = {
     ("plain10", "tf", "xla"): "the second step's loss differs from graph mode's by 2.5e-3 relative (loss_rtol 2e-3): "
     "the plain net's activations shrink block by block, and XLA runs without op determinism (bench/modes.py)",
-    ("plain10", "keras", "jit-on"): "fails like plain10/tf/xla in the --runslow run (same XLA step, determinism off)",
+    ("plain10", "keras", "jit-on"): "the second step's loss differs from jit-off's by 2.5e-3 relative (loss_rtol "
+    "2e-3), as plain10/tf/xla (the same XLA step, determinism off)",
+}
+
+
+# algo -> why its bf16 losses leave the spec's bf16_loss_rtol in every backend (an xfail naming
+# the gap; it fails once they agree). The DQN family's 3e-3 was measured on the variants listed in
+# bench/specs/_rl.py; dueling_ddqn_doc (the documented dueling settings) was measured after it.
+BF16_GAPS = {
+    "dueling_ddqn_doc": "bf16 losses differ from fp32's by 3.7e-3 (PyTorch) and 4.2e-3 (TensorFlow) relative, "
+    "over the family's bf16_loss_rtol 3e-3",
 }
 
 
@@ -96,7 +106,14 @@ def test_bf16_against_fp32(algo, backend, mode):
     fp32 = protocol_outcome(algo, backend, FIRST_STEPS)
     bf16 = protocol_outcome(algo, backend, FIRST_STEPS, precision="bf16")
     _can_fail(spec, "bf16_loss_rtol", "losses", fp32.losses, algo)
-    _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, f"{algo}/{backend}: losses, bf16 vs fp32")
+    what = f"{algo}/{backend}: losses, bf16 vs fp32"
+    if algo in BF16_GAPS:
+        try:
+            _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
+        except AssertionError:
+            pytest.xfail(f"known gap: {BF16_GAPS[algo]}")
+        pytest.fail(f"{algo} is in BF16_GAPS but its bf16 losses now agree: remove the entry")
+    _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
     # bf16 really computed in bf16: the losses differ from fp32's (an fp32 run would agree to 1e-7)
     assert np.max(np.abs(bf16.losses / fp32.losses - 1)) > 1e-6, f"{algo}/{backend}: bf16 losses equal fp32's"
     assert np.isfinite(bf16.forward).all() and bf16.forward.dtype == np.float32
