@@ -28,7 +28,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from bench import backends, executors, matrix, registry, report, specs, tour
+from bench import backends, executors, matrix, modes, registry, report, specs, tour
 from bench.config import RunConfig
 from bench.data import catalog
 from bench.errors import BenchError, choices
@@ -137,6 +137,8 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
     overrides = specs.parse_overrides(args.set)
     # who runs the cells, and whether they measure speed (then each has its node to itself)
     placing = {"executor": getattr(args, "executor", "local"), "exclusive": not getattr(args, "quality_only", False)}
+    want_modes = modes.parse(getattr(args, "mode", None), "--mode", modes.all_mode_names())
+    want_precisions = modes.parse(getattr(args, "precision", None), "--precision", modes.PRECISIONS)
     cells = []
     # each backend on its engines: Keras on every --engine (default: its default engine), the others as they are
     on_engines = [(b, e) for b in wanted for e in ((engines or [None]) if b == "keras" else [None])]
@@ -148,23 +150,42 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
                 registry.check(algo, backend)
             continue
         given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
-        cells.append(
-            RunConfig.create(
-                algo,
-                backend,
-                device,
-                seed,
-                args.budget,
-                given,
-                threads=args.threads,
-                tensorboard=board,
-                engine=engine,
-                **placing,
+        module, strict = specs.get(algo).module, named is not None
+        for mode, precision in itertools.product(
+            modes.expand(want_modes, module, backend, device, "mode", strict),
+            modes.expand(want_precisions, module, backend, device, "precision", strict),
+        ):
+            cells.append(
+                RunConfig.create(
+                    algo,
+                    backend,
+                    device,
+                    seed,
+                    args.budget,
+                    given,
+                    threads=args.threads,
+                    tensorboard=board,
+                    engine=engine,
+                    mode=mode,
+                    precision=precision,
+                    **placing,
+                )
             )
-        )
+    _check_axes_used(want_modes, cells, wanted, "mode")
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
+
+
+def _check_axes_used(asked, cells, wanted, axis) -> None:
+    """A ``--mode`` name that no selected backend has is refused, naming each one's modes."""
+    if not asked or modes.ALL in asked:
+        return
+    used = {getattr(c, axis) for c in cells}
+    for name in asked:
+        if name not in used:
+            have = "; ".join(f"{b}: {', '.join(modes.BACKENDS[b].names())}" for b in wanted if b in modes.BACKENDS)
+            raise BenchError(f"no selected backend has --{axis} {name}; the modes of each: {have}")
 
 
 def cmd_list(args) -> int:
@@ -184,6 +205,9 @@ def cmd_list(args) -> int:
                 else:
                     row[column] = "yes" if backends.framework_installed(b) else "not installed"
         row["devices"] = ",".join(devices)
+        for b in backends.BACKENDS:  # (mode x precision) each backend runs the algorithm in
+            have = registry.has_impl(name, b)
+            row[f"{b} modes x precisions"] = modes.table(spec.module, b, devices[-1]) if have else "-"
         row["title"] = spec.title
         rows.append(row)
     print(pd.DataFrame(rows).to_string(index=False))
@@ -204,11 +228,15 @@ def summary_table(results: list[Result]):
     rows = []
     for r in results:
         tp = r.throughput
+        mode, precision = modes.of_record(r.backend, r.hparams, r.card.facts.get("run_config"))
+        timed = (r.card.facts.get("compiles") or {}).get("in_timed_rounds")
         rows.append(
             {
                 "algo": r.algo,
                 "backend": r.backend,
                 "device": r.device,
+                "mode": mode,
+                "precision": precision,
                 "seed": r.seed,
                 "status": r.status,
                 "metric": r.metric or "",
@@ -218,6 +246,7 @@ def summary_table(results: list[Result]):
                 f"{tp.unit or 'samples/s'} (median)": tp.median,
                 "IQR": (tp.p75 - tp.p25) if tp.median is not None else None,
                 "compile_s": r.compile_s,
+                "recompiles_timed": timed,
                 "wall_s": r.wall_s,
             }
         )
@@ -479,8 +508,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser(
         "list",
-        help="algorithms x backends x devices available here",
-        description="Algorithms x backends x devices available here.",
+        help="algorithms x backends x devices, and the modes x precisions of each, available here",
+        description="Algorithms x backends x devices available here, and the (mode, precision) combinations each "
+        "backend runs each algorithm in (the backend's default mode first; '(gpu)': a mode that needs a GPU).",
     ).set_defaults(func=cmd_list)
     run = sub.add_parser(
         "run",
@@ -506,6 +536,18 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=1, help="number of seeds (default 1)")
     run.add_argument("--seed", type=int, default=0, help="first seed (default 0)")
     run.add_argument("--budget", default="quick", help="quick or full (default: quick)")
+    run.add_argument(
+        "--mode",
+        action="append",
+        help="execution mode(s), repeatable or comma-separated: tf eager, graph (default), xla; torch eager "
+        "(default), compile, compile-max, reduce-overhead (GPU); keras jit-off (default), jit-on; 'all': every "
+        "mode each backend runs the algorithm in (see 'bench list')",
+    )
+    run.add_argument(
+        "--precision",
+        action="append",
+        help="fp32 (default), bf16 (mixed: bf16 compute, fp32 weights) or all; repeatable or comma-separated",
+    )
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec setting")
     run.add_argument("--timeout", type=float, default=1800, help="seconds per cell, > 0 (default 1800)")
     run.add_argument(

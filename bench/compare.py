@@ -35,7 +35,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import history, specs
+from bench import history, modes, specs
 from bench.errors import BenchError
 from bench.history import source_of
 from bench.paths import writable_file
@@ -161,7 +161,14 @@ def resolve(selector: str, db: str | None = None) -> tuple[list[Result], str]:
 
 
 def _key(r: Result) -> tuple:
-    return (r.algo, r.backend, r.device, r.budget, source_of(r))
+    """What a result is compared as: a backend in another mode or precision than its default is
+    its own row (``torch[compile/bf16]``), never pooled with the default's."""
+    backend = r.backend
+    if backend in modes.BACKENDS:
+        mode, precision = modes.of_record(backend, r.hparams, r.card.facts.get("run_config"))
+        if (mode, precision) != (modes.default(backend), "fp32"):
+            backend = f"{backend}[{mode}/{precision}]"
+    return (r.algo, backend, r.device, r.budget, source_of(r))
 
 
 def _fingerprints(results) -> dict:

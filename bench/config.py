@@ -8,8 +8,9 @@ before any cell starts. A cell receives the record serialised (:meth:`to_json`) 
 with :meth:`from_json` without resolving or validating anything again.
 
 The execution axes (``mode``, ``precision``, ``engine``, ``executor``) are part of the record so
-that every layer below the command line sees them the same way; ``None`` means the backend's
-default.
+that every layer below the command line sees them the same way. ``create`` fills in the backend's
+default mode (:mod:`bench.modes`) and checks the (backend, mode, precision) combination; a record
+built directly with ``mode=None`` means that default.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from bench import backends, registry, specs
+from bench import backends, modes, registry, specs
 from bench.errors import BenchError
 
 SCHEMA_VERSION = 1
@@ -83,7 +84,14 @@ class RunConfig:
         """Resolve and validate once: the only place a setting is parsed and checked."""
         spec = specs.get(algo)
         registry.check(algo, backend)
+        if "xla" in (overrides or {}):
+            raise BenchError("'xla' is no longer a setting: XLA is a mode (--mode xla for tf, --mode jit-on for keras)")
         hp = spec.resolve(budget, overrides)
+        options["mode"] = modes.effective(backend, options.get("mode"))
+        options["precision"] = options.get("precision") or modes.DEFAULT_PRECISION
+        modes.check(algo, spec.module, backend, device, options["mode"], options["precision"])
+        if not modes.deterministic(backend, options["mode"]):  # recorded so on the card
+            options["deterministic"] = False
         given = {k: hp[k] for k in (overrides or {})}
         if options.get("threads") is None:
             options["threads"] = spec.threads
@@ -110,7 +118,12 @@ class RunConfig:
 
     @property
     def label(self) -> str:
-        return f"{self.algo}/{self.name}/{self.device}/seed{self.seed}"
+        axes = "" if self.is_default_axes else f"/{self.mode}/{self.precision}"
+        return f"{self.algo}/{self.name}/{self.device}{axes}/seed{self.seed}"
+
+    @property
+    def is_default_axes(self) -> bool:
+        return modes.effective(self.backend, self.mode) == modes.default(self.backend) and self.precision == "fp32"
 
     def to_dict(self) -> dict:
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}

@@ -5,6 +5,15 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
 
 * ``Learner(hp, seed, device)`` builds the model from the spec's resolved hyperparameters.
   ``device`` is ``"cpu"`` or ``"gpu"``; the harness has already configured the framework.
+* The execution axes come in the same settings, added by the harness (bench.runner, from the
+  cell's RunConfig; :mod:`bench.modes` declares and validates them): ``hp["mode"]``, the
+  backend's execution mode (tf: ``eager``, ``graph``, ``xla``; torch: ``eager``, ``compile``,
+  ``compile-max``, ``reduce-overhead``; keras: ``jit-off``, ``jit-on``), and ``hp["precision"]``
+  (``fp32``, or ``bf16``: bf16 compute with fp32 weights, inputs and outputs). The base class
+  exposes them as ``self.mode`` (None when built without the harness: the backend's default)
+  and ``self.precision``. A learner honours both in ``train_step`` and ``predict`` (RL: in the
+  update and the action selection) and does no validation, timing or counting of its own:
+  compile time and recompilations are measured by the harness around the calls.
 * ``train_step(x, y)`` runs one compiled update on numpy batches and returns the loss as a
   framework scalar (the harness converts it with ``float()`` only when it needs the value, so a
   GPU pipeline is not forced to synchronise on every step).
@@ -37,6 +46,8 @@ class Learner(abc.ABC):
         self.hp = dict(hp)
         self.seed = seed
         self.device = device
+        self.mode = self.hp.get("mode")  # None: the backend's default mode
+        self.precision = self.hp.get("precision") or "fp32"
 
     @abc.abstractmethod
     def train_step(self, x: np.ndarray, y: np.ndarray) -> Any: ...

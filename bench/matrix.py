@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Protocol
 
-from bench import results
+from bench import modes, results
 from bench.config import RunConfig
 from bench.data import catalog, files
 from bench.errors import BenchError
@@ -271,6 +271,10 @@ FINISHED = ("ok", "diverged")  # statuses that a resumed run keeps; the others r
 
 
 def _identity(algo, backend, device, seed, budget, hparams, run: dict) -> str:
+    # the axes as bench.modes reads a record (no mode: the backend's default; the MNIST specs'
+    # former setting xla: the mode it chose), so that records from before the mode axis match
+    mode, precision = modes.of_record(backend, hparams, run)
+    hparams = {k: v for k, v in dict(hparams or {}).items() if k != "xla"}
     return json.dumps(
         clean(
             {
@@ -280,8 +284,8 @@ def _identity(algo, backend, device, seed, budget, hparams, run: dict) -> str:
                 "seed": seed,
                 "budget": budget,
                 "hparams": dict(hparams or {}),
-                "mode": run.get("mode"),
-                "precision": run.get("precision") or "fp32",
+                "mode": mode,
+                "precision": precision,
                 "engine": run.get("engine"),
             }
         ),

@@ -11,7 +11,7 @@ import time
 import traceback
 from dataclasses import dataclass
 
-from bench import backends, faults, load, registry, specs
+from bench import backends, faults, load, modes, registry, specs
 from bench.card import config_card
 from bench.config import RunConfig
 from bench.init import initial_weights
@@ -34,10 +34,13 @@ class Prepared:
     weights_source: str | None = None  # the pretrained weights set into the learner, if any
 
 
-def build_learner(spec, hp, backend, seed, device="cpu", with_source=False):
+def build_learner(spec, hp, backend, seed, device="cpu", with_source=False, mode=None, precision=None):
     """A learner with the canonical initial weights of (spec, seed) set into it, and the spec's
-    pretrained weights over them (``with_source``: also return their description)."""
-    learner = registry.load(spec.name, backend)(hp, seed, device)
+    pretrained weights over them (``with_source``: also return their description). The learner's
+    settings carry the execution axes (``mode``: None for the backend's default; ``precision``),
+    as bench.interface describes."""
+    axes = modes.learner_axes(backend, mode, precision)
+    learner = registry.load(spec.name, backend)({**hp, **axes}, seed, device)
     shapes = {k: v.shape for k, v in learner.get_weights().items()}
     weights, source = initial_weights(shapes, seed, spec.init, hp), None
     if spec.pretrained is not None:
@@ -53,7 +56,9 @@ def prepare(cell: RunConfig) -> Prepared:
     spec, hp = cell.spec, cell.hp
     session = backends.setup(cell.backend, cell.device, cell.seed, cell.threads, cell.deterministic, cell.engine)
     data = spec.load_data(hp, cell.seed)
-    learner, source = build_learner(spec, hp, cell.backend, cell.seed, cell.device, with_source=True)
+    learner, source = build_learner(
+        spec, hp, cell.backend, cell.seed, cell.device, with_source=True, mode=cell.mode, precision=cell.precision
+    )
     return Prepared(spec, hp, session, data, learner, source)
 
 
@@ -76,10 +81,12 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         if p.weights_source:
             result.dataset = f"{result.dataset}; pretrained weights: {p.weights_source}"
         result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
+        result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
         driver = importlib.import_module(DRIVERS[p.spec.kind])
         step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
-        out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval)
+        out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval, cell.backend)
         result.card.stalls = out.pop("stalls", None)
+        result.card.facts["compiles"] = out.pop("compiles", None)
         for key, value in out.items():
             setattr(result, key, value)
         result.card.load = load.summarise(load_start, load.snapshot())

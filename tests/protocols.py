@@ -194,16 +194,25 @@ _DATA: dict = {}
 _OUTCOMES: dict = {}
 
 
-def outcome(algo: str, backend: str, overrides: Mapping, steps: int, fresh: bool = False) -> Outcome:
+def outcome(
+    algo: str,
+    backend: str,
+    overrides: Mapping,
+    steps: int,
+    fresh: bool = False,
+    mode: str | None = None,
+    precision: str = "fp32",
+) -> Outcome:
     """Build ``algo`` in ``backend`` with the quick budget and ``overrides`` and run it ``steps``
-    steps (cached: a smoke test and a parity test with the same settings share one run).
-    ``keras[engine]``: the smoke run, from the engine's worker process."""
+    steps in ``mode`` (None: the backend's default) and ``precision`` (cached: a smoke test and a
+    parity test with the same settings share one run). ``keras[engine]``: the smoke run, from the
+    engine's worker process."""
     if parse_label(backend)[1]:
         return engine_outcome(algo, backend, "smoke")
     fresh = fresh and specs.get(algo).kind == "supervised"
-    key = (computation(algo, overrides), backend, steps, fresh)
+    key = (computation(algo, overrides), backend, steps, fresh, mode, precision)
     if key not in _OUTCOMES:
-        learner, hp, spec = build(algo, backend, dict(overrides))
+        learner, hp, spec = build(algo, backend, dict(overrides), mode=mode, precision=precision)
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
         if spec.kind == "supervised":
             _OUTCOMES[key] = _run_supervised(learner, hp, spec, steps, fresh)
@@ -227,12 +236,18 @@ def digest(w: np.ndarray) -> tuple:
     return w.shape, w.dtype.str, hashlib.sha1(w.tobytes()).hexdigest()
 
 
-def protocol_outcome(algo: str, backend: str, protocol: Protocol) -> Outcome:
+def protocol_outcome(
+    algo: str, backend: str, protocol: Protocol, mode: str | None = None, precision: str = "fp32"
+) -> Outcome:
+    """``algo`` on ``backend`` under ``protocol``, in ``mode`` and ``precision`` (resynchronised
+    protocols: the default mode in fp32 only)."""
     if parse_label(backend)[1]:
         return engine_outcome(algo, backend, protocol.name)
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
-        return outcome(algo, backend, overrides, protocol.steps, protocol.fresh)
+        return outcome(algo, backend, overrides, protocol.steps, protocol.fresh, mode, precision)
+    if (mode, precision) != (None, "fp32"):
+        raise ValueError(f"the {protocol.name} protocol runs the default mode in fp32 only")
     key = (computation(algo, overrides), backend, protocol.name)
     if key not in _OUTCOMES:
         reference = reference_backend(algo)

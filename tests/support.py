@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from bench import registry, specs
+from bench import modes, registry, specs
 from bench.backends import BACKENDS, DEFAULT_ENGINE, KERAS_ENGINES, REFERENCE_BACKENDS, label, parse_label
 from bench.config import RunConfig
 from bench.runner import build_learner
@@ -14,14 +14,25 @@ from bench.runner import build_learner
 ALL_BACKENDS = REFERENCE_BACKENDS + BACKENDS
 
 
-def build(algo: str, backend: str, overrides=None, seed: int = 0, budget: str = "quick", device: str = "cpu"):
+def build(
+    algo: str,
+    backend: str,
+    overrides=None,
+    seed: int = 0,
+    budget: str = "quick",
+    device: str = "cpu",
+    mode: str | None = None,
+    precision: str = "fp32",
+):
     """(learner, hp, spec): the settings resolved and validated as a run does
     (:meth:`RunConfig.create`), the learner built with the canonical initial weights of
-    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`).
+    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`),
+    in the execution ``mode`` (None: the backend's default) and ``precision``.
     ``overrides``: setting -> value (a value or a ``--set`` string)."""
-    cell = RunConfig.create(algo, backend, device, seed, budget, overrides)
+    cell = RunConfig.create(algo, backend, device, seed, budget, overrides, mode=mode, precision=precision)
     spec, hp = cell.spec, cell.hp
-    return build_learner(spec, hp, backend, seed, device), hp, spec
+    learner = build_learner(spec, hp, backend, seed, device, mode=cell.mode, precision=cell.precision)
+    return learner, hp, spec
 
 
 def settings(algo: str, overrides=None, budget: str = "quick") -> dict:
@@ -82,6 +93,12 @@ def create(algo: str, backend: str, device: str, **options) -> RunConfig:
     """The quick-budget, seed-0 RunConfig of ``algo`` on ``backend`` (a name such as ``keras[jax]``)."""
     base, engine = parse_label(backend)
     return RunConfig.create(algo, base, device, seed=0, budget="quick", engine=engine, **options)
+
+
+def axes(algo: str, backend: str, device: str = "cpu") -> list[tuple[str, str]]:
+    """Every (mode, precision) that ``backend`` runs ``algo`` in on ``device`` (bench.modes)."""
+    got_modes, precisions = modes.supported(specs.get(algo).module, backend, device)
+    return [(m, p) for m in got_modes for p in precisions]
 
 
 def case_id(algo: str, backend: str) -> str:

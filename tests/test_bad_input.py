@@ -405,6 +405,71 @@ def test_duplicates_run_once_with_a_word(tmp_path, capsys, fake_cells, args, not
     assert len({(c.algo, c.backend, c.seed) for c in fake_cells}) == len(fake_cells)  # no copy of a seed
 
 
+# 4b. execution modes and precision --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (["--algo", "lenet5", "--mode", "warp"], "unknown mode 'warp'; choose from: all, compile, compile-max, eager"),
+        (["--algo", "lenet5", "--precision", "fp16"], "unknown precision 'fp16'; choose from: all, bf16, fp32"),
+        (["--algo", "lenet5", "--mode", ""], "--mode is empty"),
+        (
+            ["--algo", "lenet5", "--backend", "torch", "--mode", "reduce-overhead"],
+            "torch mode 'reduce-overhead' needs a GPU (torch.compile(mode='reduce-overhead'): CUDA graphs); "
+            "on the CPU choose from: eager, compile, compile-max",
+        ),
+        (
+            ["--algo", "lenet5", "--backend", "tf", "--mode", "compile"],
+            "no selected backend has --mode compile; the modes of each: tf: eager, graph, xla",
+        ),
+        (
+            ["--algo", "linreg", "--backend", "numpy", "--precision", "bf16"],
+            "linreg on numpy cannot run in bf16; valid: --precision fp32",
+        ),
+        (
+            ["--algo", "linreg", "--backend", "tf", "--mode", "xla"],
+            "linreg on tf runs only in mode graph (its implementation does not honour the mode axis); "
+            "valid: --mode graph",
+        ),
+        (["--algo", "mlp", "--set", "xla=true"], "'xla' is no longer a setting: XLA is a mode (--mode xla for tf"),
+    ],
+)
+def test_bad_mode_or_precision_is_refused_before_any_cell(tmp_path, capsys, fake_cells, args, message):
+    code, out, err = run(capsys, "run", *args, "--no-progress", "--results-dir", tmp_path / "runs")
+    assert_usage(code, err, message)
+    assert not fake_cells and not (tmp_path / "runs").exists() and out == ""
+
+
+def test_mode_all_runs_each_backend_in_its_own_modes(tmp_path, capsys, fake_cells):
+    code, _, err = run(
+        capsys,
+        "run",
+        "--algo",
+        "mlp",
+        "--mode",
+        "all",
+        "--precision",
+        "all",
+        "--no-progress",
+        "--results-dir",
+        tmp_path / "runs",
+        "--no-history",
+    )
+    assert code == 0, err
+    got = sorted((c.backend, c.mode, c.precision) for c in fake_cells)
+    want = sorted(
+        (b, m, p)
+        for b, modes in (
+            ("tf", ("eager", "graph", "xla")),
+            ("torch", ("eager", "compile", "compile-max")),
+            ("keras", ("jit-off", "jit-on")),
+        )
+        for m in modes
+        for p in ("fp32", "bf16")
+    )
+    assert got == want  # reduce-overhead (CUDA graphs) is GPU-only: not on the CPU
+    assert all(c.deterministic == (c.mode not in ("xla", "jit-on")) for c in fake_cells)
+
+
 # 5. data before work: skipped, announced, or an error ----------------------------------------------
 def test_missing_dataset_cells_are_skipped_with_the_fix(no_data, capsys, fake_cells):
     code, out, err = run(

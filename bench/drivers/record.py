@@ -9,6 +9,10 @@
   driver's ``context`` fields, training time, the round's loss and the spec's metrics); the first
   that reaches the spec's target sets time-to-target (training time, compile included) and
   steps-to-target. ``finish`` returns the run's outcome with its :class:`~bench.records.Throughput`.
+* Compilations (:mod:`bench.compiles`) are counted around every timed round: the graphs compiled
+  between the end of one evaluation and the end of the next round, less those of the untimed
+  steps, happened inside the round; each such round is flagged (``finish`` returns them under
+  ``compiles``, for the config card).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import time
 
 import numpy as np
 
+from bench import compiles
 from bench.records import CurvePoint, Throughput
 from bench.stats import spread
 
@@ -27,8 +32,12 @@ STALL_FACTOR = 10.0
 
 
 class RunRecord:
-    def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None):
+    def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None, backend=None):
         self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
+        self.count = compiles.counter(backend, learner) if backend else None
+        self.backend = backend
+        self.compiles = {"counter": compiles.COUNTERS.get(backend), "in_timed_rounds": 0, "flagged": []}
+        self._mark, self._off_clock = None, 0  # the count after the last evaluation; compiles of untimed steps
         self.sync, self.on_eval = sync, on_eval
         if context is not None:
             self.context = context
@@ -63,11 +72,19 @@ class RunRecord:
         values = [float(v) for v in self.losses]
         return float(np.mean(values)) if values else None
 
+    def _counted(self, fn, *args):
+        """``fn(*args)``, its compilations kept off the timed rounds' count."""
+        before = self.count() if self.count else 0
+        value = fn(*args)
+        if self.count:
+            self._off_clock += self.count() - before
+        return value
+
     def timed_first(self, fn, *args):
         """Run ``fn`` once, synchronised and timed on its own: the trace/compile step."""
         self.sync()
         t0 = time.perf_counter()
-        value = fn(*args)
+        value = self._counted(fn, *args)
         float(value) if np.ndim(value) == 0 else np.asarray(value)  # wait for the value
         self.sync()
         dt = time.perf_counter() - t0
@@ -81,7 +98,7 @@ class RunRecord:
         and the curve, not in the throughput."""
         self.sync()
         t0 = time.perf_counter()
-        value = fn(*args)
+        value = self._counted(fn, *args)
         self.sync()
         dt = time.perf_counter() - t0
         self.untimed_s += dt
@@ -118,6 +135,16 @@ class RunRecord:
                     {"where": where.strip(), "step_in_round": int(i), "seconds": float(times[i]), "round_median_s": med}
                 )
 
+    def _count_compiles(self, where: str) -> None:
+        """The compilations of the round that ends now (see the module doc); a round with any is flagged."""
+        if not self.count or self._mark is None:
+            return
+        n = self.count() - self._mark - self._off_clock
+        if n > 0:
+            self.compiles["in_timed_rounds"] += n
+            if len(self.compiles["flagged"]) < 5:
+                self.compiles["flagged"].append({"where": where.strip(), "compiles": n})
+
     def evaluate(self) -> dict:
         metrics = self.spec.evaluate(self.learner, self.data, self.hp)
         point = self.curve_point(self.round_loss(), metrics)
@@ -127,6 +154,8 @@ class RunRecord:
         if not self.out["target_reached"] and self.spec.reached(metrics.get(self.spec.metric)):
             self.out.update(target_reached=True, time_to_target_s=self.train_time, steps_to_target=self.out["steps"])
         self.metrics = metrics
+        if self.count:
+            self._mark, self._off_clock = self.count(), 0
         return metrics
 
     def end_round(self, elapsed: float, units: int, where: str = "") -> bool:
@@ -135,6 +164,7 @@ class RunRecord:
         the spec says ``stop_on_target``."""
         self.train_time += elapsed
         self._count_stalls(where)
+        self._count_compiles(where)
         loss = self.round_loss()
         if loss is not None and not math.isfinite(loss):
             self.out.update(status="diverged", error=f"loss became {loss} {where}".strip())
@@ -148,6 +178,8 @@ class RunRecord:
 
     def finish(self, unit: str, metrics: dict | None = None) -> dict:
         self.out["stalls"] = dict(self.stalls, untimed_s=self.untimed_s)
+        if self.count:
+            self.out["compiles"] = dict(self.compiles, total=self.count(), cache=compiles.cache_stats(self.backend))
         self.out.update(
             metrics=self.metrics if metrics is None else metrics,
             train_time_s=self.train_time,

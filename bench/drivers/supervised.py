@@ -17,13 +17,13 @@ from bench.data import batches
 from bench.drivers.record import RunRecord
 
 
-def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
+def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
     train_step = train_step or learner.train_step
     rng = np.random.default_rng(seed) if hp.get("shuffle") else None
     aug_rng = np.random.default_rng([seed, 1])
     epochs, every = int(hp["epochs"]), max(1, int(hp.get("eval_every", 1)))
     where = {"epoch": 0, "samples": 0}
-    rec = RunRecord(spec, learner, data, hp, sync, on_eval, context=lambda: dict(where))
+    rec = RunRecord(spec, learner, data, hp, sync, on_eval, context=lambda: dict(where), backend=backend)
     rec.evaluate()
     round_time, round_samples = 0.0, 0
     for epoch in range(1, epochs + 1):

@@ -28,7 +28,7 @@ from bench.drivers.record import RunRecord
 from bench.stats import spread
 
 
-def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
+def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
     return _Loop(spec, learner, data, hp, sync, train_step or learner.train_step, on_eval).run()
 
 

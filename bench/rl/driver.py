@@ -27,17 +27,17 @@ from bench.rl.returns import discounted_returns, normalise
 from bench.rl.schedules import epsilon_schedule, linear
 
 
-def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None) -> dict:
+def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
     train_step = train_step or learner.train_step
-    loop = _Loop(spec, learner, data, hp, seed, sync, train_step, on_eval)
+    loop = _Loop(spec, learner, data, hp, seed, sync, train_step, on_eval, backend)
     return loop.run()
 
 
 class _Loop(RunRecord):
     """The RL interaction loop; timing, curve, target and divergence follow RunRecord."""
 
-    def __init__(self, spec, learner, desc, hp, seed, sync, train_step, on_eval):
-        super().__init__(spec, learner, desc, hp, sync, on_eval)
+    def __init__(self, spec, learner, desc, hp, seed, sync, train_step, on_eval, backend=None):
+        super().__init__(spec, learner, desc, hp, sync, on_eval, backend=backend)
         self.desc, self.seed, self.train_step = desc, seed, train_step
         self.updates, self.episodes = 0, 0
         self.ep_returns, self.ep_lengths = [], []

@@ -15,7 +15,6 @@ COMMON = dict(
     n_classes=10,
     lr=1e-3,
     **KERAS_ADAM,
-    xla=False,  # TF tf.function(jit_compile=...) and Keras compile(jit_compile=...) alike
     shuffle=True,
     eval_every=1,
 )

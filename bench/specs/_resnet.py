@@ -77,7 +77,15 @@ INIT = KERAS_INIT
 # 16): resnet10 2.9e-7 and 4.8e-7, plain10 1.3e-6 and 6.6e-7, Keras against TensorFlow 0.
 # No own_loss_rtol: free-running Adam trajectories of these nets part from themselves as far as
 # across backends (tests/protocols.py CHAOTIC, docs/parity.md).
-TOLERANCES = {"predict_atol": 1e-4, "loss_rtol": 3e-4, "sgd_step_loss_rtol": 1e-4, "sgd_step_moving_atol": 1e-5}
+# bf16_loss_rtol: bf16 mixed precision against fp32, the first two losses of the parity protocol
+# (tests/test_modes.py), default mode: measured 1.49e-3 (resnet10, PyTorch); 3x, rounded up
+TOLERANCES = {
+    "predict_atol": 1e-4,
+    "loss_rtol": 3e-4,
+    "sgd_step_loss_rtol": 1e-4,
+    "sgd_step_moving_atol": 1e-5,
+    "bf16_loss_rtol": 5e-3,
+}
 
 
 def validate(hp):

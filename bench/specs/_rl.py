@@ -105,7 +105,18 @@ QUICK_PG = dict(total_steps=600, eval_every=300, eval_episodes=2, stop_on_target
 # free-running: measured at most 9.2e-7 (every DQN variant, PyTorch and Keras against TensorFlow);
 # after them the Q-values agree to 9.5e-7 and REINFORCE's probabilities to 1.2e-7 (q_atol,
 # probs_atol). REINFORCE's loss crosses zero, so its losses are held only over the first steps.
-TOLERANCES = {"q_atol": 1e-5, "probs_atol": 1e-5, "loss_rtol": 1e-5, "td_atol": 1e-5, "own_loss_rtol": 1e-5}
+# bf16_loss_rtol: bf16 mixed precision against fp32, the first two TD losses of the parity
+# protocol (tests/test_modes.py): measured 1.03e-3 (dqn, double_dqn, double_dqn_hard),
+# 9.3e-4 (dqn_doc), 9.0e-4 (per_ddqn), 2.9e-4 (dueling_ddqn), alike in every backend; 3x
+# the largest, rounded (dueling_ddqn_atari states its own)
+TOLERANCES = {
+    "q_atol": 1e-5,
+    "probs_atol": 1e-5,
+    "loss_rtol": 1e-5,
+    "td_atol": 1e-5,
+    "own_loss_rtol": 1e-5,
+    "bf16_loss_rtol": 3e-3,
+}
 
 
 # The settings that take one of a few values, and those values.

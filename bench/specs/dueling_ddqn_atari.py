@@ -12,6 +12,8 @@ replay (replay_size 100000: 5 GB). The quick budget runs end to end on a CPU in 
 reports the random-policy return beside the learning curve.
 """
 
+import dataclasses
+
 from bench.specs._rl import CARTPOLE, make
 
 DOCUMENTED = dict(
@@ -67,3 +69,6 @@ SPEC = make(
     impl="dqn",
     in_default_run=False,  # minutes per backend even at the quick budget: run it by name
 )
+# bf16 against fp32 (tests/test_modes.py): the Atari net's first two TD losses differ by 2.34e-3
+# (relative, PyTorch); 3x, rounded up
+SPEC = dataclasses.replace(SPEC, tolerances=dict(SPEC.tolerances, bf16_loss_rtol=1e-2))

@@ -1,9 +1,14 @@
 """The plumbing shared by the Keras 3 learners, on every Keras engine (TensorFlow, JAX, PyTorch):
-Keras's compilation per engine (``jit_compile`` below, the one place it is decided), the compiled
-train step (``train_on_batch``), and for the supervised classifiers compile (the spec's optimizer,
-impls/keras/_optim.py; sparse categorical or binary cross-entropy from logits), prediction and the
-canonical weights. A classifier module's ``Learner`` builds its model and ends its ``__init__``
-with ``self._setup``."""
+Keras's compilation per engine and mode (``jit_compile`` below, the one place it is decided), the
+compiled train step (``train_on_batch``), the precision's dtype policy, and for the supervised
+classifiers compile (the spec's optimizer, impls/keras/_optim.py; sparse categorical or binary
+cross-entropy from logits), prediction and the canonical weights. A classifier module's
+``Learner`` builds its model and ends its ``__init__`` with ``self._setup``.
+
+Modes (``self.mode``, on the TensorFlow engine): ``jit-off`` (the default) compiles with
+``jit_compile=False``, ``jit-on`` with ``jit_compile=True``: explicit, never Keras's "auto".
+Precision bf16: the ``mixed_bfloat16`` dtype policy, set before the model is built (bf16 compute,
+float32 variables; the losses cast the logits to float32)."""
 
 import keras
 import numpy as np
@@ -12,17 +17,17 @@ from bench.interface import Learner as Base
 from impls.keras import _cnn, _optim
 
 
-def jit_compile(hp, xla=None):
-    """Keras's ``jit_compile`` on this engine: TensorFlow: XLA on or off as ``xla`` or the spec says
-    (hp["xla"]; off where the spec has no such setting; never Keras's "auto", which turns XLA on
-    where a GPU is listed); JAX: on (``jax.jit``; off, Keras runs JAX op by op); PyTorch: off
-    (eager, Keras's default there; on is ``torch.compile``)."""
+def jit_compile(mode=None, xla=None):
+    """Keras's ``jit_compile`` on this engine. TensorFlow: XLA on or off, as ``xla`` says where
+    given, else as the mode (``jit-on``; ``jit-off`` and None: off): never Keras's "auto", which
+    turns XLA on where a GPU is listed. JAX: on (``jax.jit``; off, Keras runs JAX op by op).
+    PyTorch: off (eager, Keras's default there; on is ``torch.compile``)."""
     engine = keras.backend.backend()
     if engine == "jax":
         return True
     if engine == "torch":
         return False
-    return bool(hp.get("xla", False) if xla is None else xla)
+    return bool(mode == "jit-on" if xla is None else xla)
 
 
 def compile_label(jit):
@@ -50,12 +55,21 @@ def train_on_batch(model, x, y, sample_weight=None):
     return model.train_function(iter([(x, y, sample_weight)]))
 
 
+def set_precision(precision):
+    """The global dtype policy for the models built next: ``mixed_bfloat16`` for bf16."""
+    keras.config.set_dtype_policy("mixed_bfloat16" if precision == "bf16" else "float32")
+
+
 class ClassifierLearner(Base):
     binary = False  # True: one logit per example, binary cross-entropy, predict gives P(class 1)
 
+    def __init__(self, hp, seed, device="cpu"):
+        super().__init__(hp, seed, device)
+        set_precision(self.precision)
+
     def _setup(self, model, xla=None):
-        """Compile ``model`` as :func:`jit_compile` decides for this engine."""
-        jit = jit_compile(self.hp, xla)
+        """Compile ``model`` as :func:`jit_compile` decides for this engine and mode."""
+        jit = jit_compile(self.mode, xla)
         self.model, self.jit = model, jit
         loss = (
             keras.losses.BinaryCrossentropy(from_logits=True)
@@ -63,12 +77,13 @@ class ClassifierLearner(Base):
             else keras.losses.SparseCategoricalCrossentropy(from_logits=True)
         )
         model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=jit)
+        set_precision("fp32")  # the model keeps its policy; models built later start from float32
 
     def train_step(self, x, y):
         return train_on_batch(self.model, x, y[:, None] if self.binary else y)["loss"]
 
     def predict(self, x):
-        logits = self.model.predict_on_batch(x)  # the compiled predict function, inference mode
+        logits = np.asarray(self.model.predict_on_batch(x), np.float32)  # compiled predict, inference mode
         return 1.0 / (1.0 + np.exp(-logits[:, 0])) if self.binary else logits
 
     _bn_probe = None  # built on first use: the model up to each BatchNorm's input
@@ -106,4 +121,7 @@ class ClassifierLearner(Base):
         self.model.optimizer.learning_rate.assign(lr)
 
     def describe(self):
-        return {"compile": f"keras compiled train function ({compile_label(self.jit)})"}
+        return {
+            "compile": f"keras compiled train function ({compile_label(self.jit)})",
+            "compute_dtype": self.model.compute_dtype,
+        }

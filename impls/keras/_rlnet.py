@@ -45,6 +45,8 @@ def build(hp, head=None, name="net"):
     else:
         q = layers.Dense(units["q_dense"], activation="relu", name="q_dense")(x) if "q_dense" in names else x
         out = layers.Dense(units["q_out"], name="q_out")(q)
+    if keras.config.dtype_policy().compute_dtype != "float32":  # mixed precision: the output in float32
+        out = layers.Activation("linear", dtype="float32", name="out_float32")(out)
     return keras.Model(inp, out, name=name), names
 
 

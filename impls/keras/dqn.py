@@ -13,7 +13,7 @@ from keras import ops
 
 from bench.interface import check_weights
 from bench.rl.agent import QLearner
-from impls.keras._learner import compile_label, jit_compile, train_on_batch
+from impls.keras._learner import compile_label, jit_compile, set_precision, train_on_batch
 from impls.keras._optim import optimizer
 from impls.keras._rlnet import build, get_canonical, set_canonical
 
@@ -73,10 +73,12 @@ class TDErrors(keras.metrics.Metric):
 class Learner(QLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
+        set_precision(self.precision)  # the mode and precision: bench.interface, impls/keras/_learner.py
         self.online, self.names = build(hp, name="online")
         self.target, _ = build(hp, name="target")
+        set_precision("fp32")
         self.target.trainable = False
-        self.jit = jit_compile(hp, False)
+        self.jit = jit_compile(self.mode)
         self.online.compile(
             optimizer=optimizer(hp),
             loss=TDLoss(hp),
@@ -124,4 +126,5 @@ class Learner(QLearner):
         return {
             "compile": f"compile + train_on_batch with sample weights ({compile_label(self.jit)})",
             "keras_backend": keras.backend.backend(),
+            "compute_dtype": self.online.compute_dtype,
         }

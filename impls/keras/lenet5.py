@@ -26,5 +26,4 @@ class Learner(ClassifierLearner):
                     L.Dense(hp["n_classes"], kernel_regularizer=reg(), name="fc3"),
                 ]
             ),
-            xla=hp["xla"],
         )

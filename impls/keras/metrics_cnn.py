@@ -19,4 +19,4 @@ class Learner(ClassifierLearner):
                 _cnn.bn(hp, f"bn{i}"),
             ]
         layers += [L.Flatten(name="flatten"), L.Dense(hp["n_classes"], name="dense")]
-        self._setup(keras.Sequential(layers), xla=hp["xla"])
+        self._setup(keras.Sequential(layers))

@@ -16,5 +16,4 @@ class Learner(ClassifierLearner):
                     keras.layers.Dense(hp["n_classes"], name="dense2"),
                 ]
             ),
-            xla=hp["xla"],
         )

@@ -1,7 +1,7 @@
 """DQN-family network side in low-level TensorFlow: online and target Q-networks as
 tf.Variables, Q-targets (online max / target max / double), MSE or Huber TD loss with
 importance weights, the spec's optimizer (impls/tf/_optim.py), and the target update, all in
-tf.function."""
+tf.function: the mode (eager, graph, xla) and precision (fp32, bf16) as bench.interface says."""
 
 import tensorflow as tf
 
@@ -14,16 +14,16 @@ from impls.tf._rlnet import Net
 class Learner(QLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        self.online, self.target = Net(hp), Net(hp, trainable=False)
+        dtype = tf.bfloat16 if self.precision == "bf16" else tf.float32
+        self.online, self.target = Net(hp, dtype=dtype), Net(hp, trainable=False, dtype=dtype)
         self.opt = optimizer(hp)
         obs = tf.TensorSpec([None, *hp["obs_shape"]], tf.float32)
         vec = tf.TensorSpec([None], tf.float32)
-        self._q = tf.function(self.online.__call__, input_signature=[obs])
-        self._q_target = tf.function(self.target.__call__, input_signature=[obs])
-        self._update = tf.function(
-            self._update_fn, input_signature=[obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec]
-        )
-        self._sync = tf.function(self._sync_fn, input_signature=[tf.TensorSpec([], tf.float32)])
+        self.mode = self.mode or "graph"
+        self._q = function(self.online.__call__, self.mode, [obs])
+        self._q_target = function(self.target.__call__, self.mode, [obs])
+        self._update = function(self._update_fn, self.mode, [obs, tf.TensorSpec([None], tf.int64), vec, obs, vec, vec])
+        self._sync = function(self._sync_fn, self.mode, [tf.TensorSpec([], tf.float32)])
 
     def _update_fn(self, obs, actions, rewards, next_obs, terminated, weights):
         hp, mode = self.hp, self.hp["target_mode"]
@@ -84,4 +84,10 @@ class Learner(QLearner):
             self.target.vars[k].assign(weights[k])
 
     def describe(self):
-        return {"compile": "tf.function (GradientTape)"}
+        what = {"eager": "eager", "graph": "tf.function", "xla": "tf.function (XLA)"}[self.mode]
+        return {"compile": f"{what} (GradientTape)", "compute_dtype": self.online.dtype.name}
+
+
+def function(fn, mode, signature):
+    """``fn`` as the mode runs it: itself (eager), or a tf.function, with XLA in mode xla."""
+    return fn if mode == "eager" else tf.function(fn, input_signature=signature, jit_compile=mode == "xla")

@@ -21,7 +21,7 @@ def shapes(hp):
 class Learner(ClassifierLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        self._setup(shapes(hp), xla=hp["xla"])
+        self._setup(shapes(hp))
 
     def _logits(self, x, training):
         v, p = self.v, self.hp["pool"]

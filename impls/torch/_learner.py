@@ -2,7 +2,15 @@
 optimizer (impls/torch/_optim.py, over the parameters that require a gradient), the eager
 training step (mean cross-entropy), prediction and the canonical weights. A module's
 ``Learner`` builds its ``nn.Module`` (overriding ``_loss`` to add a term) and ends its
-``__init__`` with ``self._setup``."""
+``__init__`` with ``self._setup``.
+
+Modes (``self.mode``): ``eager`` (the default); ``compile``, ``compile-max`` and
+``reduce-overhead`` run the training loss (forward and loss; AOTAutograd compiles its backward)
+and the prediction through ``torch.compile`` with inductor in that mode (``compile``: its
+default). The optimizer step stays eager. Precision bf16: the forward and the loss under
+``torch.autocast(dtype=torch.bfloat16)``, float32 parameters, gradients and optimizer state."""
+
+import contextlib
 
 import torch
 import torch.nn.functional as F
@@ -19,6 +27,13 @@ class ClassifierLearner(Base):
         self.dev = torch.device("cuda" if self.device == "gpu" else "cpu")
         self.net = net.to(self.dev)
         self.opt = _optim.optimizer((p for p in self.net.parameters() if p.requires_grad), self.hp)
+        self.mode = self.mode or "eager"
+        self._train_loss, self._forward = compiled(self.mode, self._loss), compiled(self.mode, self.net)
+
+    def _autocast(self):
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast(self.dev.type, dtype=torch.bfloat16)
 
     def _inputs(self, x):
         x = torch.as_tensor(x, dtype=torch.float32, device=self.dev)
@@ -33,7 +48,8 @@ class ClassifierLearner(Base):
         x, y = self._inputs(x), torch.as_tensor(y, device=self.dev)
         self.net.train()
         self.opt.zero_grad(set_to_none=True)
-        loss = self._loss(x, y)
+        with self._autocast():
+            loss = self._train_loss(x, y)
         loss.backward()
         self.opt.step()
         return loss.detach()
@@ -41,7 +57,8 @@ class ClassifierLearner(Base):
     @torch.no_grad()
     def predict(self, x):
         self.net.eval()
-        logits = self.net(self._inputs(x))
+        with self._autocast():
+            logits = self._forward(self._inputs(x)).float()
         return (torch.sigmoid(logits) if self.binary else logits).cpu().numpy()
 
     @torch.no_grad()
@@ -83,4 +100,14 @@ class ClassifierLearner(Base):
             group["lr"] = lr
 
     def describe(self):
-        return {"compile": "eager"}
+        what = "eager" if self.mode == "eager" else f"torch.compile (inductor, mode {COMPILE_MODES[self.mode]})"
+        return {"compile": what, "compute_dtype": "bfloat16" if self.precision == "bf16" else "float32"}
+
+
+# the torch.compile mode of each compiled mode (None: inductor's default)
+COMPILE_MODES = {"compile": None, "compile-max": "max-autotune-no-cudagraphs", "reduce-overhead": "reduce-overhead"}
+
+
+def compiled(mode, fn):
+    """``fn`` as the mode runs it: itself in eager mode, else through torch.compile."""
+    return fn if mode in (None, "eager") else torch.compile(fn, mode=COMPILE_MODES[mode])

@@ -14,16 +14,19 @@ from bench.runner import prepare
 CELLS_SUPERVISED = on_this_engine(cases("supervised", reference=False))  # keras[jax] under KERAS_BACKEND=jax
 
 
-def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None = None) -> None:
+def benchmark_train_step(
+    benchmark, algo: str, backend: str, device: str | None = None, mode: str | None = None, precision: str = "fp32"
+) -> None:
     """Train the quick budget in-process (quality metric for extra_info), then time the train
-    step on one fixed batch: warm-up rounds first, device synchronised inside each timed call."""
+    step on one fixed batch: warm-up rounds first, device synchronised inside each timed call.
+    ``mode`` and ``precision``: the execution axes (bench.modes; None: the backend's default)."""
     import importlib
 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
-    cell = create(algo, backend, device, threads=_threads())
+    cell = create(algo, backend, device, threads=_threads(), mode=mode, precision=precision)
     p = prepare(cell)
     driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
-    out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync)
+    out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync, backend=backend)
     bs = p.hp.get("batch_size") or p.data.n_train
     xb, yb = p.data.x_train[:bs], p.data.y_train[:bs]
 
@@ -34,7 +37,15 @@ def benchmark_train_step(benchmark, algo: str, backend: str, device: str | None 
 
     _info(benchmark, p, algo, backend, device, bs)
     benchmark.extra_info.update(
-        {"metric": p.spec.metric, "value": out["metrics"].get(p.spec.metric), "quality_budget": "quick"}
+        {
+            "metric": p.spec.metric,
+            "value": out["metrics"].get(p.spec.metric),
+            "quality_budget": "quick",
+            "mode": cell.mode,
+            "precision": cell.precision,
+            "compile_s": out["compile_s"],
+            "compiles": out.get("compiles"),
+        }
     )
     _pedantic(benchmark, p.spec, step)
     benchmark.extra_info["samples_per_s_median"] = bs / (benchmark.stats.stats.median or float("nan"))

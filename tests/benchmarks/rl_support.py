@@ -11,9 +11,10 @@ machine PyTorch with more threads than free cores is many times slower: use 1)."
 from __future__ import annotations
 
 import os
+import time
 
 import numpy as np
-from support import cases, create, on_this_engine
+from support import axes, cases, create, on_this_engine
 
 from bench.card import config_card
 from bench.env import env_count
@@ -27,19 +28,27 @@ from bench.runner import prepare
 
 RL_BENCH_ALGOS = ("double_dqn", "per_ddqn", "reinforce", "dueling_ddqn_atari")
 CELLS_RL = on_this_engine([(a, b) for a, b in cases("rl", reference=False) if a in RL_BENCH_ALGOS])
+# the DQN update and action selection in every mode and precision of each backend (on this device)
+MODE_ALGOS_RL = ("dqn",)
+CELLS_RL_MODES = [
+    (a, b, m, p)
+    for a, b in cases("rl", reference=False)
+    if a in MODE_ALGOS_RL and (a, b) in on_this_engine([(a, b)])  # on the default Keras engine only
+    for m, p in axes(a, b, os.environ.get("BENCH_DEVICE", "cpu"))
+]
 
 
 class Agent:
     """A prepared cell (canonical initial weights) with its environment and a replay memory
     filled with ``fill`` random transitions."""
 
-    def __init__(self, algo, backend, device=None, fill=2000):
+    def __init__(self, algo, backend, device=None, fill=2000, mode=None, precision="fp32"):
         device = device or os.environ.get("BENCH_DEVICE", "cpu")
         # default (unset or 0): all cores; anything but a whole number is a BenchError naming the variable
         threads = (
             env_count("BENCH_THREADS", 1) if os.environ.get("BENCH_THREADS", "").strip() not in ("", "0") else None
         )
-        self.cell = create(algo, backend, device, threads=threads)
+        self.cell = create(algo, backend, device, threads=threads, mode=mode, precision=precision)
         self.p = prepare(self.cell)
         self.hp, self.learner, self.sync = self.p.hp, self.p.learner, self.p.session.sync
         self.env = make_env(self.p.data, 0)
@@ -139,11 +148,20 @@ class Agent:
 
         return q_step if self.q else pg_step
 
+    def first_call_s(self, fn) -> float:
+        """Seconds of ``fn``'s first call (the trace/compile of a compiled mode), synchronised."""
+        t0 = time.perf_counter()
+        fn()
+        self.sync()
+        return time.perf_counter() - t0
+
     def info(self) -> dict:
         return {
             "algo": self.cell.algo,
             "backend": self.cell.name,
             "device": self.cell.device,
+            "mode": self.cell.mode,
+            "precision": self.cell.precision,
             "metric": self.p.spec.metric,
             "env": self.p.data.name,
             "batch_size": int(self.hp.get("batch_size", 0)),

@@ -1,0 +1,119 @@
+"""Quality in every execution mode and precision, generated from bench.modes and the registry.
+
+* mode parity: every (algorithm, backend, mode) that the backend runs on the CPU other than its
+  default, against its default twin (tf: graph, torch: eager, keras: jit-off) under the parity
+  protocol of tests/protocols.py (the forward output at the canonical initial weights and the
+  losses of the first two steps), within the spec's own cross-backend tolerances: a compiled
+  step must compute what the default step computes, as closely as two frameworks do.
+* bf16: every (algorithm, backend) in bf16 mixed precision against fp32, default mode, the same
+  two losses within the spec's ``bf16_loss_rtol`` (its measurement is in the spec).
+
+Each comparison is checked to be able to fail (the loss moves over the steps by more than the
+tolerance). The default run holds lenet5 and mlp in every mode and precision, and the DQN
+update in one compiled mode per backend (and bf16); the rest, PyTorch's compiled modes above
+all (tens of seconds of inductor compilation each on a 2-core CPU), run with --runslow:
+``pytest tests/test_modes.py --runslow``.
+"""
+
+import numpy as np
+import pytest
+from protocols import FIRST_STEPS, protocol_outcome
+from support import backends, case_id
+from test_generated import _can_fail, _check, _slow
+
+from bench import modes, specs
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+# the specs whose every mode and precision the default run checks; the others run there in one
+# compiled mode per backend (CI_MODES) where cheap, the rest with --runslow
+EVERY_MODE = ("lenet5", "mlp")
+CI_MODES = {"tf": "xla", "keras": "jit-on", "torch": "compile"}
+# the specs (beyond EVERY_MODE) whose one compiled mode and bf16 case run by default: the DQN
+# update; the other DQN variants share its code path and run with --runslow
+CI_SPECS = ("dqn",)
+
+
+# (algo, backend, mode) -> why its losses leave the spec's tolerance (an xfail naming the gap; it
+# fails when the losses agree, so that the entry is removed). The forward output is still checked.
+MODE_GAPS = {
+    ("plain10", "tf", "xla"): "the second step's loss differs from graph mode's by 2.5e-3 relative (loss_rtol 2e-3): "
+    "the plain net's activations shrink block by block, and XLA runs without op determinism (bench/modes.py)",
+    ("plain10", "keras", "jit-on"): "the second step's loss differs from jit-off's by 2.5e-3 relative (loss_rtol "
+    "2e-3), as plain10/tf/xla (the same XLA step, determinism off)",
+}
+
+
+# algo -> why its bf16 losses leave the spec's bf16_loss_rtol in every backend (an xfail naming
+# the gap; it fails once they agree). The DQN family's 3e-3 was measured on the variants listed in
+# bench/specs/_rl.py; dueling_ddqn_doc (the documented dueling settings) was measured after it.
+BF16_GAPS = {
+    "dueling_ddqn_doc": "bf16 losses differ from fp32's by 3.7e-3 (PyTorch) and 4.2e-3 (TensorFlow) relative, "
+    "over the family's bf16_loss_rtol 3e-3",
+}
+
+
+def _modal():
+    return [(a, b) for a, s in specs.all_specs().items() for b in backends(a, False) if s.module in modes.MODAL_MODULES]
+
+
+def _in_ci(algo, backend, mode):
+    if _slow(algo, backend):
+        return False
+    if algo in EVERY_MODE:
+        return True
+    return algo in CI_SPECS and mode in (CI_MODES[backend], None)
+
+
+def _param(algo, backend, mode, id):
+    marks = [] if _in_ci(algo, backend, mode) else [pytest.mark.slow]
+    return pytest.param(algo, backend, mode, id=id, marks=marks)
+
+
+MODE_CASES = [
+    _param(a, b, m, f"{case_id(a, b)}-{m}")
+    for a, b in _modal()
+    for m in modes.supported(specs.get(a).module, b, "cpu")[0]
+    if m != modes.default(b)
+]
+BF16_CASES = [_param(a, b, None, f"{case_id(a, b)}-bf16") for a, b in _modal()]
+
+
+@pytest.mark.parametrize("algo,backend,mode", MODE_CASES)
+def test_mode_parity(algo, backend, mode):
+    spec = specs.get(algo)
+    twin = protocol_outcome(algo, backend, FIRST_STEPS)
+    got = protocol_outcome(algo, backend, FIRST_STEPS, mode=mode)
+    assert got.initial == twin.initial, f"{algo}/{backend}: initial weights differ between modes"
+    gap = MODE_GAPS.get((algo, backend, mode))
+    for output, key in FIRST_STEPS.checks(spec).items():
+        what = f"{algo}/{backend}: {output}, mode {mode} vs {modes.default(backend)}"
+        _can_fail(spec, key, output, getattr(twin, output), algo)
+        if gap and output == "losses":
+            try:
+                _check(spec, key, getattr(twin, output), getattr(got, output), what)
+            except AssertionError:
+                pytest.xfail(f"known gap: {gap}")
+            pytest.fail(f"{(algo, backend, mode)} is in MODE_GAPS but its losses now agree: remove the entry")
+        _check(spec, key, getattr(twin, output), getattr(got, output), what)
+    assert np.isfinite(got.after).all()
+
+
+@pytest.mark.parametrize("algo,backend,mode", BF16_CASES)
+def test_bf16_against_fp32(algo, backend, mode):
+    spec = specs.get(algo)
+    assert "bf16_loss_rtol" in spec.tolerances, f"spec '{algo}' must state bf16_loss_rtol (bf16 against fp32)"
+    fp32 = protocol_outcome(algo, backend, FIRST_STEPS)
+    bf16 = protocol_outcome(algo, backend, FIRST_STEPS, precision="bf16")
+    _can_fail(spec, "bf16_loss_rtol", "losses", fp32.losses, algo)
+    what = f"{algo}/{backend}: losses, bf16 vs fp32"
+    if algo in BF16_GAPS:
+        try:
+            _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
+        except AssertionError:
+            pytest.xfail(f"known gap: {BF16_GAPS[algo]}")
+        pytest.fail(f"{algo} is in BF16_GAPS but its bf16 losses now agree: remove the entry")
+    _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
+    # bf16 really computed in bf16: the losses differ from fp32's (an fp32 run would agree to 1e-7)
+    assert np.max(np.abs(bf16.losses / fp32.losses - 1)) > 1e-6, f"{algo}/{backend}: bf16 losses equal fp32's"
+    assert np.isfinite(bf16.forward).all() and bf16.forward.dtype == np.float32
