@@ -239,18 +239,27 @@ def check_data(cells: list[RunConfig], probe_network: bool = True, failed: dict[
     return plan
 
 
-def skipped_result(cell: RunConfig, dataset: str, reason: str) -> Result:
-    """The record of a cell that did not start: status ``skipped`` and the fix in its error."""
+def unfinished_result(cell: RunConfig, status: str, error: str, **fields) -> Result:
+    """The record of a cell that gave no result of its own (skipped, lost, crashed, ...), named as
+    the cell is (``keras[jax]``), with ``status`` and ``error``."""
     return Result(
         cell.algo,
         cell.name,
         cell.device,
         cell.seed,
         cell.budget,
-        status="skipped",
+        status=status,
         overrides=dict(cell.overrides),
         metric=cell.spec.metric,
-        error=f"{catalog.get(dataset).title} is not here ({reason}); {catalog.fix(dataset)}",
+        error=error,
+        **fields,
+    )
+
+
+def skipped_result(cell: RunConfig, dataset: str, reason: str) -> Result:
+    """The record of a cell that did not start: status ``skipped`` and the fix in its error."""
+    return unfinished_result(
+        cell, "skipped", f"{catalog.get(dataset).title} is not here ({reason}); {catalog.fix(dataset)}"
     )
 
 

@@ -111,17 +111,7 @@ def run_on_node(cell_json: str, timeout_s: float) -> dict:
     cell = RunConfig.from_json(cell_json)
     problem = _node_data_problem(cell)
     if problem is not None:
-        result = Result(
-            cell.algo,
-            cell.backend,
-            cell.device,
-            cell.seed,
-            cell.budget,
-            status="skipped",
-            overrides=dict(cell.overrides),
-            metric=cell.spec.metric,
-            error=problem,
-        )
+        result = matrix.unfinished_result(cell, "skipped", problem)
     else:
         result = matrix.run_one(cell, timeout_s)
     if result.card.placement is not None:
@@ -327,18 +317,7 @@ class RayExecutor:
         except ray.exceptions.RayError as exc:  # the worker or its node died
             what = "it runs again" if attempt <= matrix.LOST_RETRIES else "lost on its retry too; not retried again"
             status, error, lost = "lost", f"the Ray worker running it died ({type(exc).__name__}); {what}", True
-        result = Result(
-            cell.algo,
-            cell.backend,
-            cell.device,
-            cell.seed,
-            cell.budget,
-            status=status,
-            overrides=dict(cell.overrides),
-            metric=cell.spec.metric,
-            error=error,
-            wall_s=wall,
-        )
+        result = matrix.unfinished_result(cell, status, error, wall_s=wall)
         return result, lost
 
 
