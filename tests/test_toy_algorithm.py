@@ -51,7 +51,7 @@ def spec(name, tolerances):
                 load_data=load_data, evaluate=evaluate, tolerances=tolerances, impl=name)
 
 
-TOLERANCES = {"predict_atol": 1e-6, "loss_rtol": 1e-5}
+TOLERANCES = {"predict_atol": 1e-6, "loss_rtol": 1e-5, "sgd_loss_rtol": 1e-5, "own_loss_rtol": 1e-5}
 for name, tolerances, torch_module in (("toy_line", TOLERANCES, "torch_line"),
                                        ("toy_line_wrong_lr", TOLERANCES, "torch_line_wrong_lr"),
                                        ("toy_line_untold", {"predict_atol": 1e-6}, "torch_line")):
@@ -95,14 +95,12 @@ import torch
 
 from bench.interface import Learner as Base, check_weights
 
-LR_FACTOR = 1.0
-
-
 class Learner(Base):
+    lr_factor = 1.0
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.net = torch.nn.Linear(1, 1)
-        self.opt = torch.optim.SGD(self.net.parameters(), lr=hp["lr"] * LR_FACTOR)
+        self.opt = torch.optim.SGD(self.net.parameters(), lr=hp["lr"] * self.lr_factor)
 
     def train_step(self, x, y):
         self.opt.zero_grad()
@@ -127,10 +125,11 @@ class Learner(Base):
 '''
 
 WRONG_LR = """
-from . import torch_line
+from .torch_line import Learner as Right
 
-torch_line.LR_FACTOR = 1.5
-from .torch_line import Learner  # noqa: E402,F401
+
+class Learner(Right):
+    lr_factor = 1.5  # its own class: the right learner, imported beside it, keeps 1.0
 """
 
 
@@ -196,8 +195,15 @@ def test_generated_tests_cover_the_toy_algorithm(plugin_env, tmp_path):
     # a spec without the loss tolerance fails with a message saying it must state it
     status, message = outcome["test_parity[toy_line_untold-torch-first_steps]"]
     assert status == "failure" and "must state tolerances ['loss_rtol']" in message, (status, message)
+    # and so do the longer protocols: each of the two wrong variants fails every one of its three
+    for protocol, key in (("sgd_steps", "sgd_loss_rtol"), ("own_steps", "own_loss_rtol")):
+        assert outcome[f"test_parity[toy_line-torch-{protocol}]"][0] == "passed", ran
+        status, message = outcome[f"test_parity[toy_line_wrong_lr-torch-{protocol}]"]
+        assert status == "failure" and key in message, (status, message)
+        status, message = outcome[f"test_parity[toy_line_untold-torch-{protocol}]"]
+        assert status == "failure" and f"must state tolerances ['{key}']" in message, (status, message)
     assert proc.returncode == 1  # exactly because of the two wrong variants
-    assert sum(s == "passed" for s, _ in outcome.values()) == len(outcome) - 2, ran
+    assert sum(s == "passed" for s, _ in outcome.values()) == len(outcome) - 6, ran
 
 
 def test_bench_list_shows_the_toy_algorithm(plugin_env):
@@ -208,8 +214,8 @@ def test_bench_list_shows_the_toy_algorithm(plugin_env):
     assert proc.returncode == 0, proc.stderr
     row = next((line for line in proc.stdout.splitlines() if line.split()[:1] == ["toy_line"]), None)
     assert row is not None, proc.stdout
-    # kind, then tf torch keras numpy: the toy has torch and the numpy reference only
-    assert row.split()[1:6] == ["supervised", "-", "yes", "-", "yes"], row
+    # kind, then tf torch keras keras[jax] keras[torch] numpy: the toy has torch and the numpy reference only
+    assert row.split()[1:8] == ["supervised", "-", "yes", "-", "-", "-", "yes"], row
 
 
 def test_a_plugin_that_cannot_be_imported_is_one_line(plugin_env, monkeypatch):
