@@ -252,37 +252,15 @@ def protocol_outcome(
     if key not in _OUTCOMES:
         reference = reference_backend(algo)
         path = None if backend == reference else protocol_outcome(algo, reference, protocol).extra["path"]
-        _OUTCOMES[key] = _run_resync(algo, backend, overrides, protocol.steps, path)
+        learner, hp, spec = build(algo, backend, dict(overrides))
+        initial = {name: digest(w) for name, w in learner.get_weights().items()}
+        _OUTCOMES[key] = _run_supervised(learner, hp, spec, protocol.steps, path=path, resync=True)
+        _OUTCOMES[key].initial = initial
     return _OUTCOMES[key]
 
 
 def _moving(weights: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([np.ravel(w) for n, w in sorted(weights.items()) if "/moving_" in n] or [np.zeros(0)])
-
-
-def _run_resync(algo, backend, overrides, steps, path) -> Outcome:
-    """``steps`` supervised steps on one batch. The reference (``path`` None) runs freely and keeps
-    its weights before every step and after the last (``extra["path"]``); any other backend
-    starts step k from the reference's weights before step k."""
-    learner, hp, spec = build(algo, backend, dict(overrides))
-    initial = {name: digest(w) for name, w in learner.get_weights().items()}
-    d = data(spec, hp)
-    x = d.x_eval[:N_FORWARD]
-    bs = min(hp.get("batch_size") or d.n_train, BATCH, d.n_train)
-    xb, yb = d.x_train[:bs], d.y_train[:bs]
-    forward = np.asarray(learner.predict(x))
-    own, losses, moving = [learner.get_weights()], [], []
-    for k in range(steps):
-        if path is not None:
-            learner.set_weights(path[k])
-        losses.append(float(learner.train_step(xb, yb)))
-        own.append(learner.get_weights())
-        moving.append(_moving(own[-1]))
-    out = Outcome(forward, np.array(losses), np.asarray(learner.predict(x)), (len(x),) + forward.shape[1:])
-    out.moving, out.initial = np.array(moving), initial
-    if path is None:
-        out.extra["path"] = own
-    return out
 
 
 # Keras on its other engines: one worker process per engine ----------------------------------------
@@ -346,16 +324,30 @@ def data(spec: specs.Spec, hp: Mapping):
     return _DATA[key]
 
 
-def _run_supervised(learner, hp, spec, steps, fresh=False) -> Outcome:
+def _run_supervised(learner, hp, spec, steps, fresh=False, path=None, resync=False) -> Outcome:
+    """``steps`` steps on one batch of the training data, or with ``fresh`` on consecutive ones.
+    With ``resync`` the weights after every step are kept: each step's moving statistics
+    (``moving``) and, for the reference (``path`` None), the whole path (``extra["path"]``); another
+    backend is given ``path`` and starts step k from the reference's weights before step k."""
     d = data(spec, hp)
     x = d.x_eval[:N_FORWARD]
     bs = min(hp.get("batch_size") or d.n_train, BATCH, d.n_train)
     starts = [(k * bs) % (d.n_train - bs + 1) if fresh else 0 for k in range(steps)]
-    forward, before = np.asarray(learner.predict(x)), learner.get_weights()
-    losses = [float(learner.train_step(d.x_train[i : i + bs], d.y_train[i : i + bs])) for i in starts]
+    forward, own, losses = np.asarray(learner.predict(x)), [learner.get_weights()], []
+    for k, i in enumerate(starts):
+        if path is not None:
+            learner.set_weights(path[k])
+        losses.append(float(learner.train_step(d.x_train[i : i + bs], d.y_train[i : i + bs])))
+        if resync:
+            own.append(learner.get_weights())
     out = Outcome(forward, np.array(losses), np.asarray(learner.predict(x)), (len(x),) + forward.shape[1:])
-    moving = [_moving(w) for w in (before, learner.get_weights())]
-    out.extra["moving_trained"] = bool(moving[0].size and np.any(moving[0] != moving[1]))
+    if resync:
+        out.moving = np.array([_moving(w) for w in own[1:]])
+        if path is None:
+            out.extra["path"] = own
+    else:
+        moving = [_moving(w) for w in (own[0], learner.get_weights())]
+        out.extra["moving_trained"] = bool(moving[0].size and np.any(moving[0] != moving[1]))
     return out
 
 

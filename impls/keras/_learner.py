@@ -17,17 +17,17 @@ from bench.interface import Learner as Base
 from impls.keras import _cnn, _optim
 
 
-def jit_compile(mode=None, xla=None):
-    """Keras's ``jit_compile`` on this engine. TensorFlow: XLA on or off, as ``xla`` says where
-    given, else as the mode (``jit-on``; ``jit-off`` and None: off): never Keras's "auto", which
-    turns XLA on where a GPU is listed. JAX: on (``jax.jit``; off, Keras runs JAX op by op).
-    PyTorch: off (eager, Keras's default there; on is ``torch.compile``)."""
+def jit_compile(mode=None):
+    """Keras's ``jit_compile`` on this engine. TensorFlow: XLA on for the mode ``jit-on``, off for
+    ``jit-off`` and None (the default), never Keras's "auto", which turns XLA on where a GPU is
+    listed. JAX: on (``jax.jit``; off, Keras runs JAX op by op). PyTorch: off (eager, Keras's default
+    there; on is ``torch.compile``)."""
     engine = keras.backend.backend()
     if engine == "jax":
         return True
     if engine == "torch":
         return False
-    return bool(mode == "jit-on" if xla is None else xla)
+    return mode == "jit-on"
 
 
 def compile_label(jit):
@@ -67,9 +67,9 @@ class ClassifierLearner(Base):
         super().__init__(hp, seed, device)
         set_precision(self.precision)
 
-    def _setup(self, model, xla=None):
+    def _setup(self, model):
         """Compile ``model`` as :func:`jit_compile` decides for this engine and mode."""
-        jit = jit_compile(self.mode, xla)
+        jit = jit_compile(self.mode)
         self.model, self.jit = model, jit
         loss = (
             keras.losses.BinaryCrossentropy(from_logits=True)

@@ -11,7 +11,7 @@ from impls.keras._optim import optimizer
 class Learner(Base):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        self.jit = jit_compile(xla=False)
+        self.jit = jit_compile(self.mode)
         self.model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, name="dense")])
         self.model.compile(optimizer=optimizer(hp), loss="mse", jit_compile=self.jit)
 

@@ -20,7 +20,7 @@ class Learner(Base):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         units = 2 if hp["heteroscedastic"] else 1
-        self.jit = jit_compile(xla=False)
+        self.jit = jit_compile(self.mode)
         self.model = keras.Sequential([keras.Input((1,)), keras.layers.Dense(units, name="dense")])
         self.model.compile(optimizer=optimizer(hp), loss=self.nll, jit_compile=self.jit)
 

@@ -40,7 +40,7 @@ class Learner(PolicyLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
         self.model, self.names = build(hp, head="pi", name="policy")
-        self.jit = jit_compile(xla=False)
+        self.jit = jit_compile(self.mode)
         self.model.compile(optimizer=optimizer(hp), loss=returns_weighted_nll, jit_compile=self.jit)
         self.n_actions = int(hp["n_actions"])
 

@@ -29,7 +29,7 @@ class Learner(Base):
         self.model = keras.Sequential([keras.Input((self.k,)), keras.layers.Dense(1, use_bias=False, name="value")])
         x, x_next = keras.Input((self.k,), name="x"), keras.Input((self.k,), name="x_next")
         self.pair = keras.Model([x, x_next], keras.layers.Concatenate()([self.model(x), self.model(x_next)]))
-        self.jit = jit_compile(xla=False)
+        self.jit = jit_compile(self.mode)
         self.pair.compile(optimizer=keras.optimizers.SGD(hp["lr"]), loss=semi_gradient_loss, jit_compile=self.jit)
         self.bootstrap = hp["method"] == "semi_gradient_td0"
 
