@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.backends import select_engine
 from bench.config import RunConfig
-from bench.results import atomic_write
+from bench.results import Result, atomic_write
 from bench.runner import run_cell
 
 
@@ -35,10 +35,10 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def main(argv=None) -> int:
-    _exit_with_parent()
-    cell_json, out = (argv or sys.argv[1:])[:2]
-    cell = RunConfig.from_json(cell_json)
+def run_here(cell: RunConfig) -> Result:
+    """The cell in this process, which must be fresh (no framework imported yet): its Result,
+    its card marked with the execution axes and where it ran. This process's main, and the
+    body of a Ray task (bench.executors.ray_cluster), whose worker is as fresh."""
     if cell.backend == "keras":  # Keras reads its engine once, when first imported
         select_engine(cell.engine)
     result = run_cell(cell)
@@ -46,6 +46,13 @@ def main(argv=None) -> int:
         result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
         # where it ran, and whether other cells could share the node (then its speed is not compared)
         result.card.placement = {"executor": cell.executor, "node": socket.gethostname(), "exclusive": cell.exclusive}
+    return result
+
+
+def main(argv=None) -> int:
+    _exit_with_parent()
+    cell_json, out = (argv or sys.argv[1:])[:2]
+    result = run_here(RunConfig.from_json(cell_json))
     atomic_write(Path(out), json.dumps(result.to_dict()))
     return 0
 

@@ -88,12 +88,16 @@ def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
             log=tail,
         )
         if status == "timeout":
-            result.status, result.error = "timeout", f"no result within the {timeout_s:g} s timeout"
+            result.status, result.error = "timeout", timeout_error(timeout_s)
         else:
             result.status = "crashed"
             how = f"signal {-code}" if code < 0 else f"exit code {code}"
             result.error = f"the cell's process died ({how}) before writing a result"
         return result
+
+
+def timeout_error(timeout_s: float) -> str:
+    return f"no result within the {timeout_s:g} s timeout"
 
 
 def _kill_group(proc: subprocess.Popen) -> None:

@@ -196,9 +196,12 @@ class Throughput(_Record):
     values: list[float] = field(default_factory=list)  # one per timed round
     probe: list[float] | None = None  # CPU probe speed at every evaluation (bench.probe)
     normalized: list[float] | None = None  # each round's speed divided by the probe around it
+    # each round's harness overhead: the share of its timed loop spent outside the train step
+    # (bench.drivers.record.timed_loop); absent where the driver does not measure it
+    overhead: list[float] | None = None
     extra: dict[str, Any] = field(default_factory=dict)  # keys this version does not declare
 
-    _LISTS: ClassVar[tuple] = ("values", "probe", "normalized")
+    _LISTS: ClassVar[tuple] = ("values", "probe", "normalized", "overhead")
 
     @classmethod
     def from_dict(cls, data: Any) -> "Throughput":
@@ -233,7 +236,7 @@ class Throughput(_Record):
         if self.empty:
             return {}
         out = {k: getattr(self, k) for k in ("unit", "median", "p25", "p75", "min", "max", "n", "values")}
-        out.update({k: getattr(self, k) for k in ("probe", "normalized") if getattr(self, k) is not None})
+        out.update({k: getattr(self, k) for k in ("probe", "normalized", "overhead") if getattr(self, k) is not None})
         out.update(self.extra)
         return out
 

@@ -31,6 +31,26 @@ from bench.stats import spread
 STALL_FACTOR = 10.0
 
 
+def timed_loop(fn, batches) -> tuple[list, list[float], float, float]:
+    """Run ``fn(*args)`` for every ``args`` in ``batches`` -> (the step values, each step's host
+    time from the end of the previous one, the time inside ``fn`` summed, the loop's time).
+
+    The harness's own overhead is the loop's time outside ``fn``, ``1 - inside / loop``: the
+    iteration, the clock and the bookkeeping. No synchronisation is counted (a device's queue
+    draining after the last step is the steps' time, not the harness's)."""
+    values, times, clock = [], [], time.perf_counter
+    inside = 0.0
+    start = t = clock()
+    for args in batches:
+        a = clock()
+        values.append(fn(*args))
+        now = clock()
+        inside += now - a
+        times.append(now - t)
+        t = now
+    return values, times, inside, t - start
+
+
 class RunRecord:
     def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None, backend=None):
         self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
@@ -57,6 +77,8 @@ class RunRecord:
         self.step_times: list[float] = []  # host time of every timed step of the current round
         self.stalls = {"factor": STALL_FACTOR, "count": 0, "timed_steps": 0, "worst_ratio": None, "first": []}
         self.untimed_s = 0.0  # shape-changing steps trained off the clock (counted in train time)
+        self._inside, self._loop = 0.0, 0.0  # the current round's time inside the train steps, and its loops'
+        self.overhead: list[float] = []  # each timed round's harness overhead (timed_loop), a fraction
 
     def context(self) -> dict:
         """Driver-specific fields of a curve point (epoch, samples, episodes, ...)."""
@@ -106,14 +128,12 @@ class RunRecord:
         return value
 
     def timed_steps(self, fn, batches) -> list:
-        """Run ``fn`` on every batch, recording each step's host time; returns the step values."""
-        values, clock = [], time.perf_counter
-        t = clock()
-        for args in batches:
-            values.append(fn(*args))
-            now = clock()
-            self.step_times.append(now - t)
-            t = now
+        """Run ``fn`` on every batch, recording each step's host time and the harness's own share
+        of the loop (:func:`timed_loop`); returns the step values."""
+        values, times, inside, loop = timed_loop(fn, batches)
+        self.step_times.extend(times)
+        self._inside += inside
+        self._loop += loop
         return values
 
     def _count_stalls(self, where: str) -> None:
@@ -172,6 +192,9 @@ class RunRecord:
             return False
         if elapsed > 0 and units:
             self.rates.append(units / elapsed)
+            if self._loop > 0:
+                self.overhead.append(max(0.0, 1.0 - self._inside / self._loop))
+        self._inside, self._loop = 0.0, 0.0
         self.evaluate()
         self.losses = []
         return not (self.out["target_reached"] and self.hp.get("stop_on_target"))
@@ -183,6 +206,8 @@ class RunRecord:
         self.out.update(
             metrics=self.metrics if metrics is None else metrics,
             train_time_s=self.train_time,
-            throughput=Throughput(unit=unit, values=list(self.rates), **spread(self.rates)),
+            throughput=Throughput(
+                unit=unit, values=list(self.rates), overhead=list(self.overhead) or None, **spread(self.rates)
+            ),
         )
         return self.out

@@ -2,8 +2,11 @@
 
 Each cell is one Ray task in a fresh worker process (``max_calls=1``: no framework state passes
 from one cell to the next), which checks the cell's datasets on its node and then runs the cell
-as the local executor does, in a subprocess with the timeout (:func:`bench.matrix.run_one`), so
-a cell computes the same thing on either executor. The task asks for ``num_cpus`` equal to the
+in that process, through the same function the local executor's cell process runs
+(:func:`bench.cell.run_here`), so a cell computes the same thing on either executor. The worker
+is as fresh as the local executor's cell process, so the cell needs no process of its own (one
+Python start-up per cell, not two). The timeout is the driver's: a task that has run longer is
+cancelled (its worker killed) and recorded as a ``timeout``. The task asks for ``num_cpus`` equal to the
 cell's thread count (Ray would otherwise set ``OMP_NUM_THREADS=1``) and ``num_gpus=1`` for a GPU
 cell. ``KERAS_BACKEND``, ``TF_CPP_MIN_LOG_LEVEL`` and every ``BENCH_*`` variable travel in the
 task's runtime environment.
@@ -14,23 +17,29 @@ quality-only cell asks for :data:`PACKED_SHARE` of it, so such cells pack as the
 config card records the node and whether the cell had it to itself.
 
 Results come back as each task ends (:func:`ray.wait`). A task whose worker or node died is
-recorded as ``lost`` and submitted once more; a second loss is final. Closing the run early
+recorded as ``lost`` and submitted once more; a second loss is final. (The cell runs in the
+worker, so a cell whose own process dies, a segmentation fault or the kernel's OOM killer, is
+recorded so too: Ray cannot tell that from a worker killed from outside. A cell that dies so
+every time is lost on its retry, with both records kept.) Closing the run early
 (Ctrl-C) cancels the running and queued tasks. With no address, :meth:`RayExecutor.start`
 starts a local cluster on this machine (no dashboard, no usage report) and stops it at the end.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import os
 import socket
+import sys
 import time
 from typing import Callable, Iterator
 from urllib.parse import urlsplit
 
 from bench import matrix
 from bench.backends import DEVICES
+from bench.cell import run_here
 from bench.config import RunConfig
 from bench.data import catalog, files
 from bench.errors import BenchError, choices
@@ -40,6 +49,7 @@ RESOURCE = "dlbench_node"  # 1 on every node; a speed cell takes all of it
 PACKED_SHARE = 0.01  # a quality-only cell's share of RESOURCE: up to 100 on a node, CPUs permitting
 ENV_NAMES = ("KERAS_BACKEND", "TF_CPP_MIN_LOG_LEVEL")  # with every BENCH_* variable
 CONNECT_TIMEOUT_S = 5.0
+WAIT_S = 0.5  # how often the driver looks at the running tasks' time, the progress and the cluster
 LOCAL_OBJECT_STORE = 256 * 2**20  # the embedded cluster's object store: results are small
 START_FIX = f"ray start --head --resources='{{\"{RESOURCE}\": 1}}' (docs/cluster.md)"
 
@@ -103,9 +113,10 @@ def _node_data_problem(cell: RunConfig) -> str | None:
     return None
 
 
-def run_on_node(cell_json: str, timeout_s: float) -> dict:
-    """The body of a cell's Ray task: the node's data check, then the cell in a subprocess as the
-    local executor runs it -> the Result's dict, its card marked with the Ray node."""
+def run_on_node(cell_json: str) -> dict:
+    """The body of a cell's Ray task: the node's data check, then the cell in this fresh worker
+    as the local executor's cell process runs it -> the Result's dict, its card marked with the
+    Ray node."""
     import ray
 
     cell = RunConfig.from_json(cell_json)
@@ -113,14 +124,24 @@ def run_on_node(cell_json: str, timeout_s: float) -> dict:
     if problem is not None:
         result = matrix.unfinished_result(cell, "skipped", problem)
     else:
-        result = matrix.run_one(cell, timeout_s)
+        result = run_here(cell)
     if result.card.placement is not None:
         result.card.placement = {
             **result.card.placement,
             "node_id": ray.get_runtime_context().get_node_id(),
             "node_ip": ray.util.get_node_ip_address(),
         }
+    # The worker ends after this task (max_calls=1). The frameworks' teardown at interpreter exit
+    # (thread pools, atexit hooks) takes a second or more of CPU from the next cell on the node
+    # and keeps nothing: the last atexit hook registered runs first, and ends the process at once.
+    atexit.register(_leave_at_once)
     return result.to_dict()
+
+
+def _leave_at_once() -> None:
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 _TASK = None
@@ -280,29 +301,32 @@ class RayExecutor:
         queue = list(cells)
         pending: dict = {}  # ObjectRef -> (cell, attempt, submitted at)
         room = self.capacity(cells)
+
+        def submit(cell: RunConfig, attempt: int) -> None:
+            pending[task.options(**options(cell)).remote(cell.to_json())] = (cell, attempt, time.perf_counter())
+
         try:
             while queue or pending:
                 while queue and len(pending) < room:
-                    cell = queue.pop(0)
-                    ref = task.options(**options(cell)).remote(cell.to_json(), timeout_s)
-                    pending[ref] = (cell, 1, time.perf_counter())
+                    submit(queue.pop(0), 1)
                 self._progress([c for c, _, _ in pending.values()], len(queue))
-                ready, _ = ray.wait(list(pending), num_returns=1, timeout=1.0)
+                ready, _ = ray.wait(list(pending), num_returns=1, timeout=WAIT_S)
                 for ref in ready:
                     cell, attempt, t0 = pending.pop(ref)
                     result, lost = self._collect(ref, cell, attempt, time.perf_counter() - t0)
                     if lost and attempt <= matrix.LOST_RETRIES:  # runs again, first in line
-                        again = task.options(**options(cell)).remote(cell.to_json(), timeout_s)
-                        pending[again] = (cell, attempt + 1, time.perf_counter())
+                        submit(cell, attempt + 1)
                     yield cell, result
+                now = time.perf_counter()
+                for ref in [r for r, (_, _, t0) in pending.items() if now - t0 > timeout_s]:
+                    cell, _, t0 = pending.pop(ref)
+                    _cancel(ref)  # its worker is killed: the cell's process, as the local executor's
+                    yield cell, matrix.unfinished_result(cell, "timeout", matrix.timeout_error(timeout_s), wall_s=now - t0)
                 if not ready:
                     room = self.capacity(cells)  # nodes may have joined or left
         finally:  # interrupted or closed early: what runs is cancelled, what is queued never starts
             for ref in pending:
-                try:
-                    ray.cancel(ref, force=True)
-                except Exception:  # already ended, or its node is gone
-                    pass
+                _cancel(ref)
 
     def _collect(self, ref, cell: RunConfig, attempt: int, wall: float) -> tuple[Result, bool]:
         """The task's Result, or the record of its loss. -> (result, lost)."""
@@ -316,9 +340,18 @@ class RayExecutor:
             status, error, lost = "crashed", "the cell's Ray task was cancelled", False
         except ray.exceptions.RayError as exc:  # the worker or its node died
             what = "it runs again" if attempt <= matrix.LOST_RETRIES else "lost on its retry too; not retried again"
-            status, error, lost = "lost", f"the Ray worker running it died ({type(exc).__name__}); {what}", True
+            status, error, lost = "lost", f"the Ray worker running it died ({type(exc).__name__}: killed, its node lost, or the cell's own crash); {what}", True
         result = matrix.unfinished_result(cell, status, error, wall_s=wall)
         return result, lost
+
+
+def _cancel(ref) -> None:
+    import ray
+
+    try:
+        ray.cancel(ref, force=True)
+    except Exception:  # already ended, or its node is gone
+        pass
 
 
 def _first_line(exc: BaseException) -> str:
