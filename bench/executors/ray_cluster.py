@@ -321,7 +321,8 @@ class RayExecutor:
                 for ref in [r for r, (_, _, t0) in pending.items() if now - t0 > timeout_s]:
                     cell, _, t0 = pending.pop(ref)
                     _cancel(ref)  # its worker is killed: the cell's process, as the local executor's
-                    yield cell, matrix.unfinished_result(cell, "timeout", matrix.timeout_error(timeout_s), wall_s=now - t0)
+                    error = matrix.timeout_error(timeout_s)
+                    yield cell, matrix.unfinished_result(cell, "timeout", error, wall_s=now - t0)
                 if not ready:
                     room = self.capacity(cells)  # nodes may have joined or left
         finally:  # interrupted or closed early: what runs is cancelled, what is queued never starts
@@ -340,7 +341,8 @@ class RayExecutor:
             status, error, lost = "crashed", "the cell's Ray task was cancelled", False
         except ray.exceptions.RayError as exc:  # the worker or its node died
             what = "it runs again" if attempt <= matrix.LOST_RETRIES else "lost on its retry too; not retried again"
-            status, error, lost = "lost", f"the Ray worker running it died ({type(exc).__name__}: killed, its node lost, or the cell's own crash); {what}", True
+            why = f"{type(exc).__name__}: killed, its node lost, or the cell's own crash"
+            status, error, lost = "lost", f"the Ray worker running it died ({why}); {what}", True
         result = matrix.unfinished_result(cell, status, error, wall_s=wall)
         return result, lost
 
