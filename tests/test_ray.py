@@ -167,6 +167,24 @@ def test_a_killed_worker_is_recorded_as_lost_and_retried_and_the_rest_completes(
     assert all(r.card.placement["exclusive"] is False for r in done if r.status == "ok")  # quality only: packed
 
 
+def test_a_cell_past_the_timeout_is_recorded_as_such_its_worker_killed_and_the_rest_completes(
+    cluster, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("BENCH_FAULT", "hang:mle_normal@2")  # the cell runs in the worker: the driver's timeout
+    cells = _cells("ray", False, [("mle_normal", "numpy"), ("linreg", "numpy")])
+    t0 = time.time()
+    done = _on_ray(cluster.address, cells, tmp_path, timeout_s=8)
+    assert time.time() - t0 < 60
+    by_algo = {r.algo: r for r in done}
+    assert by_algo["linreg"].status == "ok"
+    hung = by_algo["mle_normal"]
+    assert hung.status == "timeout" and "8 s timeout" in hung.error and hung.wall_s >= 8
+    deadline = time.time() + 20  # its worker is killed, not left hanging
+    while any(cmd.strip() == f"ray::bench:{cells[0].label}" for cmd in _cmdlines().values()):
+        assert time.time() < deadline, "the timed-out cell's worker is still running"
+        time.sleep(0.2)
+
+
 def test_a_cluster_without_a_gpu_refuses_device_gpu(cluster, tmp_path, capsys):
     code = main(
         [
