@@ -39,6 +39,7 @@ from bench.results import Result, results_dir
 EXIT_USAGE, EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 1, 130, 143
 # modules that each add a subcommand through ``register(subparsers)``
 EXTRA_COMMANDS: tuple[str, ...] = (
+    "bench.speed",
     "bench.report",
     "bench.compare",
     "bench.history",
