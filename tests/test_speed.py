@@ -1,0 +1,146 @@
+"""``bench speed``: interleaved rounds, the record, the ratio's interval, and bad input.
+
+The workers here train linear regression on the numpy reference backend and on PyTorch (quick
+settings): fast to start, so the whole file takes seconds, not minutes. What is checked is the
+method (alignment of the rounds, their order, the record, a dead worker), not speed figures: those
+are measured by ``bench speed`` runs on a quiet machine (docs/speed.md).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import sys
+
+import numpy as np
+import pytest
+
+from bench import cli, speed
+from bench.config import RunConfig
+
+QUICK = ["--budget", "quick", "--rounds", "4", "--steps", "20", "--warmup-seconds", "0.2"]
+
+
+def _run(tmp_path, *argv, env=None, monkeypatch=None):
+    if env and monkeypatch is not None:
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+    return cli.main(["speed", *argv, "--results-dir", str(tmp_path)])
+
+
+def _record(tmp_path) -> dict:
+    (path,) = sorted((tmp_path / "speed").glob("speed-*.json"))
+    return json.loads(path.read_text())
+
+
+def test_two_configurations_interleave_in_a_fresh_order_and_the_record_has_every_round(tmp_path, capsys):
+    assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy,torch", *QUICK, "--rounds", "6") == 0
+    rec = _record(tmp_path)
+    assert rec["status"] == "finished" and rec["kind"] == "speed"
+    assert [c["status"] for c in rec["configs"]] == ["ok", "ok"]
+    for c in rec["configs"]:
+        assert len(c["rounds"]) == 6 and all(r["samples"] == 20 * c["batch"] for r in c["rounds"])
+        assert all(0 < r["inside"] <= r["loop"] <= r["seconds"] for r in c["rounds"])
+        assert c["compile_s"] > 0 and c["versions"]
+    labels = [c["label"] for c in rec["configs"]]
+    assert all(sorted(o) == sorted(labels) for o in rec["order"]) and len(rec["order"]) == 6
+    summary = rec["summary"]
+    assert summary["reference"] == labels[0]
+    ratio = summary["configs"][labels[1]]["ratio"]
+    rates = [
+        [r["samples"] / r["seconds"] for r in c["rounds"]] for c in rec["configs"]
+    ]  # the ratio is the median of the per-round ratios
+    assert ratio["median"] == pytest.approx(float(np.median(np.divide(rates[1], rates[0]))))
+    assert ratio["lo"] <= ratio["median"] <= ratio["hi"] and ratio["n"] == 6
+    out = capsys.readouterr().out
+    assert "reference" in out and labels[1] in out
+
+
+def test_copies_make_a_self_ab_and_the_reference_can_be_chosen(tmp_path):
+    assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy", "--copies", "2", *QUICK,
+                "--reference", "linreg/numpy/cpu/seed0#2") == 0  # fmt: skip
+    rec = _record(tmp_path)
+    assert [c["label"] for c in rec["configs"]] == ["linreg/numpy/cpu/seed0#1", "linreg/numpy/cpu/seed0#2"]
+    assert rec["summary"]["reference"] == "linreg/numpy/cpu/seed0#2"
+    assert "ratio" in rec["summary"]["configs"]["linreg/numpy/cpu/seed0#1"]
+
+
+def test_a_worker_that_dies_mid_round_is_reported_failed_and_the_others_rounds_are_kept(
+    tmp_path, monkeypatch, capsys
+):
+    # the torch worker's process is killed at its 3000th train step: in its second round (1
+    # compile step, a 1 ms warm-up of a few dozen steps at most, then 2000 steps a round)
+    monkeypatch.setenv("BENCH_FAULT", "crash:torch@3000")
+    code = _run(tmp_path, "--algo", "linreg", "--backend", "numpy,torch", *QUICK, "--steps", "2000",
+                "--warmup-seconds", "0.001")  # fmt: skip
+    assert code == 1
+    rec = _record(tmp_path)
+    numpy_, torch_ = rec["configs"]
+    assert numpy_["status"] == "ok" and all(numpy_["rounds"]) and len(numpy_["rounds"]) == 4
+    assert [r is not None for r in torch_["rounds"]] == [True, False, False, False]
+    assert torch_["status"] == "failed" and "signal 9" in torch_["error"] and "in round" in torch_["error"]
+    assert "in round 2" in torch_["error"]  # what it measured before it died is kept
+    err = capsys.readouterr().err
+    assert "1 configuration(s) failed: linreg/torch/cpu/seed0" in err
+
+
+def test_ratio_interval_covers_the_true_ratio_and_narrows_with_rounds():
+    rng = np.random.default_rng(1)
+    few = speed.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 10)), seed=0)
+    many = speed.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 200)), seed=0)
+    assert few["lo"] < 1.1 < few["hi"] and many["lo"] < 1.1 < many["hi"]
+    assert many["hi"] - many["lo"] < few["hi"] - few["lo"]
+    assert speed.ratio_interval([1.0, 2.0])["lo"] is None  # too few rounds for an interval
+    assert speed.ratio_interval([])["median"] is None
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["--algo", "nosuch"], "unknown algorithm"),
+        (["--algo", "dqn", "--backend", "torch"], "not supervised"),
+        (["--algo", "linreg", "--rounds", "2"], "--rounds must be at least 3"),
+        (["--algo", "linreg", "--cpus", "999"], "not available here"),
+        (["--algo", "linreg", "--reference", "nope"], "no such configuration"),
+        (["--algo", "linreg", "--python", "x=/no/such/python"], "/no/such/python"),
+        (["--algo", "linreg", "--python", "=oops"], "--python"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2_before_any_worker_starts(tmp_path, capsys, argv, words):
+    assert cli.main(["speed", *argv, "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and words in err
+    assert not (tmp_path / "speed").exists() or not list((tmp_path / "speed").glob("*.json"))
+
+
+def test_a_broken_python_environment_is_refused(tmp_path, capsys):
+    fake = tmp_path / "python"
+    fake.write_text("#!/bin/sh\nexit 3\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IXUSR)
+    assert cli.main(["speed", "--algo", "linreg", "--python", f"broken={fake}", "--results-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(fake) in err
+
+
+def test_a_worker_under_another_python_runs_this_checkouts_code(tmp_path):
+    """Two environments (both this interpreter, under two names): the labels name them."""
+    assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy", "--python", "this",
+                "--python", f"again={sys.executable}", *QUICK) == 0  # fmt: skip
+    rec = _record(tmp_path)
+    assert [c["label"] for c in rec["configs"]] == ["linreg/numpy/cpu/seed0@this", "linreg/numpy/cpu/seed0@again"]
+    assert [c["env"] for c in rec["configs"]] == ["this", "again"]
+
+
+def test_configs_of_names_environments_and_copies():
+    cell = RunConfig.create("linreg", "numpy", budget="quick")
+    one = speed.configs_of([cell], [("this", sys.executable)])
+    assert [c.label for c in one] == ["linreg/numpy/cpu/seed0"]
+    two = speed.configs_of([cell], [("a", "x"), ("b", "y")], copies=2)
+    assert [c.label for c in two] == [
+        "linreg/numpy/cpu/seed0@a#1",
+        "linreg/numpy/cpu/seed0@a#2",
+        "linreg/numpy/cpu/seed0@b#1",
+        "linreg/numpy/cpu/seed0@b#2",
+    ]
+    assert os.access(one[0].python, os.X_OK)
