@@ -40,6 +40,7 @@ EXIT_USAGE, EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED = 2, 1, 130, 14
 # modules that each add a subcommand through ``register(subparsers)``
 EXTRA_COMMANDS: tuple[str, ...] = (
     "bench.speed",
+    "bench.pyenv",
     "bench.report",
     "bench.compare",
     "bench.history",

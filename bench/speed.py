@@ -356,30 +356,67 @@ def _safe(label: str) -> str:
 
 
 # the command line --------------------------------------------------------------------------------
-def table(record: dict) -> str:
-    """The record's summary as a text table: one row per configuration."""
-    import pandas as pd
-
+def rows(record: dict) -> list[dict]:
+    """The record's summary: one row per configuration (the table, the report)."""
     summary = record.get("summary") or summarise(record, record.get("reference"), record.get("seed", 0))
-    rows = []
+    out = []
     for c in record["configs"]:
         s = summary["configs"].get(c["label"], {})
         sps, ratio = s.get("samples_per_s", {}), s.get("ratio")
-        rows.append(
+        out.append(
             {
                 "configuration": c["label"],
                 "versions": _versions(c),
-                "status": c["status"],
+                "status": c["status"] if c["status"] == "ok" else f"{c['status']}: {c.get('error') or ''}"[:200],
                 "rounds": sps.get("n", 0),
-                "samples/s (median)": sps.get("median"),
+                "samples/s (median)": _num(sps.get("median")),
                 "p25-p75": _range(sps.get("p25"), sps.get("p75")),
-                "compile_s": c.get("compile_s"),
+                "compile_s": _num(c.get("compile_s"), 3),
                 "overhead": _pct(s.get("overhead", {}).get("median")),
-                "ratio": "reference" if c["label"] == summary.get("reference") else _ratio(ratio),
-                "mfu": _pct(c.get("mfu")),
+                "ratio [95% CI]": "reference" if c["label"] == summary.get("reference") else _ratio(ratio),
+                "MFU": _pct(c.get("mfu")),
             }
         )
-    return pd.DataFrame(rows).to_string(index=False)
+    return out
+
+
+def meta(record: dict) -> str:
+    """One line: when, where, how many rounds, and how busy the machine was."""
+    load = record.get("load") or {}
+    machine = next((c["card"].get("machine") for c in record["configs"] if c.get("card")), None) or {}
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.get("started_at", 0)))
+    busy = load.get("other_cores")
+    return (
+        f"{record.get('session', '?')} ({when}, {record.get('status', '?')}): {len(record.get('order', []))} "
+        f"interleaved rounds of about {record.get('round_s', '?')} s, CPUs {record.get('cpus')}, on "
+        f"{machine.get('cpu', '?')}; other work: "
+        f"{'?' if busy is None else f'{busy:.2f} cores busy on average'}"
+    )
+
+
+def table(record: dict) -> str:
+    import pandas as pd
+
+    return pd.DataFrame(rows(record)).to_string(index=False)
+
+
+def load_records(directory: Path) -> list[dict]:
+    """The speed records under ``directory`` (its ``speed/`` folder, or itself), oldest first;
+    a file that is not one is passed over."""
+    directory = Path(directory)
+    found = []
+    for path in sorted([*directory.glob("speed/speed-*.json"), *directory.glob("speed-*.json")]):
+        try:
+            rec = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(rec, dict) and rec.get("kind") == "speed" and isinstance(rec.get("configs"), list):
+            found.append(rec)
+    return found
+
+
+def _num(x, digits: int = 4) -> str:
+    return "-" if x is None else f"{x:.{digits}g}"
 
 
 def _versions(c: dict) -> str:

@@ -66,9 +66,7 @@ def test_copies_make_a_self_ab_and_the_reference_can_be_chosen(tmp_path):
     assert "ratio" in rec["summary"]["configs"]["linreg/numpy/cpu/seed0#1"]
 
 
-def test_a_worker_that_dies_mid_round_is_reported_failed_and_the_others_rounds_are_kept(
-    tmp_path, monkeypatch, capsys
-):
+def test_a_worker_that_dies_mid_round_is_reported_failed_and_the_others_rounds_are_kept(tmp_path, monkeypatch, capsys):
     # the torch worker's process is killed at its 3000th train step: in its second round (1
     # compile step, a 1 ms warm-up of a few dozen steps at most, then 2000 steps a round)
     monkeypatch.setenv("BENCH_FAULT", "crash:torch@3000")
