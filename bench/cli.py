@@ -477,7 +477,7 @@ def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
         return None
     present = [b for b in report.BACKEND_ORDER if any(r.backend == b for r in ok)] or sorted({r.backend for r in ok})
     try:
-        html, md = report.write(results, out_dir, reference=present[0])
+        html, md = report.write(results, out_dir, reference=present[0], speed_records=report.speed_records_in(out_dir))
     except (OSError, BenchError) as exc:
         return RunFailed(
             f"the results are in {out_dir}, but the report could not be written there ({exc}); "

@@ -86,6 +86,15 @@ CREATE TABLE IF NOT EXISTS results (
 CREATE INDEX IF NOT EXISTS results_key ON results
     (algo, backend, device, seed, budget, commit_sha, fingerprint, versions);
 CREATE INDEX IF NOT EXISTS results_session ON results (session);
+CREATE TABLE IF NOT EXISTS speed (
+    session TEXT NOT NULL, label TEXT NOT NULL,
+    algo TEXT, backend TEXT, device TEXT, mode TEXT, precision TEXT, env TEXT,
+    commit_sha TEXT, fingerprint TEXT, versions TEXT, status TEXT,
+    median REAL, p25 REAL, p75 REAL, rounds INTEGER, overhead REAL, mfu REAL,
+    reference TEXT, ratio REAL, ratio_lo REAL, ratio_hi REAL, started_at REAL,
+    record TEXT NOT NULL,
+    PRIMARY KEY (session, label)
+);
 """
 
 
@@ -265,6 +274,41 @@ class History:
             f"unknown commit, session or run id '{sel}' in {self.path} "
             f"({self.count()} results stored; see 'bench history list')"
         )
+
+    def add_speed(self, record: dict) -> int:
+        """Store a ``bench speed`` record, a row per configuration (its session's rows are
+        replaced: the record is written again as rounds come in). -> rows stored."""
+        summary = record.get("summary") or {}
+        ref = summary.get("reference")
+        rows = []
+        for c in record.get("configs", []):
+            s = summary.get("configs", {}).get(c["label"], {})
+            sps, ratio, card = s.get("samples_per_s") or {}, s.get("ratio") or {}, c.get("card") or {}
+            versions, machine = c.get("versions") or {}, card.get("machine") or {}
+            rows.append(
+                (
+                    record["session"], c["label"], c.get("algo"), c.get("backend"), c.get("device"), c.get("mode"),
+                    c.get("precision"), c.get("env"), card.get("commit"), machine.get("fingerprint"),
+                    ";".join(f"{k}={versions[k]}" for k in sorted(versions)), c.get("status"),
+                    _num(sps.get("median")), _num(sps.get("p25")), _num(sps.get("p75")), sps.get("n"),
+                    _num((s.get("overhead") or {}).get("median")), _num(c.get("mfu")), ref,
+                    _num(ratio.get("median")), _num(ratio.get("lo")), _num(ratio.get("hi")),
+                    _num(record.get("started_at")), json.dumps(c, default=str),
+                )
+            )  # fmt: skip
+        with self.conn:
+            self.conn.execute("DELETE FROM speed WHERE session = ?", (record["session"],))
+            self.conn.executemany(f"INSERT INTO speed VALUES ({', '.join('?' * 24)})", rows)
+        return len(rows)
+
+    def speed(self, session: str | None = None):
+        """The stored ``bench speed`` rows (one session, or all) as a DataFrame."""
+        import pandas as pd
+
+        where, params = ("WHERE session = ?", [session]) if session else ("", [])
+        return pd.read_sql_query(
+            f"SELECT * FROM speed {where} ORDER BY started_at, rowid", self.conn, params=params
+        ).drop(columns=["record"])
 
     def sessions(self):
         import pandas as pd
@@ -458,14 +502,21 @@ def cmd_import(args) -> int:
 
 def cmd_list(args) -> int:
     with History(args.db, create=False) as h:
-        if h.count() == 0:
+        if h.count() == 0 and not h.conn.execute("SELECT COUNT(*) FROM speed").fetchone()[0]:
             print(f"history database {h.path} is empty")
             return 0
         frame = h.sessions()
+        speed = h.conn.execute(
+            "SELECT session, COUNT(*), MIN(started_at), GROUP_CONCAT(label, ', ') FROM speed GROUP BY session"
+        ).fetchall()
     frame["started_at"] = frame["started_at"].map(
         lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t == t and t else ""
     )
-    print(frame.to_string(index=False))
+    if not frame.empty:
+        print(frame.to_string(index=False))
+    for session, n, started, labels in speed:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else ""
+        print(f"{session} (bench speed, {when}): {n} configurations: {labels}")
     return 0
 
 

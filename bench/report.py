@@ -640,6 +640,8 @@ def render_html(doc) -> str:
     ]
     return _template().render(
         doc=doc,
+        side_by_side=doc.get("side_by_side") or [],
+        side_by_side_note=SIDE_BY_SIDE_NOTE,
         summary=summary_rows(doc),
         sections=sections,
         columns=COLUMNS,
@@ -677,6 +679,11 @@ def render_markdown(doc, image_dir: str) -> str:
     rows = summary_rows(doc)
     if rows:
         out += _md_table(list(rows[0]), [list(r.values()) for r in rows])
+    if doc.get("side_by_side"):
+        out += ["", "## Side-by-side speed (bench speed)", "", SIDE_BY_SIDE_NOTE]
+        for t in doc["side_by_side"]:
+            out += ["", t["meta"], ""]
+            out += _md_table(list(t["rows"][0]), [list(r.values()) for r in t["rows"]])
     for s in doc["sections"]:
         out += [
             "",
@@ -719,6 +726,21 @@ def render_markdown(doc, image_dir: str) -> str:
     return "\n".join(out)
 
 
+SIDE_BY_SIDE_NOTE = (
+    "One persistent worker per configuration, compile and warm-up excluded, timed rounds in a freshly "
+    "shuffled order every round. Ratio: the median of the per-round speed ratios against the reference, with "
+    "a 95% bootstrap interval over the rounds. Overhead: the harness's share of the timed loop. MFU: the "
+    "training FLOPs per second (the spec's layer list) over the machine's measured matmul peak."
+)
+
+
+def side_by_side(records: list) -> list:
+    """Each ``bench speed`` record as a table: a line on how it was measured, a row per configuration."""
+    from bench import speed
+
+    return [{"meta": speed.meta(rec), "rows": speed.rows(rec)} for rec in records if rec.get("configs")]
+
+
 def default_reference(results) -> str:
     """tf when it has results, else the first backend (in BACKEND_ORDER) that has."""
     seen = {r.backend for r in results}
@@ -733,17 +755,20 @@ def write(
     name: str = "report",
     progress=None,
     packed_speed: bool = False,
+    speed_records: list | None = None,
 ) -> tuple:
-    """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths."""
-    if not results:
+    """Build everything in memory, then write HTML, Markdown and PNGs. -> (html, md) paths.
+    ``speed_records``: ``bench speed`` records, shown in a section of their own."""
+    if not results and not speed_records:
         raise BenchError("no results to report")
     backends_seen = {r.backend for r in results}
-    if reference not in backends_seen:
+    if results and reference not in backends_seen:
         raise BenchError(
             f"reference backend '{reference}' has no results; choose from: {', '.join(sorted(backends_seen))}"
         )
     parity = read_parity(parity_path, {r.algo for r in results}, backends_seen | set(BACKEND_ORDER))
     doc = build(results, reference, parity, progress, packed_speed)
+    doc["side_by_side"] = side_by_side(speed_records or [])
     out_dir = Path(out_dir)
     image_dir = f"{name}_files"
     html_text = render_html(doc)
@@ -796,19 +821,30 @@ def register(sub) -> None:
     p.set_defaults(func=cmd_report)
 
 
+def speed_records_in(directory: Path) -> list:
+    """The ``bench speed`` records in a results directory."""
+    from bench import speed
+
+    return speed.load_records(directory)
+
+
 def cmd_report(args) -> int:
     from tqdm import tqdm
 
     out = writable_dir(args.out, "--out")
     default = results_dir()
-    if not args.sources and not (default.is_dir() and any(default.glob("*.json"))):
+    if not args.sources and not (default.is_dir() and (any(default.glob("*.json")) or speed_records_in(default))):
         raise BenchError(
             f"no results in {default} yet: run 'bench run' first, or name result files, directories "
             "or a history selector (see 'bench report --help')"
         )
     sources = args.sources or [str(default)]
-    results, seen = [], set()
+    results, seen, records = [], set(), []
     for src in sources:
+        if Path(src).is_dir():
+            records += speed_records_in(Path(src))
+            if not any(Path(src).glob("*.json")) and records:
+                continue  # a directory of speed records only
         got, _ = resolve(src, args.db)
         for r in got:
             if r.run_id not in seen:
@@ -830,6 +866,7 @@ def cmd_report(args) -> int:
         args.name,
         progress=lambda algo: (bar.set_postfix_str(algo), bar.update(1)),
         packed_speed=args.packed_speed,
+        speed_records=records,
     )
     bar.close()
     print(

@@ -528,6 +528,8 @@ def register(sub) -> None:
     p.add_argument("--cpus", default=None, help="CPU affinity of every worker, e.g. 0,1 (default: this process's)")
     p.add_argument("--efficiency", action="store_true", help="also the model-FLOP utilisation against a measured peak")
     p.add_argument("--results-dir", default=None, help="where the record goes (default: results/runs), under speed/")
+    p.add_argument("--db", default=None, help="history database (default: history.sqlite in the results directory)")
+    p.add_argument("--no-history", action="store_true", help="do not record the measurement in the history database")
     p.set_defaults(func=cmd_speed)
 
 
@@ -569,7 +571,12 @@ def cmd_speed(args) -> int:
     log_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / f"{session}.json"
     print(f"bench speed: {len(configs)} configurations, {args.rounds} interleaved rounds; record: {out}", flush=True)
-    extra = {}
+    if not args.no_history:  # checked before any worker starts
+        from bench.history import db_path
+        from bench.paths import writable_file
+
+        writable_file(db_path(args.db, args.results_dir), "--db" if args.db else "the history database")
+    extra = {"session": session}
     if args.efficiency:
         extra["efficiency"] = efficiency_setup(configs, cpus)
     try:
@@ -593,8 +600,11 @@ def cmd_speed(args) -> int:
     if args.efficiency:
         add_efficiency(record)
         atomic_write(out, json.dumps(record, default=str))
+    where = _record_history(record, args)
     print()
     print(table(record))
+    if where:
+        print(f"\nrecorded in {where} as session {record['session']}")
     failed = [c["label"] for c in record["configs"] if c["status"] != "ok"]
     print(f"\nrecord: {out}")
     if failed:
@@ -603,10 +613,71 @@ def cmd_speed(args) -> int:
     return 0
 
 
+PEAK_SCRIPT = (
+    "import json, os, sys; from bench.peak import matmul_peak; os.sched_setaffinity(0, json.loads(sys.argv[1])); "
+    "print(json.dumps(matmul_peak(sys.argv[2], int(sys.argv[3]), device=sys.argv[4])))"
+)
+
+
+def measure_peak(precision: str, threads: int, cpus: list[int], device: str = "cpu") -> dict:
+    """The matmul peak (:func:`bench.peak.matmul_peak`) in a process of its own, pinned as the
+    workers are, at their thread count: what one of them could reach at best."""
+    proc = subprocess.run(
+        [sys.executable, "-c", PEAK_SCRIPT, json.dumps(cpus), precision, str(threads), device],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"the matmul peak probe failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _record_history(record: dict, args) -> str | None:
+    """The record in the history database; a database that cannot take it is said, not fatal
+    (the record file is the measurement)."""
+    import sqlite3
+
+    from bench.history import History, db_path
+
+    if args.no_history:
+        return None
+    path = db_path(args.db, args.results_dir)
+    try:
+        with History(path) as h:
+            h.add_speed(record)
+    except (BenchError, sqlite3.Error, OSError) as exc:
+        print(f"bench speed: warning: not recorded in the history {path} ({exc})", file=sys.stderr)
+        return None
+    return str(path)
+
+
 def efficiency_setup(configs: list[Config], cpus) -> dict:
-    """Placeholder filled in by the FLOP counting and the peak probe."""
-    return {}
+    """The FLOPs of each configuration's training step (:mod:`bench.flops`, from the spec's layer
+    list) and the measured peak of each (precision, threads, device) among them, before the
+    workers start (the probe has the machine to itself)."""
+    from bench import flops
+
+    cpus = sorted(cpus or os.sched_getaffinity(0))
+    per_sample, peaks = {}, {}
+    for c in configs:
+        per_sample[c.label] = flops.step_flops(c.cell.algo, c.cell.hp).train_per_sample
+        key = f"{c.cell.precision}/{c.cell.threads}/{c.cell.device}"
+        if key not in peaks:
+            peaks[key] = measure_peak(c.cell.precision, c.cell.threads, cpus, c.cell.device)
+    return {"train_flops_per_sample": per_sample, "peaks": peaks}
 
 
 def add_efficiency(record: dict) -> None:
-    """Placeholder filled in by the FLOP counting and the peak probe."""
+    """Each configuration's model-FLOP utilisation: its median samples/s times the FLOPs of a
+    sample's training step, over the peak at its precision and thread count."""
+    eff = record.get("efficiency") or {}
+    summary = record.get("summary") or summarise(record, record.get("reference"), record.get("seed", 0))
+    for c in record["configs"]:
+        f = eff.get("train_flops_per_sample", {}).get(c["label"])
+        peak = eff.get("peaks", {}).get(f"{c['precision']}/{c['threads']}/{c['device']}")
+        sps = summary["configs"].get(c["label"], {}).get("samples_per_s", {}).get("median")
+        if f and peak and sps:
+            c["flops_per_s"] = sps * f
+            c["mfu"] = sps * f / peak["flops_per_s"]

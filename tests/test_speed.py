@@ -57,6 +57,24 @@ def test_two_configurations_interleave_in_a_fresh_order_and_the_record_has_every
     assert "reference" in out and labels[1] in out
 
 
+def test_the_record_is_in_the_history_and_the_report(tmp_path, capsys):
+    from bench.history import History
+
+    assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy,torch", *QUICK) == 0
+    rec = _record(tmp_path)
+    with History(tmp_path / "history.sqlite") as h:
+        rows = h.speed(rec["session"])
+    assert list(rows["label"]) == [c["label"] for c in rec["configs"]]
+    assert rows["median"].notna().all() and rows["ratio"].notna().tolist() == [False, True]
+    assert cli.main(["report", str(tmp_path), "--out", str(tmp_path / "rep"), "--no-progress"]) == 0
+    md = (tmp_path / "rep" / "report.md").read_text()
+    assert "## Side-by-side speed" in md and rec["session"] in md and "linreg/torch/cpu/seed0" in md
+    assert "Side-by-side speed" in (tmp_path / "rep" / "report.html").read_text()
+    capsys.readouterr()
+    assert cli.main(["history", "--db", str(tmp_path / "history.sqlite"), "list"]) == 0
+    assert f"{rec['session']} (bench speed" in capsys.readouterr().out
+
+
 def test_copies_make_a_self_ab_and_the_reference_can_be_chosen(tmp_path):
     assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy", "--copies", "2", *QUICK,
                 "--reference", "linreg/numpy/cpu/seed0#2") == 0  # fmt: skip
