@@ -2,7 +2,10 @@
 
 ``BENCH_FAULT`` holds comma-separated ``kind[:scope][=arg][@step]`` items, for example
 ``slow:torch=0.002`` or ``nan@10,crash:keras@50``. ``crash`` kills the process, ``hang``
-sleeps forever, ``nan`` makes the loss NaN, ``slow=SECONDS`` sleeps in every train step.
+sleeps forever, ``nan`` makes the loss NaN, ``slow=SECONDS`` sleeps in every train step,
+``slowdown=FRACTION`` makes every train step that much slower (it spins for that fraction of the
+step's own time after it: the regression gate's injected slowdown, ``bench gate
+--inject-slowdown``).
 ``scope`` (written after the colon) limits the fault to one backend or one algorithm;
 ``@step`` fires it from that train step on (default 0).
 """
@@ -37,7 +40,9 @@ def wrap(train_step, backend: str, algo: str | None = None):
     def step(x, y):
         n = count[0]
         count[0] += 1
+        t0 = time.perf_counter()
         loss = train_step(x, y)
+        took = time.perf_counter() - t0
         for kind, _, arg, start in faults:
             if n < start:
                 continue
@@ -49,6 +54,10 @@ def wrap(train_step, backend: str, algo: str | None = None):
                 loss = float("nan")
             elif kind == "slow":
                 time.sleep(arg)
+            elif kind == "slowdown":  # spin, not sleep: exact at microseconds
+                until = time.perf_counter() + arg * took
+                while time.perf_counter() < until:
+                    pass
         return loss
 
     return step

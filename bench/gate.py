@@ -20,20 +20,34 @@ the round alike; a slower train step slows only the round. ``bench compare`` jud
 these normalised rounds whenever both sides carry them (``throughput.normalized``); the raw
 samples/s are kept and shown.
 
-When this machine is not the baseline's (a different machine fingerprint), throughput is not
-comparable: the gate says so and checks quality only.
+Speed is compared side by side, not against numbers from another day. The gate checks the
+baseline's code out into a second working tree (``git worktree``, the same Python environment:
+by default the commit before this one, ``--baseline-ref``) and runs the gate's cells from both
+checkouts as ``bench speed`` workers (:mod:`bench.speed`), in interleaved rounds in a fresh order
+every round. For each cell, the ratio current / baseline of the rounds' speeds gets a bootstrap
+interval; the cell is SLOWER when that whole interval lies below ``1 - threshold``
+(:data:`SPEED_THRESHOLD`). A burst of load slows both sides of a round alike, so the ratio holds
+where raw samples/s would not. When the baseline's working tree cannot be made (no git, a
+shallow clone without that commit, code older than side-by-side speed), the gate says so and
+compares quality only. ``--inject-slowdown BACKEND=FRACTION`` slows the current side's train
+step of one backend by that fraction (:mod:`bench.faults`): for testing the gate itself.
+Recorded: 5 runs of identical code and 5 with a 10% slowdown injected (docs/speed.md).
+
+The recorded baseline's throughput is still shown, and compared (as before) only when
+``--speed recorded`` is given and this machine is the baseline's (the same fingerprint).
 """
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from bench import cli, compare as cmp_mod, history, registry, results as res, specs
+from bench import cli, compare as cmp_mod, history, registry, results as res, specs, speed
 from bench.compare import add_threshold_args, thresholds_from
 from bench.config import RunConfig
 from bench.errors import BenchError
@@ -92,6 +106,123 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
     return cells
 
 
+SPEED_ROUNDS, SPEED_ROUND_S, SPEED_WARMUP_S = 20, 0.5, 1.0
+# a cell is SLOWER when the whole interval of its current / baseline ratio lies below 1 - this
+SPEED_THRESHOLD = 0.03
+SPEED_CHOICES = ("interleaved", "recorded", "none")
+
+
+class NoBaselineCode(BenchError):
+    """The baseline's code cannot be checked out beside this one: the gate compares quality only."""
+
+
+def git(*args, cwd=None) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(["git", *args], cwd=cwd or speed.ROOT, capture_output=True, text=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise NoBaselineCode(f"git could not run ({exc})") from None
+
+
+def baseline_worktree(ref: str, where: Path) -> tuple[Path, str]:
+    """``ref``'s code checked out at ``where`` (a detached git worktree). -> (path, commit)."""
+    got = git("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if got.returncode != 0:
+        raise NoBaselineCode(
+            f"no commit '{ref}' in {speed.ROOT} (a shallow clone, or not a git checkout; fetch more history "
+            "or give --baseline-ref)"
+        )
+    commit = got.stdout.strip()
+    made = git("worktree", "add", "--detach", str(where), commit)
+    if made.returncode != 0:
+        raise NoBaselineCode(f"git worktree add failed: {(made.stderr.strip().splitlines() or ['?'])[-1]}")
+    if not (where / "bench" / "speed_worker.py").exists():
+        remove_worktree(where)
+        raise NoBaselineCode(f"the code at {ref} ({commit[:10]}) is older than side-by-side speed (bench speed)")
+    return where, commit
+
+
+def remove_worktree(where: Path) -> None:
+    git("worktree", "remove", "--force", str(where))
+    shutil.rmtree(where, ignore_errors=True)
+    git("worktree", "prune")
+
+
+def parse_injection(text: str | None) -> tuple[str, float] | None:
+    if text is None:
+        return None
+    backend, _, frac = text.partition("=")
+    try:
+        value = float(frac)
+    except ValueError:
+        value = -1.0
+    if not backend or not (0 < value < 10):
+        raise BenchError(f"--inject-slowdown {text!r}: give BACKEND=FRACTION, e.g. torch=0.10")
+    return backend.strip(), value
+
+
+def speed_side_by_side(
+    cells,
+    ref: str,
+    work: Path,
+    inject: tuple[str, float] | None = None,
+    rounds: int = SPEED_ROUNDS,
+    round_s: float = SPEED_ROUND_S,
+    threshold: float = SPEED_THRESHOLD,
+) -> list[dict]:
+    """Each cell's train step from the baseline's checkout and from this one, in interleaved
+    rounds -> a row per cell: the ratio current / baseline with its interval, and the verdict."""
+    where, commit = baseline_worktree(ref, work / "baseline-code")
+    try:
+        configs = []
+        for cell in cells:
+            fault = {}
+            if inject and inject[0] == cell.backend:
+                fault = {"BENCH_FAULT": f"slowdown:{cell.backend}={inject[1]}"}
+            configs.append(speed.Config(f"{cell.label}@baseline", cell, env_name="baseline", root=where))
+            configs.append(speed.Config(f"{cell.label}@current", cell, env_name="current", env=fault))
+        (work / "speed-logs").mkdir(parents=True, exist_ok=True)
+        print(
+            f"gate: speed side by side: {len(cells)} cells, baseline code {ref} ({commit[:10]}) against this "
+            f"checkout, {rounds} interleaved rounds",
+            file=sys.stderr,
+            flush=True,
+        )
+        record = speed.run_speed(
+            configs,
+            rounds=rounds,
+            round_s=round_s,
+            warmup_s=SPEED_WARMUP_S,
+            out=work / "speed.json",
+            log_dir=work / "speed-logs",
+            say=lambda text: print(f"  {text}", file=sys.stderr, flush=True),
+            extra={"baseline_ref": ref, "baseline_commit": commit, "threshold": threshold, "injected": inject},
+        )
+    finally:
+        remove_worktree(where)
+    rows = []
+    for cell in cells:
+        r = speed.pair_ratio(record, f"{cell.label}@current", f"{cell.label}@baseline")
+        if r["hi"] is None:
+            verdict = "not measured"
+        elif r["hi"] < 1.0 - threshold:
+            verdict = "SLOWER"
+        elif r["lo"] > 1.0 + threshold:
+            verdict = "faster"
+        else:
+            verdict = "same"
+        rows.append({"cell": f"{cell.algo}/{cell.name}", **r, "verdict": verdict})
+    return rows
+
+
+def print_speed(rows: list[dict], threshold: float) -> None:
+    print(f"\nspeed side by side (current / baseline, median of per-round ratios, 95% interval; SLOWER: the "
+          f"interval below {1 - threshold:g}):")  # fmt: skip
+    for r in rows:
+        ci = "-" if r["lo"] is None else f"[{r['lo']:.3f}, {r['hi']:.3f}]"
+        med = "-" if r["median"] is None else f"{r['median']:.3f}"
+        print(f"  {r['cell']:<22} {med:>6} {ci:<17} {r['n']:>3} rounds  {r['verdict']}")
+
+
 def run_cells(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
     t0 = time.perf_counter()
     done: list = []
@@ -132,6 +263,10 @@ def gate(
     confirm: bool = True,
     thresholds=None,
     record: bool = False,
+    speed_by: str = "interleaved",
+    baseline_ref: str = "HEAD~1",
+    inject: tuple[str, float] | None = None,
+    speed_rounds: int = SPEED_ROUNDS,
 ) -> int:
     plan, base = load_baseline(baseline)
     cells = cells_of(plan, algos, backends)
@@ -153,10 +288,13 @@ def gate(
             raise
         other_machine = str(exc)
         result = cmp_mod.compare(base, current, th, True, names)
-    if other_machine:
+    if other_machine and speed_by == "recorded":
         print(f"gate: {other_machine.split(';')[0]}: throughput is not compared, quality is", file=sys.stderr)
         for row in result.rows:
             row.tp_verdict = "other machine"
+    if speed_by != "recorded":  # speed is judged side by side below (or not at all), not against another day
+        for row in result.rows:
+            row.tp_verdict = "side by side" if speed_by == "interleaved" else "not compared"
     flagged = result.regressions
     if flagged and confirm:
         again = [
@@ -179,11 +317,27 @@ def gate(
                 if row.status == "failed":
                     row.status = "ok (unconfirmed failure)"
     cmp_mod.print_comparison(result)
-    atomic_write(work / "comparison.json", json.dumps(result.to_dict(), indent=1, default=str))
+    speed_rows, speed_note = [], None
+    if speed_by == "interleaved":
+        t0 = time.perf_counter()
+        try:
+            speed_rows = speed_side_by_side(cells, baseline_ref, work, inject, speed_rounds)
+            print_speed(speed_rows, SPEED_THRESHOLD)
+            print(f"gate: side-by-side speed took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+        except NoBaselineCode as exc:
+            speed_note = f"speed not compared: {exc}; quality only"
+            print(f"gate: {speed_note}", file=sys.stderr)
+    out = {**result.to_dict(), "speed_side_by_side": speed_rows, "speed_note": speed_note}
+    atomic_write(work / "comparison.json", json.dumps(out, indent=1, default=str))
     if record:
         print(f"gate: recorded as session {record_session(current, str(work / 'runs'))}", file=sys.stderr)
-    n = len(result.regressions)
-    print(f"gate: {'FAIL' if n else 'pass'}: {n} regression(s) against {baseline}; details in {work}/comparison.json")
+    slower = [r["cell"] for r in speed_rows if r["verdict"] == "SLOWER"]
+    n = len(result.regressions) + len(slower)
+    what = f" (slower side by side: {', '.join(slower)})" if slower else ""
+    print(
+        f"gate: {'FAIL' if n else 'pass'}: {n} regression(s) against {baseline}{what}; details in "
+        f"{work}/comparison.json"
+    )
     return 1 if n else 0
 
 
@@ -235,6 +389,11 @@ def cmd_gate(args) -> int:
         return make_baseline(Path(args.baseline), args.repeats)
     if args.out is not None:  # checked before any cell runs
         writable_dir(args.out, "--out")
+    if args.speed not in SPEED_CHOICES:
+        raise BenchError(f"--speed {args.speed}: choose from {', '.join(SPEED_CHOICES)}")
+    if args.speed_rounds < 3:
+        raise BenchError(f"--speed-rounds must be at least 3, got {args.speed_rounds}")
+    inject = parse_injection(args.inject_slowdown)
     return gate(
         Path(args.baseline),
         split(args.algo),
@@ -243,6 +402,10 @@ def cmd_gate(args) -> int:
         not args.no_confirm,
         thresholds_from(args),
         args.record,
+        args.speed,
+        args.baseline_ref,
+        inject,
+        args.speed_rounds,
     )
 
 
@@ -262,6 +425,20 @@ def register(sub) -> None:
     p.add_argument("--record", action="store_true", help="record this run in the history database")
     p.add_argument("--make-baseline", action="store_true", help="measure and write a new baseline")
     p.add_argument("--repeats", type=int, default=3, help="runs of each cell in a new baseline (default 3)")
+    p.add_argument(
+        "--speed",
+        default="interleaved",
+        help="interleaved (default: the baseline's code side by side with this checkout), recorded (against the "
+        "baseline's recorded numbers, on its machine only) or none",
+    )
+    p.add_argument("--baseline-ref", default="HEAD~1", help="the baseline's code for --speed interleaved (a git ref)")
+    p.add_argument("--speed-rounds", type=int, default=SPEED_ROUNDS, help=f"rounds (default {SPEED_ROUNDS})")
+    p.add_argument(
+        "--inject-slowdown",
+        default=None,
+        metavar="BACKEND=FRACTION",
+        help="for testing the gate: slow this checkout's train step of BACKEND by FRACTION (e.g. torch=0.10)",
+    )
     add_threshold_args(p)
     p.set_defaults(func=cmd_gate)
 

@@ -205,15 +205,20 @@ def summarise(record: dict, reference: str | None = None, seed: int = 0) -> dict
         over = [1.0 - r["inside"] / r["loop"] for r in c["rounds"] if r and r["loop"] > 0]
         row = {"samples_per_s": spread([x for x in rates if x is not None]), "overhead": spread(over)}
         if ref in by and c["label"] != ref:
-            base = by[ref]["rounds"]
-            pairs = [
-                (r["samples"] / r["seconds"]) / (b["samples"] / b["seconds"])
-                for r, b in zip(c["rounds"], base)
-                if r and b
-            ]
-            row["ratio"] = ratio_interval(pairs, seed=seed)
+            row["ratio"] = pair_ratio(record, c["label"], ref, seed)
         out["configs"][c["label"]] = row
     return out
+
+
+def pair_ratio(record: dict, label: str, reference: str, seed: int = 0) -> dict:
+    """``label``'s speed over ``reference``'s, round by round (rounds both ran): median and interval."""
+    by = {c["label"]: c["rounds"] for c in record["configs"]}
+    pairs = [
+        (a["samples"] / a["seconds"]) / (b["samples"] / b["seconds"])
+        for a, b in zip(by.get(label, []), by.get(reference, []))
+        if a and b
+    ]
+    return ratio_interval(pairs, seed=seed)
 
 
 def run_speed(
