@@ -49,7 +49,9 @@ from bench.results import atomic_write
 from bench.stats import spread
 
 ROOT = Path(__file__).resolve().parent.parent
-ROUNDS, ROUND_S, WARMUP_S = 30, 1.0, 2.0
+# 60 rounds of 0.2 s: adjacent rounds close in time (a burst of load lands on both sides of a
+# ratio), and enough of them for a narrow interval (docs/speed.md has the measurements)
+ROUNDS, ROUND_S, WARMUP_S = 60, 0.2, 2.0
 LEVEL, RESAMPLES = 0.95, 4000
 SETUP_TIMEOUT_S = 900.0  # building the learner and compiling, per worker
 LOG_TAIL = 2000
@@ -74,7 +76,7 @@ class WorkerDied(Exception):
 class WorkerProcess:
     """A :mod:`bench.speed_worker` process and its two pipes; its output goes to ``log``."""
 
-    def __init__(self, config: Config, log: Path):
+    def __init__(self, config: Config, log: Path, cpus: list[int]):
         self.config, self.log = config, log
         c2w_r, c2w_w = os.pipe()  # commands: parent -> worker
         w2c_r, w2c_w = os.pipe()  # replies: worker -> parent
@@ -83,7 +85,16 @@ class WorkerProcess:
         with open(log, "w") as out:
             try:
                 self.proc = subprocess.Popen(
-                    [config.python, "-m", "bench.speed_worker", str(c2w_r), str(w2c_w)],
+                    [
+                        config.python,
+                        "-m",
+                        "bench.speed_worker",
+                        str(c2w_r),
+                        str(w2c_w),
+                        ",".join(map(str, cpus)),
+                        config.cell.backend,
+                        config.cell.engine or "",
+                    ],  # fmt: skip
                     pass_fds=(c2w_r, w2c_w),
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -169,6 +180,16 @@ class WorkerProcess:
             pass
 
 
+def default_cpus(threads: int) -> list[int]:
+    """The CPUs every worker is pinned to when ``--cpus`` is not given: the last ``threads`` of
+    those this process may use. Pinned, a worker runs on the same core every round; left to the
+    scheduler, it moves between cores, and on a shared virtual machine cores can differ in speed
+    by 2x (measured here: one pinned worker ran 2.6e5 samples/s on CPU 0 and 5.2e5 on CPU 1), which
+    turns the rounds' speeds bimodal."""
+    have = sorted(os.sched_getaffinity(0))
+    return have[-max(1, min(threads, len(have))) :]
+
+
 def ratio_interval(ratios, level: float = LEVEL, seed: int = 0) -> dict:
     """The median of per-round ratios and a percentile-bootstrap interval for it (scipy's
     ``bootstrap`` over the rounds). Fewer than 3 ratios: the median only."""
@@ -236,9 +257,9 @@ def run_speed(
     say=print,
     extra: dict | None = None,
 ) -> dict:
-    """Start the workers one by one (each warms up alone), then ``rounds`` interleaved rounds.
+    """Start the workers (each builds and warms up alone), then ``rounds`` interleaved rounds.
     -> the record (also written to ``out`` after every round)."""
-    cpus = sorted(cpus or os.sched_getaffinity(0))
+    cpus = sorted(cpus or default_cpus(max(c.cell.threads for c in configs)))
     rng = np.random.default_rng(seed)
     record = {
         "kind": "speed",
@@ -276,6 +297,7 @@ def run_speed(
     }
     entries = {c.label: e for c, e in zip(configs, record["configs"], strict=True)}
     workers: dict[str, WorkerProcess] = {}
+    per_cell: dict[str, int] = {}  # steps a round of each cell
     load_start = load_mod.snapshot()
 
     def save():
@@ -295,14 +317,15 @@ def run_speed(
             worker.close()
 
     try:
-        for c in configs:  # one at a time: each compiles and warms up with the machine to itself
-            entry = entries[c.label]
+        for i, c in enumerate(configs):  # all start (and import their frameworks) at once
             try:
-                w = WorkerProcess(c, log_dir / f"{len(workers):02d}-{_safe(c.label)}.log")
+                workers[c.label] = WorkerProcess(c, log_dir / f"{i:02d}-{_safe(c.label)}.log", cpus)
             except WorkerDied as exc:
                 fail(c.label, str(exc))
+        for c in configs:  # one at a time: each builds, compiles and warms up with the workers idle
+            entry, w = entries[c.label], workers.get(c.label)
+            if w is None:
                 continue
-            workers[c.label] = w
             try:
                 ready = w.ask(
                     {"cmd": "setup", "cell": c.cell.to_json(), "cpus": cpus, "warmup_s": warmup_s}, SETUP_TIMEOUT_S
@@ -317,7 +340,11 @@ def run_speed(
                 batch=ready["batch"],
                 card=ready["card"],
                 versions=ready["card"].get("versions", {}),
-                steps=int(steps or max(1, round(round_s / max(ready["step_s"], 1e-9)))),
+                # the same steps a round for every worker of one cell (copies, environments, the gate's two
+                # checkouts): calibrated once, on the first of them to be ready
+                steps=int(
+                    steps or per_cell.setdefault(c.cell.to_json(), max(1, round(round_s / max(ready["step_s"], 1e-9))))
+                ),
             )
             say(
                 f"{c.label}: ready (compile {ready['compile_s']:.2f} s, step {ready['step_s'] * 1e3:.2f} ms, "
@@ -530,7 +557,9 @@ def register(sub) -> None:
     p.add_argument("--round-seconds", type=float, default=ROUND_S, help=f"a round's length (default {ROUND_S:g} s)")
     p.add_argument("--warmup-seconds", type=float, default=WARMUP_S, help=f"warm-up (default {WARMUP_S:g} s)")
     p.add_argument("--reference", default=None, help="the configuration the ratios divide by (default: the first)")
-    p.add_argument("--cpus", default=None, help="CPU affinity of every worker, e.g. 0,1 (default: this process's)")
+    p.add_argument(
+        "--cpus", default=None, help="CPU affinity of every worker, e.g. 0,1 (default: the last --threads CPUs here)"
+    )
     p.add_argument("--efficiency", action="store_true", help="also the model-FLOP utilisation against a measured peak")
     p.add_argument("--results-dir", default=None, help="where the record goes (default: results/runs), under speed/")
     p.add_argument("--db", default=None, help="history database (default: history.sqlite in the results directory)")
@@ -564,6 +593,7 @@ def cmd_speed(args) -> int:
         )
     envs = pythons(args.python)
     configs = configs_of(cells, envs, args.copies)
+    cpus = cpus or default_cpus(max(c.threads for c in cells))
     labels = [c.label for c in configs]
     if args.reference is not None and args.reference not in labels:
         raise BenchError(
@@ -664,7 +694,6 @@ def efficiency_setup(configs: list[Config], cpus) -> dict:
     workers start (the probe has the machine to itself)."""
     from bench import flops
 
-    cpus = sorted(cpus or os.sched_getaffinity(0))
     per_sample, peaks = {}, {}
     for c in configs:
         per_sample[c.label] = flops.step_flops(c.cell.algo, c.cell.hp).train_per_sample

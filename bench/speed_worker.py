@@ -1,7 +1,9 @@
 """One configuration's persistent worker for ``bench speed``: ``python -m bench.speed_worker IN OUT``.
 
 The parent (:mod:`bench.speed`) starts one such process per configuration, with the Python
-interpreter and the checkout of that configuration, and talks to it over two pipes (file
+interpreter and the checkout of that configuration (``python -m bench.speed_worker IN OUT CPUS
+BACKEND ENGINE``: it pins itself to ``CPUS`` and imports its framework at once, while the parent
+sets up the others), and talks to it over two pipes (file
 descriptors ``IN`` and ``OUT``), one JSON object a line; the frameworks' own output goes to the
 process's stdout and stderr, which the parent sends to a log file.
 
@@ -142,8 +144,24 @@ def serve(inp, out) -> int:
     return 0
 
 
+def preload(cpus: str | None, backend: str | None, engine: str | None) -> None:
+    """Pin the process and import its framework while the parent sets up the other workers (the
+    imports take seconds and are not measured; the build, compile and warm-up wait for setup)."""
+    if cpus:
+        os.sched_setaffinity(0, [int(c) for c in cpus.split(",")])
+    if backend == "keras":
+        select_engine(engine)
+        import keras  # noqa: F401
+    elif backend == "tf":
+        import tensorflow  # noqa: F401
+    elif backend == "torch":
+        import torch  # noqa: F401
+
+
 def main(argv=None) -> int:
-    fd_in, fd_out = (int(a) for a in (argv or sys.argv[1:])[:2])
+    args = list(argv or sys.argv[1:])
+    fd_in, fd_out = int(args[0]), int(args[1])
+    preload(*(args[2:5] + [None] * 3)[:3])
     with os.fdopen(fd_in, "r") as inp, os.fdopen(fd_out, "w") as out:
         return serve(inp, out)
 
