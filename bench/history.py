@@ -279,7 +279,6 @@ class History:
         """Store a ``bench speed`` record, a row per configuration (its session's rows are
         replaced: the record is written again as rounds come in). -> rows stored."""
         summary = record.get("summary") or {}
-        ref = summary.get("reference")
         rows = []
         for c in record.get("configs", []):
             s = summary.get("configs", {}).get(c["label"], {})
@@ -291,7 +290,7 @@ class History:
                     c.get("precision"), c.get("env"), card.get("commit"), machine.get("fingerprint"),
                     ";".join(f"{k}={versions[k]}" for k in sorted(versions)), c.get("status"),
                     _num(sps.get("median")), _num(sps.get("p25")), _num(sps.get("p75")), sps.get("n"),
-                    _num((s.get("overhead") or {}).get("median")), _num(c.get("mfu")), ref,
+                    _num((s.get("overhead") or {}).get("median")), _num(c.get("mfu")), s.get("reference"),
                     _num(ratio.get("median")), _num(ratio.get("lo")), _num(ratio.get("hi")),
                     _num(record.get("started_at")), json.dumps(c, default=str),
                 )

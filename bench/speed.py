@@ -215,17 +215,29 @@ def ratio_interval(ratios, level: float = LEVEL, seed: int = 0) -> dict:
 
 
 def summarise(record: dict, reference: str | None = None, seed: int = 0) -> dict:
-    """Per configuration: the spread of its rounds' samples/s and its overhead; against the
-    reference, the per-round ratios' median and interval (only rounds both ran)."""
+    """Per configuration: the spread of its rounds' samples/s and its overhead; against its
+    reference, the per-round ratios' median and interval (only rounds both ran).
+
+    The reference is ``reference`` when given; else, when the record runs cells under several
+    Python environments or as copies, each configuration's reference is the first configuration
+    of the same cell (the version A/B, the self-A/B); else the first configuration."""
     configs = record["configs"]
-    ref = reference or next((c["label"] for c in configs if c["rounds"]), None)
-    by = {c["label"]: c for c in configs}
-    out = {"reference": ref, "configs": {}}
+    first = next((c["label"] for c in configs if c["rounds"]), None)
+    def cell(c):  # a record without "cell": the label less its environment and copy
+        return c.get("cell") or c["label"].split("@")[0].split("#")[0]
+
+    by_cell: dict[str, str] = {}
+    for c in configs:
+        by_cell.setdefault(cell(c), c["label"])
+    paired = reference is None and len(by_cell) < len(configs)
+    out = {"reference": reference or (None if paired else first), "paired_by_cell": paired, "configs": {}}
     for c in configs:
         rates = [r["samples"] / r["seconds"] if r else None for r in c["rounds"]]
         over = [1.0 - r["inside"] / r["loop"] for r in c["rounds"] if r and r["loop"] > 0]
         row = {"samples_per_s": spread([x for x in rates if x is not None]), "overhead": spread(over)}
-        if ref in by and c["label"] != ref:
+        ref = by_cell[cell(c)] if paired else out["reference"]
+        row["reference"] = ref
+        if ref is not None and c["label"] != ref:
             row["ratio"] = pair_ratio(record, c["label"], ref, seed)
         out["configs"][c["label"]] = row
     return out
@@ -275,6 +287,7 @@ def run_speed(
         "configs": [
             {
                 "label": c.label,
+                "cell": c.cell.label,
                 "algo": c.cell.algo,
                 "backend": c.cell.name,
                 "device": c.cell.device,
@@ -389,8 +402,9 @@ def _safe(label: str) -> str:
 
 # the command line --------------------------------------------------------------------------------
 def rows(record: dict) -> list[dict]:
-    """The record's summary: one row per configuration (the table, the report)."""
-    summary = record.get("summary") or summarise(record, record.get("reference"), record.get("seed", 0))
+    """The record's summary: one row per configuration (the table, the report), computed afresh
+    from its rounds (a record written by an older version reads the same)."""
+    summary = summarise(record, record.get("reference"), record.get("seed", 0))
     out = []
     for c in record["configs"]:
         s = summary["configs"].get(c["label"], {})
@@ -405,7 +419,7 @@ def rows(record: dict) -> list[dict]:
                 "p25-p75": _range(sps.get("p25"), sps.get("p75")),
                 "compile_s": _num(c.get("compile_s"), 3),
                 "overhead": _pct(s.get("overhead", {}).get("median")),
-                "ratio [95% CI]": "reference" if c["label"] == summary.get("reference") else _ratio(ratio),
+                "ratio [95% CI]": "reference" if c["label"] == s.get("reference") else _ratio(ratio),
                 "MFU": _pct(c.get("mfu")),
             }
         )

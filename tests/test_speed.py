@@ -146,6 +146,8 @@ def test_a_worker_under_another_python_runs_this_checkouts_code(tmp_path):
     rec = _record(tmp_path)
     assert [c["label"] for c in rec["configs"]] == ["linreg/numpy/cpu/seed0@this", "linreg/numpy/cpu/seed0@again"]
     assert [c["env"] for c in rec["configs"]] == ["this", "again"]
+    assert rec["summary"]["paired_by_cell"]  # each cell against itself under the first environment
+    assert rec["summary"]["configs"]["linreg/numpy/cpu/seed0@again"]["reference"] == "linreg/numpy/cpu/seed0@this"
 
 
 def test_configs_of_names_environments_and_copies():
