@@ -76,7 +76,7 @@ class WorkerDied(Exception):
 class WorkerProcess:
     """A :mod:`bench.speed_worker` process and its two pipes; its output goes to ``log``."""
 
-    def __init__(self, config: Config, log: Path, cpus: list[int]):
+    def __init__(self, config: Config, log: Path):
         self.config, self.log = config, log
         c2w_r, c2w_w = os.pipe()  # commands: parent -> worker
         w2c_r, w2c_w = os.pipe()  # replies: worker -> parent
@@ -85,16 +85,8 @@ class WorkerProcess:
         with open(log, "w") as out:
             try:
                 self.proc = subprocess.Popen(
-                    [
-                        config.python,
-                        "-m",
-                        "bench.speed_worker",
-                        str(c2w_r),
-                        str(w2c_w),
-                        ",".join(map(str, cpus)),
-                        config.cell.backend,
-                        config.cell.engine or "",
-                    ],  # fmt: skip
+                    [config.python, "-m", "bench.speed_worker", str(c2w_r), str(w2c_w), config.cell.backend]
+                    + [config.cell.engine or ""],
                     pass_fds=(c2w_r, w2c_w),
                     stdout=out,
                     stderr=subprocess.STDOUT,
@@ -223,6 +215,7 @@ def summarise(record: dict, reference: str | None = None, seed: int = 0) -> dict
     of the same cell (the version A/B, the self-A/B); else the first configuration."""
     configs = record["configs"]
     first = next((c["label"] for c in configs if c["rounds"]), None)
+
     def cell(c):  # a record without "cell": the label less its environment and copy
         return c.get("cell") or c["label"].split("@")[0].split("#")[0]
 
@@ -332,7 +325,7 @@ def run_speed(
     try:
         for i, c in enumerate(configs):  # all start (and import their frameworks) at once
             try:
-                workers[c.label] = WorkerProcess(c, log_dir / f"{i:02d}-{_safe(c.label)}.log", cpus)
+                workers[c.label] = WorkerProcess(c, log_dir / f"{i:02d}-{_safe(c.label)}.log")
             except WorkerDied as exc:
                 fail(c.label, str(exc))
         for c in configs:  # one at a time: each builds, compiles and warms up with the workers idle

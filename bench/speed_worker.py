@@ -1,16 +1,16 @@
 """One configuration's persistent worker for ``bench speed``: ``python -m bench.speed_worker IN OUT``.
 
 The parent (:mod:`bench.speed`) starts one such process per configuration, with the Python
-interpreter and the checkout of that configuration (``python -m bench.speed_worker IN OUT CPUS
-BACKEND ENGINE``: it pins itself to ``CPUS`` and imports its framework at once, while the parent
-sets up the others), and talks to it over two pipes (file
+interpreter and the checkout of that configuration (``python -m bench.speed_worker IN OUT BACKEND
+ENGINE``: it imports its framework at once, while the parent sets up the others), and talks to it over two pipes (file
 descriptors ``IN`` and ``OUT``), one JSON object a line; the frameworks' own output goes to the
 process's stdout and stderr, which the parent sends to a log file.
 
-* ``{"cmd": "setup", "cell": RunConfig JSON, "cpus": [...], "warmup_s": s}``: pin the process to
-  ``cpus`` (before any framework starts its threads), build the cell's learner and data exactly
-  as a ``bench run`` cell does (:func:`bench.runner.prepare`: the spec's resolved settings, the
-  canonical initial weights, the backend's threads, mode and precision), slice a pool of
+* ``{"cmd": "setup", "cell": RunConfig JSON, "cpus": [...], "warmup_s": s}``: pin every thread of
+  the process to ``cpus`` (those the framework's import started, and so every later one), build
+  the cell's learner and data exactly as a ``bench run`` cell does (:func:`bench.runner.prepare`:
+  the spec's resolved settings, the canonical initial weights, the backend's threads, mode and
+  precision), slice a pool of
   full-size training batches in the seeded order, time the first train step alone (trace and
   compile: ``compile_s``) and warm up for ``warmup_s`` seconds. Reply: ``compile_s``, the
   warm-up's median step time, the batch size and the config card (library versions, threads,
@@ -53,7 +53,7 @@ class Worker:
 
         cell = RunConfig.from_json(message["cell"])
         if message.get("cpus"):
-            os.sched_setaffinity(0, message["cpus"])
+            pin(message["cpus"])
         if cell.backend == "keras":  # Keras reads its engine once, when first imported
             select_engine(cell.engine)
         if cell.spec.kind != "supervised":
@@ -144,11 +144,20 @@ def serve(inp, out) -> int:
     return 0
 
 
-def preload(cpus: str | None, backend: str | None, engine: str | None) -> None:
-    """Pin the process and import its framework while the parent sets up the other workers (the
-    imports take seconds and are not measured; the build, compile and warm-up wait for setup)."""
-    if cpus:
-        os.sched_setaffinity(0, [int(c) for c in cpus.split(",")])
+def pin(cpus) -> None:
+    """Pin every thread of this process to ``cpus`` (``sched_setaffinity`` of pid 0 pins only the
+    calling thread); threads started later inherit it from the thread that starts them."""
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            os.sched_setaffinity(int(tid), cpus)
+        except (ProcessLookupError, PermissionError):  # a thread that has just ended
+            pass
+
+
+def preload(backend: str | None, engine: str | None) -> None:
+    """Import the worker's framework while the parent sets up the other workers: the imports take
+    seconds and are not measured, and they run unpinned, side by side on every core (the build,
+    compile and warm-up wait for setup, which pins the process first)."""
     if backend == "keras":
         select_engine(engine)
         import keras  # noqa: F401
@@ -161,7 +170,7 @@ def preload(cpus: str | None, backend: str | None, engine: str | None) -> None:
 def main(argv=None) -> int:
     args = list(argv or sys.argv[1:])
     fd_in, fd_out = int(args[0]), int(args[1])
-    preload(*(args[2:5] + [None] * 3)[:3])
+    preload(*(args[2:4] + [None] * 2)[:2])
     with os.fdopen(fd_in, "r") as inp, os.fdopen(fd_out, "w") as out:
         return serve(inp, out)
 
