@@ -210,27 +210,34 @@ def summarise(record: dict, reference: str | None = None, seed: int = 0) -> dict
     """Per configuration: the spread of its rounds' samples/s and its overhead; against its
     reference, the per-round ratios' median and interval (only rounds both ran).
 
-    The reference is ``reference`` when given; else, when the record runs cells under several
+    The reference is ``reference`` when given. Else: when the record runs cells under several
     Python environments or as copies, each configuration's reference is the first configuration
-    of the same cell (the version A/B, the self-A/B); else the first configuration."""
+    of the same cell (the version A/B, the self-A/B); otherwise the first configuration of the
+    same algorithm (backends, modes, precisions compared within an algorithm)."""
     configs = record["configs"]
-    first = next((c["label"] for c in configs if c["rounds"]), None)
 
     def cell(c):  # a record without "cell": the label less its environment and copy
         return c.get("cell") or c["label"].split("@")[0].split("#")[0]
 
     by_cell: dict[str, str] = {}
+    by_algo: dict[str, str] = {}
     for c in configs:
         by_cell.setdefault(cell(c), c["label"])
+        by_algo.setdefault(c.get("algo") or c["label"].split("/")[0], c["label"])
     paired = reference is None and len(by_cell) < len(configs)
-    out = {"reference": reference or (None if paired else first), "paired_by_cell": paired, "configs": {}}
+    out = {"reference": reference, "paired_by_cell": paired, "configs": {}}
     for c in configs:
         rates = [r["samples"] / r["seconds"] if r else None for r in c["rounds"]]
         over = [1.0 - r["inside"] / r["loop"] for r in c["rounds"] if r and r["loop"] > 0]
         row = {"samples_per_s": spread([x for x in rates if x is not None]), "overhead": spread(over)}
-        ref = by_cell[cell(c)] if paired else out["reference"]
+        if reference is not None:
+            ref = reference
+        elif paired:
+            ref = by_cell[cell(c)]
+        else:
+            ref = by_algo[c.get("algo") or c["label"].split("/")[0]]
         row["reference"] = ref
-        if ref is not None and c["label"] != ref:
+        if c["label"] != ref:
             row["ratio"] = pair_ratio(record, c["label"], ref, seed)
         out["configs"][c["label"]] = row
     return out
@@ -425,11 +432,16 @@ def meta(record: dict) -> str:
     machine = next((c["card"].get("machine") for c in record["configs"] if c.get("card")), None) or {}
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(record.get("started_at", 0)))
     busy = load.get("other_cores")
+    peaks = (record.get("efficiency") or {}).get("peaks") or {}
+    peak = "; ".join(
+        f"matmul peak {k.replace('/', ', ', 1).replace('/', ' thread(s), ')}: {v['flops_per_s'] / 1e9:.0f} GFLOP/s"
+        for k, v in peaks.items()
+    )
     return (
         f"{record.get('session', '?')} ({when}, {record.get('status', '?')}): {len(record.get('order', []))} "
         f"interleaved rounds of about {record.get('round_s', '?')} s, CPUs {record.get('cpus')}, on "
         f"{machine.get('cpu', '?')}; other work: "
-        f"{'?' if busy is None else f'{busy:.2f} cores busy on average'}"
+        f"{'?' if busy is None else f'{busy:.2f} cores busy on average'}" + (f"; {peak}" if peak else "")
     )
 
 

@@ -229,13 +229,14 @@ def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkey
     same = [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)]
     burst = [run(backend="tf", rng_seed=13), run(backend="torch", speed=600.0, rng_seed=14)]
     slow = [run(backend="tf", rng_seed=15), run(backend="torch", speed=650.0, rng_seed=16)]
+    rec = ["--speed", "recorded"]  # against the baseline's recorded numbers (the side-by-side gate: test_speed.py)
     _fake_runs(monkeypatch, same)
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "a")]) == 0
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "a"), *rec]) == 0
     _fake_runs(monkeypatch, burst, same)  # flagged once, not by the rerun: noise
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "b")]) == 0
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "b"), *rec]) == 0
     assert "not confirmed by a rerun" in capsys.readouterr().out
     _fake_runs(monkeypatch, slow, slow)  # flagged twice: a regression
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "c")]) == 1
+    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "c"), *rec]) == 1
     saved = json.loads((tmp_path / "c" / "comparison.json").read_text())
     assert saved["regressions"] == 1
     assert [r["backend"] for r in saved["rows"] if r["regression"]] == ["torch"]

@@ -46,7 +46,7 @@ def test_two_configurations_interleave_in_a_fresh_order_and_the_record_has_every
     labels = [c["label"] for c in rec["configs"]]
     assert all(sorted(o) == sorted(labels) for o in rec["order"]) and len(rec["order"]) == 6
     summary = rec["summary"]
-    assert summary["reference"] == labels[0]
+    assert summary["configs"][labels[1]]["reference"] == labels[0]
     ratio = summary["configs"][labels[1]]["ratio"]
     rates = [
         [r["samples"] / r["seconds"] for r in c["rounds"]] for c in rec["configs"]
@@ -81,6 +81,7 @@ def test_copies_make_a_self_ab_and_the_reference_can_be_chosen(tmp_path):
     rec = _record(tmp_path)
     assert [c["label"] for c in rec["configs"]] == ["linreg/numpy/cpu/seed0#1", "linreg/numpy/cpu/seed0#2"]
     assert rec["summary"]["reference"] == "linreg/numpy/cpu/seed0#2"
+    assert rec["summary"]["configs"]["linreg/numpy/cpu/seed0#1"]["reference"] == "linreg/numpy/cpu/seed0#2"
     assert "ratio" in rec["summary"]["configs"]["linreg/numpy/cpu/seed0#1"]
 
 
@@ -162,3 +163,69 @@ def test_configs_of_names_environments_and_copies():
         "linreg/numpy/cpu/seed0@b#2",
     ]
     assert os.access(one[0].python, os.X_OK)
+
+
+# the gate's side-by-side speed -----------------------------------------------------------------
+def _git_head() -> bool:
+    import subprocess
+
+    got = subprocess.run(["git", "rev-parse", "--verify", "HEAD"], cwd=speed.ROOT, capture_output=True)
+    return got.returncode == 0
+
+
+needs_git = pytest.mark.skipif(not _git_head(), reason="not a git checkout with a HEAD commit")
+
+
+@needs_git
+def test_the_gate_runs_the_baseline_code_in_a_worktree_side_by_side_and_removes_it(tmp_path):
+    import subprocess
+
+    from bench import gate
+
+    cells = [RunConfig.create("linreg", "numpy", budget="quick")]
+    # the current side's step made twice as slow: caught, whatever the machine's load
+    rows = gate.speed_side_by_side(cells, "HEAD", tmp_path, inject=("numpy", 1.0), rounds=8, round_s=0.05)
+    assert [r["cell"] for r in rows] == ["linreg/numpy"] and rows[0]["n"] == 8
+    assert rows[0]["verdict"] == "SLOWER" and rows[0]["hi"] < 0.97, rows
+    rec = json.loads((tmp_path / "speed.json").read_text())
+    roots = {c["env"]: c["root"] for c in rec["configs"]}
+    assert roots["baseline"] == str(tmp_path / "baseline-code") and roots["current"] == str(speed.ROOT)
+    assert rec["baseline_commit"] and rec["injected"] == ["numpy", 1.0]
+    assert not (tmp_path / "baseline-code").exists()  # the worktree is removed, and git forgets it
+    listed = subprocess.run(["git", "worktree", "list"], cwd=speed.ROOT, capture_output=True, text=True).stdout
+    assert str(tmp_path) not in listed
+
+
+def test_the_gate_without_the_baseline_code_says_so(tmp_path):
+    from bench import gate
+
+    cells = [RunConfig.create("linreg", "numpy", budget="quick")]
+    with pytest.raises(gate.NoBaselineCode, match="no commit 'no-such-ref-xyz'"):
+        gate.speed_side_by_side(cells, "no-such-ref-xyz", tmp_path)
+
+
+@pytest.mark.parametrize("text", ["torch", "torch=", "=0.1", "torch=-1", "torch=abc"])
+def test_the_gate_refuses_a_bad_injection(text):
+    from bench import gate
+    from bench.errors import BenchError
+
+    with pytest.raises(BenchError, match="BACKEND=FRACTION"):
+        gate.parse_injection(text)
+
+
+def test_the_slowdown_fault_makes_every_step_that_much_slower(monkeypatch):
+    import time
+
+    from bench import faults
+
+    monkeypatch.setenv("BENCH_FAULT", "slowdown:torch=0.5")
+
+    def step(x, y):
+        time.sleep(0.002)
+        return 0.0
+
+    slowed = faults.wrap(step, "torch")
+    t0 = time.perf_counter()
+    slowed(None, None)
+    assert time.perf_counter() - t0 >= 0.003  # at least the step and half of it again
+    assert faults.wrap(step, "tf") is step  # another backend's step is left alone
