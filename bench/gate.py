@@ -106,7 +106,7 @@ def cells_of(plan: dict, algos=None, backends=None) -> list:
     return cells
 
 
-SPEED_ROUNDS, SPEED_ROUND_S, SPEED_WARMUP_S = 20, 0.5, 1.0
+SPEED_ROUNDS, SPEED_ROUND_S, SPEED_WARMUP_S = 30, 0.2, 1.0
 # a cell is SLOWER when the whole interval of its current / baseline ratio lies below 1 - this
 SPEED_THRESHOLD = 0.03
 SPEED_CHOICES = ("interleaved", "recorded", "none")
