@@ -47,7 +47,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import cli, compare as cmp_mod, history, registry, results as res, specs, speed
+from bench import cli, compare as cmp_mod, history, registry, results as res, specs, speed, speed_records
 from bench.compare import add_threshold_args, thresholds_from
 from bench.config import RunConfig
 from bench.errors import BenchError
@@ -201,7 +201,7 @@ def speed_side_by_side(
         remove_worktree(where)
     rows = []
     for cell in cells:
-        r = speed.pair_ratio(record, f"{cell.label}@current", f"{cell.label}@baseline")
+        r = speed_records.pair_ratio(record, f"{cell.label}@current", f"{cell.label}@baseline")
         if r["hi"] is None:
             verdict = "not measured"
         elif r["hi"] < 1.0 - threshold:

@@ -736,9 +736,9 @@ SIDE_BY_SIDE_NOTE = (
 
 def side_by_side(records: list) -> list:
     """Each ``bench speed`` record as a table: a line on how it was measured, a row per configuration."""
-    from bench import speed
+    from bench import speed_records
 
-    return [{"meta": speed.meta(rec), "rows": speed.rows(rec)} for rec in records if rec.get("configs")]
+    return [{"meta": speed_records.meta(rec), "rows": speed_records.rows(rec)} for rec in records if rec.get("configs")]
 
 
 def default_reference(results) -> str:
@@ -823,9 +823,9 @@ def register(sub) -> None:
 
 def speed_records_in(directory: Path) -> list:
     """The ``bench speed`` records in a results directory."""
-    from bench import speed
+    from bench import speed_records
 
-    return speed.load_records(directory)
+    return speed_records.load_records(directory)
 
 
 def cmd_report(args) -> int:

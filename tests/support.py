@@ -103,3 +103,12 @@ def axes(algo: str, backend: str, device: str = "cpu") -> list[tuple[str, str]]:
 
 def case_id(algo: str, backend: str) -> str:
     return f"{algo}-{backend}"
+
+
+def sigint_default() -> None:
+    """``preexec_fn`` of a command the test interrupts with SIGINT: Ctrl-C's default handling, even
+    when the test run itself was started in the background, where the shell has SIGINT ignored
+    and every child would inherit that (Python then installs no KeyboardInterrupt handler)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import sigint_default
 
 from bench import history, results, specs, tour
 from bench.cli import main
@@ -725,6 +726,7 @@ def _bench(tmp_path, *argv, env=None):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=sigint_default,
     )
 
 

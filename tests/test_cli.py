@@ -208,7 +208,19 @@ def test_partial_result_record_is_a_clear_error(tmp_path):
 
 
 # one command line: every subcommand's --help, one-line usage errors, and the old module aliases
-SUBCOMMANDS = ("list", "run", "report", "compare", "history", "pretrain", "gate", "curves", "rl-summary")
+SUBCOMMANDS = (
+    "list",
+    "run",
+    "speed",
+    "env",
+    "report",
+    "compare",
+    "history",
+    "pretrain",
+    "gate",
+    "curves",
+    "rl-summary",
+)
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)

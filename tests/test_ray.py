@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 import pytest
+from support import sigint_default
 
 from bench import results
 from bench.cli import main
@@ -290,6 +291,7 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_what_finished(cluster, tmp_path):
         text=True,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=sigint_default,
     )
     deadline = time.time() + 120
     while time.time() < deadline and len(_json_files(runs)) < 2:

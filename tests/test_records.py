@@ -23,7 +23,8 @@ from bench.records import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMITTED = sorted((ROOT / "results" / "recorded").rglob("*.json")) + sorted(
+SPEED = ROOT / "results" / "recorded" / "speed"  # bench speed records and the gate's calibration: not results
+COMMITTED = sorted(p for p in (ROOT / "results" / "recorded").rglob("*.json") if SPEED not in p.parents) + sorted(
     (ROOT / "results" / "baselines").rglob("*.json")
 )
 ALL_RESULT_FILES = [p for p in COMMITTED if "algo" in json.loads(p.read_text())]
@@ -66,6 +67,17 @@ def test_every_committed_file_loads_pytest_benchmark_ones_too():
     loaded = [r for p in COMMITTED if p.name != "manifest.json" for r in history.load_any(p)[0]]
     assert len(loaded) > len(RESULT_FILES)  # the pytest-benchmark files add one result per benchmark
     assert all(r.budget for r in loaded)  # a benchmark with a null quality budget still has one
+
+
+def test_the_committed_speed_records_read_as_speed_records():
+    from bench import speed_records
+
+    records = speed_records.load_records(SPEED)
+    assert len(records) == len(list(SPEED.glob("speed-*.json"))) >= 9
+    for rec in records:
+        rows = speed_records.rows(rec)
+        assert [r["configuration"] for r in rows] == [c["label"] for c in rec["configs"]]
+        assert all(r["status"] == "ok" and r["rounds"] >= 5 for r in rows)
 
 
 def _point(**kw):
