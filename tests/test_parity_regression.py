@@ -70,13 +70,32 @@ def test_set_weights_rejects_wrong_shape():
         learner.set_weights(bad)
 
 
+# Keras trains these batch by batch, and its full budgets take 30-120 s a spec on this machine
+# (recorded: mle_hetero 115 s, linreg 48 s, mle_normal 27 s): its cases run under --runslow; in
+# CI the other backends reach the solution here, and Keras's steps follow TensorFlow's in the
+# generated parity tests (first steps, 10 SGD steps, 20 steps of its own optimizer).
+SLOW_BACKENDS = ("keras",)
+
+
+class FullRuns(dict):
+    """Each (algorithm, backend) trained to the full budget when a test first asks for it, in this
+    process (no subprocess start-up), then kept for the module's other tests."""
+
+    def __missing__(self, key):
+        self[key] = run_cell(RunConfig.create(*key, budget="full"))
+        return self[key]
+
+
 @pytest.fixture(scope="module")
 def full_runs():
-    """Every backend trained to the full budget, in this process (no subprocess start-up)."""
-    return {(a, b): run_cell(RunConfig.create(a, b, budget="full")) for a in ALGOS for b in backends(a)}
+    return FullRuns()
 
 
-@pytest.mark.parametrize("backend", backends("linreg"))
+def _backend_params(algo):
+    return [pytest.param(b, marks=[pytest.mark.slow] if b in SLOW_BACKENDS else []) for b in backends(algo)]
+
+
+@pytest.mark.parametrize("backend", _backend_params("linreg"))
 def test_linreg_reaches_closed_form(full_runs, backend):
     r = full_runs[("linreg", backend)]
     tol = specs.get("linreg").tolerances
@@ -88,7 +107,14 @@ def test_linreg_reaches_closed_form(full_runs, backend):
     assert r.curve[-1]["param_dist"] < r.curve[0]["param_dist"] / 10
 
 
-@pytest.mark.parametrize("algo,backend", [(a, b) for a, b in cases("supervised") if a in ("mle_normal", "mle_hetero")])
+@pytest.mark.parametrize(
+    "algo,backend",
+    [
+        pytest.param(a, b, marks=[pytest.mark.slow] if b in SLOW_BACKENDS else [])
+        for a, b in cases("supervised")
+        if a in ("mle_normal", "mle_hetero")
+    ],
+)
 def test_mle_recovers_line(full_runs, algo, backend):
     r = full_runs[(algo, backend)]
     tol = specs.get(algo).tolerances
@@ -103,7 +129,9 @@ def test_mle_recovers_line(full_runs, algo, backend):
 
 
 @pytest.mark.parametrize("algo", ALGOS)
-def test_backends_agree_after_full_budget(full_runs, algo):
+def test_backends_agree_after_full_budget(full_runs, algo, request):
+    """Every backend's final metric within 1% (Keras too under --runslow)."""
     metric = specs.get(algo).metric
-    values = [full_runs[(algo, b)].metrics[metric] for b in backends(algo)]
+    slow = request.config.getoption("--runslow", default=False)
+    values = [full_runs[(algo, b)].metrics[metric] for b in backends(algo) if slow or b not in SLOW_BACKENDS]
     assert max(values) - min(values) <= 1e-2 * max(1.0, abs(values[0])), values
