@@ -276,9 +276,11 @@ class History:
         )
 
     def add_speed(self, record: dict) -> int:
-        """Store a ``bench speed`` record, a row per configuration (its session's rows are
-        replaced: the record is written again as rounds come in). -> rows stored."""
-        summary = record.get("summary") or {}
+        """Store a ``bench speed`` record, a row per configuration (a session stored before is
+        replaced). -> rows stored."""
+        from bench.speed_records import summarise
+
+        summary = summarise(record, record.get("reference"), record.get("seed", 0))
         rows = []
         for c in record.get("configs", []):
             s = summary.get("configs", {}).get(c["label"], {})

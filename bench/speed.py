@@ -46,7 +46,7 @@ from bench import load as load_mod
 from bench.config import RunConfig
 from bench.errors import BenchError
 from bench.results import atomic_write
-from bench.speed_records import pair_ratio, ratio_interval, rows, summarise, table  # noqa: F401
+from bench.speed_records import summarise, table
 
 ROOT = Path(__file__).resolve().parent.parent
 # 60 rounds of 0.2 s: adjacent rounds close in time (a burst of load lands on both sides of a
@@ -160,15 +160,11 @@ class WorkerProcess:
             self.proc.wait(timeout=10)
         except Exception:  # gone already, or stuck: either way it goes
             self.kill()
-        for f in (self.to_worker,):
+        for close in (self.to_worker.close, lambda: os.close(self.from_worker)):
             try:
-                f.close()
+                close()
             except OSError:
                 pass
-        try:
-            os.close(self.from_worker)
-        except OSError:
-            pass
 
 
 def default_cpus(threads: int) -> list[int]:
@@ -240,10 +236,13 @@ def run_speed(
     per_cell: dict[str, int] = {}  # steps a round of each cell
     load_start = load_mod.snapshot()
 
-    def save():
+    def save(final: bool = False):
+        """The record as it stands, after every round; the summary (a bootstrap per configuration)
+        once, at the end: every reader computes it afresh from the rounds anyway."""
         if out is not None:
             record["load"] = load_mod.summarise(load_start, load_mod.snapshot())
-            record["summary"] = summarise(record, reference, seed)
+            if final:
+                record["summary"] = summarise(record, reference, seed)
             atomic_write(out, json.dumps(record, default=str))
 
     def fail(label: str, why: str, log: str = "") -> None:
@@ -319,7 +318,7 @@ def run_speed(
         for w in workers.values():
             w.close()
         record["ended_at"] = time.time()
-        save()
+        save(final=True)
     return record
 
 

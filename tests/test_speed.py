@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from bench import cli, speed
+from bench import cli, speed, speed_records
 from bench.config import RunConfig
 
 QUICK = ["--budget", "quick", "--rounds", "4", "--steps", "20", "--warmup-seconds", "0.2"]
@@ -104,12 +104,12 @@ def test_a_worker_that_dies_mid_round_is_reported_failed_and_the_others_rounds_a
 
 def test_ratio_interval_covers_the_true_ratio_and_narrows_with_rounds():
     rng = np.random.default_rng(1)
-    few = speed.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 10)), seed=0)
-    many = speed.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 200)), seed=0)
+    few = speed_records.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 10)), seed=0)
+    many = speed_records.ratio_interval(1.1 * np.exp(rng.normal(0, 0.05, 200)), seed=0)
     assert few["lo"] < 1.1 < few["hi"] and many["lo"] < 1.1 < many["hi"]
     assert many["hi"] - many["lo"] < few["hi"] - few["lo"]
-    assert speed.ratio_interval([1.0, 2.0])["lo"] is None  # too few rounds for an interval
-    assert speed.ratio_interval([])["median"] is None
+    assert speed_records.ratio_interval([1.0, 2.0])["lo"] is None  # too few rounds for an interval
+    assert speed_records.ratio_interval([])["median"] is None
 
 
 @pytest.mark.parametrize(
