@@ -48,3 +48,16 @@ def pytest_collection_finish(session):
         if engine and not item.get_closest_marker("skip"):
             name = params["protocol"].name if "protocol" in params else "smoke"
             ENGINE_CASES.setdefault(engine, set()).add((params["algo"], name))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_dynamo():
+    """Each test starts torch.compile afresh, as each cell's own process does: Dynamo caches its
+    graphs on the code object, which the learners of many tests share, so that without a reset a
+    later test would see the earlier tests' shapes (and go dynamic) or hit the recompile limit
+    (and run eager)."""
+    yield
+    import sys
+
+    if "torch._dynamo" in sys.modules:
+        sys.modules["torch._dynamo"].reset()

@@ -109,5 +109,6 @@ COMPILE_MODES = {"compile": None, "compile-max": "max-autotune-no-cudagraphs", "
 
 
 def compiled(mode, fn):
-    """``fn`` as the mode runs it: itself in eager mode, else through torch.compile."""
-    return fn if mode in (None, "eager") else torch.compile(fn, mode=COMPILE_MODES[mode])
+    """``fn`` as the mode runs it: itself in eager mode, else through torch.compile with static
+    shapes (each batch shape, one graph specialised to it, and counted as a compile)."""
+    return fn if mode in (None, "eager") else torch.compile(fn, mode=COMPILE_MODES[mode], dynamic=False)
