@@ -154,8 +154,8 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
         given = {**(tour.settings(algo, args.budget) if is_tour(args) else {}), **overrides}  # the user's win
         module, strict = specs.get(algo).module, named is not None
         for mode, precision in itertools.product(
-            modes.expand(want_modes, module, backend, device, "mode", strict),
-            modes.expand(want_precisions, module, backend, device, "precision", strict),
+            modes.expand(want_modes, module, backends.label(backend, engine), device, "mode", strict),
+            modes.expand(want_precisions, module, backends.label(backend, engine), device, "precision", strict),
         ):
             cells.append(
                 RunConfig.create(
@@ -173,7 +173,7 @@ def build_cells(args, notes: list | None = None, place=None) -> list:
                     **placing,
                 )
             )
-    _check_axes_used(want_modes, cells, wanted, "mode")
+    _check_axes_used(want_modes, cells, [backends.label(b, e) for b, e in on_engines], "mode")
     if not cells:
         raise BenchError("nothing to run for that selection")
     return cells
@@ -186,7 +186,7 @@ def _check_axes_used(asked, cells, wanted, axis) -> None:
     used = {getattr(c, axis) for c in cells}
     for name in asked:
         if name not in used:
-            have = "; ".join(f"{b}: {', '.join(modes.BACKENDS[b].names())}" for b in wanted if b in modes.BACKENDS)
+            have = "; ".join(f"{b}: {', '.join(modes.of(b).names())}" for b in wanted if modes.known(b))
             raise BenchError(f"no selected backend has --{axis} {name}; the modes of each: {have}")
 
 
@@ -207,9 +207,11 @@ def cmd_list(args) -> int:
                 else:
                     row[column] = "yes" if backends.framework_installed(b) else "not installed"
         row["devices"] = ",".join(devices)
-        for b in backends.BACKENDS:  # (mode x precision) each backend runs the algorithm in
+        for b in backends.BACKENDS:  # (mode x precision) each backend, Keras on each engine, runs it in
             have = registry.has_impl(name, b)
-            row[f"{b} modes x precisions"] = modes.table(spec.module, b, devices[-1]) if have else "-"
+            for engine in backends.KERAS_ENGINES if b == "keras" else (None,):
+                column = backends.label(b, engine)
+                row[f"{column} modes x precisions"] = modes.table(spec.module, column, devices[-1]) if have else "-"
         row["title"] = spec.title
         rows.append(row)
     print(pd.DataFrame(rows).to_string(index=False))
@@ -542,7 +544,8 @@ def parser() -> argparse.ArgumentParser:
         "--mode",
         action="append",
         help="execution mode(s), repeatable or comma-separated: tf eager, graph (default), xla; torch eager "
-        "(default), compile, compile-max, reduce-overhead (GPU); keras jit-off (default), jit-on; 'all': every "
+        "(default), compile, compile-max, reduce-overhead (GPU); keras jit-off (default), jit-on (XLA on TensorFlow, "
+        "torch.compile on PyTorch); keras[jax] jit-on (default), fit (whole epochs through model.fit); 'all': every "
         "mode each backend runs the algorithm in (see 'bench list')",
     )
     run.add_argument(

@@ -164,7 +164,7 @@ def _key(r: Result) -> tuple:
     """What a result is compared as: a backend in another mode or precision than its default is
     its own row (``torch[compile/bf16]``), never pooled with the default's."""
     backend = r.backend
-    if backend in modes.BACKENDS:
+    if modes.known(backend):
         mode, precision = modes.of_record(backend, r.hparams, r.card.facts.get("run_config"))
         if (mode, precision) != (modes.default(backend), "fp32"):
             backend = f"{backend}[{mode}/{precision}]"

@@ -7,6 +7,9 @@ round is counted, flagged on the config card, and never hidden in the throughput
   are reported too (a warm cache shortens the compile time of the first step).
 * TensorFlow and Keras: the tracing counts (``experimental_get_tracing_count``) of every
   ``tf.function`` the learner holds, its Keras models' train and predict functions included.
+* Keras counts as its engine does: tf.function traces on TensorFlow, Dynamo's graphs on PyTorch,
+  and on JAX every XLA compilation of the process (JAX's monitoring event
+  ``/jax/core/compile/backend_compile_duration``, from the driver's start on).
 * Other backends, and a mode that compiles nothing (eager), count nothing new.
 
 Frameworks are imported inside the functions only.
@@ -16,24 +19,54 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-COUNTERS = {"torch": "torch._dynamo unique_graphs", "tf": "tf.function traces", "keras": "tf.function traces"}
+COUNTERS = {
+    "torch": "torch._dynamo unique_graphs",
+    "tf": "tf.function traces",
+    "jax": "XLA compilations (jax.monitoring)",
+}
+JAX_COMPILE_EVENT = "/jax/core/compile/backend_compile_duration"
+
+
+def _counted(backend: str) -> str:
+    """What counts ``backend``'s compilations: Keras's engine (tf, torch or jax) for Keras."""
+    if backend == "keras":
+        import keras
+
+        return {"tensorflow": "tf"}.get(keras.backend.backend(), keras.backend.backend())
+    return backend
+
+
+def counter_name(backend: str) -> str | None:
+    return COUNTERS.get(_counted(backend))
 
 
 def counter(backend: str, learner: Any) -> Callable[[], int] | None:
     """A function returning the number of graphs compiled so far for ``learner``; None where
     the backend has no counter."""
+    backend = _counted(backend)
+    if backend == "jax":
+        from jax import monitoring
+
+        seen = [0]
+
+        def on_event(event, duration, **kwargs):
+            if event == JAX_COMPILE_EVENT:
+                seen[0] += 1
+
+        monitoring.register_event_duration_secs_listener(on_event)
+        return lambda: seen[0]
     if backend == "torch":
         from torch._dynamo.utils import counters
 
         return lambda: int(counters["stats"]["unique_graphs"])
-    if backend in ("tf", "keras"):
+    if backend == "tf":
         return lambda: sum(f.experimental_get_tracing_count() for f in _tf_functions(learner))
     return None
 
 
 def cache_stats(backend: str) -> dict | None:
     """PyTorch's inductor FX-graph cache hits and misses so far (None for the other backends)."""
-    if backend != "torch":
+    if _counted(backend) != "torch":
         return None
     from torch._dynamo.utils import counters
 

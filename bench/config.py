@@ -87,10 +87,12 @@ class RunConfig:
         if "xla" in (overrides or {}):
             raise BenchError("'xla' is no longer a setting: XLA is a mode (--mode xla for tf, --mode jit-on for keras)")
         hp = spec.resolve(budget, overrides)
-        options["mode"] = modes.effective(backend, options.get("mode"))
+        options["engine"] = check_engine(backend, options.get("engine"))
+        name = backends.label(backend, options["engine"])  # the modes of Keras depend on its engine
+        options["mode"] = modes.effective(name, options.get("mode"))
         options["precision"] = options.get("precision") or modes.DEFAULT_PRECISION
-        modes.check(algo, spec.module, backend, device, options["mode"], options["precision"])
-        if not modes.deterministic(backend, options["mode"]):  # recorded so on the card
+        modes.check(algo, spec.module, name, device, options["mode"], options["precision"])
+        if not modes.deterministic(name, options["mode"]):  # recorded so on the card
             options["deterministic"] = False
         given = {k: hp[k] for k in (overrides or {})}
         if options.get("threads") is None:
@@ -99,7 +101,6 @@ class RunConfig:
             raise BenchError(f"threads must be at least 1, got {options['threads']}")
         if seed < 0:
             raise BenchError(f"seed must be 0 or more, got {seed}")
-        options["engine"] = check_engine(backend, options.get("engine"))
         return cls(algo, backend, device, seed, budget, hp, given, **options)
 
     @property
@@ -123,7 +124,7 @@ class RunConfig:
 
     @property
     def is_default_axes(self) -> bool:
-        return modes.effective(self.backend, self.mode) == modes.default(self.backend) and self.precision == "fp32"
+        return modes.effective(self.name, self.mode) == modes.default(self.name) and self.precision == "fp32"
 
     def to_dict(self) -> dict:
         out = {f.name: _plain(getattr(self, f.name)) for f in fields(self)}

@@ -8,7 +8,7 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
 * The execution axes come in the same settings, added by the harness (bench.runner, from the
   cell's RunConfig; :mod:`bench.modes` declares and validates them): ``hp["mode"]``, the
   backend's execution mode (tf: ``eager``, ``graph``, ``xla``; torch: ``eager``, ``compile``,
-  ``compile-max``, ``reduce-overhead``; keras: ``jit-off``, ``jit-on``), and ``hp["precision"]``
+  ``compile-max``, ``reduce-overhead``; keras: ``jit-off``, ``jit-on``, and on JAX ``fit``), and ``hp["precision"]``
   (``fp32``, or ``bf16``: bf16 compute with fp32 weights, inputs and outputs). The base class
   exposes them as ``self.mode`` (None when built without the harness: the backend's default)
   and ``self.precision``. A learner honours both in ``train_step`` and ``predict`` (RL: in the
@@ -17,6 +17,11 @@ nothing else (no timing, data loading, file I/O or printing: the harness owns th
 * ``train_step(x, y)`` runs one compiled update on numpy batches and returns the loss as a
   framework scalar (the harness converts it with ``float()`` only when it needs the value, so a
   GPU pipeline is not forced to synchronise on every step).
+* ``train_steps`` (optional, None by default): a learner whose idiom trains many steps in one
+  call (Keras's ``fit`` over an epoch, the Keras mode ``fit``) sets it to a function
+  ``(x, y, batch_size) -> per-step losses``: the steps on the consecutive batches of ``x`` and
+  ``y``, in order, as ``train_step`` would run them one by one. The drivers then call it once per
+  timed round of batches.
 * ``predict(x)`` returns a numpy array.
 * ``set_lr(lr)`` (optional) changes the optimizer's learning rate between steps.
 * ``bn_batch_stats(x)`` (optional, for nets with BatchNorm) returns ``{layer: (mean, variance)}``,
@@ -48,6 +53,8 @@ class Learner(abc.ABC):
         self.device = device
         self.mode = self.hp.get("mode")  # None: the backend's default mode
         self.precision = self.hp.get("precision") or "fp32"
+
+    train_steps = None  # (x, y, batch_size) -> per-step losses, where the idiom trains many steps a call
 
     @abc.abstractmethod
     def train_step(self, x: np.ndarray, y: np.ndarray) -> Any: ...

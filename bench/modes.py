@@ -11,8 +11,15 @@ an implementation does not do it) and ``bench list`` prints them.
 * PyTorch: ``eager`` (the default), ``compile`` (``torch.compile``, inductor, its default mode),
   ``compile-max`` (``mode="max-autotune-no-cudagraphs"``) and ``reduce-overhead`` (CUDA graphs:
   GPU only).
-* Keras: ``jit-off`` (the default: the compiled train function without XLA) and ``jit-on``
-  (``compile(jit_compile=True)``), always explicit, never Keras's "auto".
+* Keras, per engine (``compile(jit_compile=...)``, always explicit, never Keras's "auto"):
+  on TensorFlow ``jit-off`` (the default: the train function as a ``tf.function`` without XLA)
+  and ``jit-on`` (XLA); on PyTorch ``jit-off`` (the default: eager) and ``jit-on``
+  (``torch.compile``); on JAX ``jit-on`` (``jax.jit``; Keras on JAX without it runs op by op, a
+  debugging aid) and, for the supervised classifiers, ``fit``: the whole-epoch idiom, Keras's
+  ``model.fit`` over each epoch's batches under ``jax.jit``, beside the per-step ``train_on_batch``
+  (on JAX each ``train_on_batch`` call syncs the train state back into the model:
+  docs/keras_engines.md). A Keras engine other than the default is named as a backend here:
+  ``keras[jax]``, ``keras[torch]`` (bench.backends.label).
 
 Precision: ``fp32``, or ``bf16`` mixed precision (bf16 compute, fp32 master weights; bf16 needs no
 loss scaling): ``torch.autocast`` in PyTorch, the ``mixed_bfloat16`` policy in Keras, explicit
@@ -39,6 +46,8 @@ class Mode:
     what: str  # one line: what the backend does in this mode
     compiled: bool  # traced/compiled ahead of the steps (its first step pays for it)
     gpu_only: bool = False
+    # the implementation modules that run this mode (None: every modal module)
+    modules: tuple[str, ...] | None = None
     # False: the framework's deterministic mode cannot be on (TensorFlow's op determinism has no
     # XLA implementation of the max-pool gradient: "MaxPool gradient ops do not yet have a
     # deterministic XLA implementation", an UnimplementedError at the first step)
@@ -86,6 +95,40 @@ BACKENDS: dict[str, BackendModes] = {
     "numpy": BackendModes("eager", (Mode("eager", "numpy reference", compiled=False),), precisions=("fp32",)),
 }
 
+# Keras on its other engines, by their names as backends (bench.backends.label)
+ENGINES: dict[str, BackendModes] = {
+    "keras[jax]": BackendModes(
+        "jit-on",
+        (
+            Mode("jit-on", "Keras train_on_batch under jax.jit (XLA), one step a call", compiled=True),
+            Mode(
+                "fit",
+                "Keras model.fit over each epoch's batches (same order) under jax.jit: the train state syncs "
+                "back into the model once an epoch, not every step",
+                compiled=True,
+                modules=("mlp", "lenet5", "metrics_cnn", "resnet"),
+            ),
+        ),
+    ),
+    "keras[torch]": BackendModes(
+        "jit-off",
+        (
+            Mode("jit-off", "Keras train function, eager PyTorch", compiled=False),
+            Mode("jit-on", "Keras train function under torch.compile (inductor)", compiled=True),
+        ),
+    ),
+}
+
+
+def of(backend: str) -> BackendModes:
+    """The modes of ``backend``: a backend of BACKENDS, or Keras on an engine (``keras[jax]``)."""
+    return ENGINES.get(backend) or BACKENDS[backend]
+
+
+def known(backend: str) -> bool:
+    return backend in BACKENDS or backend in ENGINES
+
+
 # implementation modules (Spec.module) whose learners honour every mode and precision of their
 # backend: the supervised classifiers on the shared _learner plumbing, and the DQN family
 # (update and action selection). Every other module runs its backend's default mode in fp32.
@@ -95,7 +138,7 @@ ALL = "all"
 
 
 def default(backend: str) -> str:
-    return BACKENDS[backend].default
+    return of(backend).default
 
 
 def effective(backend: str, mode: str | None) -> str:
@@ -105,7 +148,7 @@ def effective(backend: str, mode: str | None) -> str:
 
 def deterministic(backend: str, mode: str | None) -> bool:
     """Whether the framework's deterministic mode can be on in ``mode``."""
-    return BACKENDS[backend].get(effective(backend, mode)).deterministic
+    return of(backend).get(effective(backend, mode)).deterministic
 
 
 def learner_axes(backend: str, mode: str | None, precision: str | None) -> dict:
@@ -115,10 +158,11 @@ def learner_axes(backend: str, mode: str | None, precision: str | None) -> dict:
 
 def supported(module: str, backend: str, device: str = "cpu") -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(modes, precisions) that ``module`` runs in on ``backend`` and ``device``."""
-    bm = BACKENDS[backend]
+    bm = of(backend)
     if module not in MODAL_MODULES:
         return (bm.default,), (DEFAULT_PRECISION,)
-    return tuple(m.name for m in bm.modes if device == "gpu" or not m.gpu_only), bm.precisions
+    runs = [m for m in bm.modes if (device == "gpu" or not m.gpu_only) and module in (m.modules or (module,))]
+    return tuple(m.name for m in runs), bm.precisions
 
 
 def declared(module: str, backend: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -141,7 +185,7 @@ def parse(values, what: str, pool) -> list[str] | None:
 
 
 def all_mode_names() -> tuple[str, ...]:
-    return tuple(dict.fromkeys(m.name for bm in BACKENDS.values() for m in bm.modes))
+    return tuple(dict.fromkeys(m.name for bm in (*BACKENDS.values(), *ENGINES.values()) for m in bm.modes))
 
 
 def expand(asked: list[str] | None, module: str, backend: str, device: str, axis: str, strict: bool) -> list:
@@ -155,14 +199,15 @@ def expand(asked: list[str] | None, module: str, backend: str, device: str, axis
         return [default(backend) if axis == "mode" else DEFAULT_PRECISION]
     if ALL in asked:
         return list(have)
-    own = BACKENDS[backend].names() if axis == "mode" else PRECISIONS
+    # keras[jax]: its own modes and Keras's (a Keras mode it lacks is refused when strict)
+    own = (*of(backend).names(), *BACKENDS[backend.partition("[")[0]].names()) if axis == "mode" else PRECISIONS
     mine = [a for a in asked if a in own]
     return mine if strict else [a for a in mine if a in have]
 
 
 def check(algo: str, module: str, backend: str, device: str, mode: str | None, precision: str) -> None:
     """One clear BenchError line when (backend, mode, precision) cannot run ``algo`` on ``device``."""
-    bm = BACKENDS[backend]
+    bm = of(backend)
     modes, precisions = supported(module, backend, device)
     if precision not in PRECISIONS:
         raise BenchError(f"unknown precision '{precision}'; choose from: {choices(PRECISIONS)}")
@@ -175,9 +220,13 @@ def check(algo: str, module: str, backend: str, device: str, mode: str | None, p
                 f"{', '.join(supported(module, backend, 'cpu')[0])}"
             )
         if mode not in modes:
+            why = (
+                "its implementation does not honour the mode axis"
+                if module not in MODAL_MODULES
+                else f"mode '{mode}' runs the {', '.join(bm.get(mode).modules or ())} implementations only"
+            )
             raise BenchError(
-                f"{algo} on {backend} runs only in mode {', '.join(modes)} (its implementation does not "
-                f"honour the mode axis); valid: --mode {','.join(modes)}"
+                f"{algo} on {backend} runs only in mode {', '.join(modes)} ({why}); valid: --mode {','.join(modes)}"
             )
     if precision not in precisions:
         raise BenchError(f"{algo} on {backend} cannot run in {precision}; valid: --precision {','.join(precisions)}")
@@ -188,7 +237,11 @@ def of_record(backend: str, hparams: Mapping[str, Any] | None, run: Mapping[str,
     says (the ``xla`` setting the MNIST specs had before the mode axis), else the defaults."""
     run, hparams = run or {}, hparams or {}
     mode, precision = run.get("mode"), run.get("precision") or DEFAULT_PRECISION
-    if mode is None and backend in BACKENDS:
+    if backend in ENGINES and mode not in of(backend).names():
+        # Keras on JAX was recorded as "jit-off" before the modes were per engine: it ran jax.jit
+        # all the same (its card says so), the one mode it has now
+        mode = None
+    if mode is None and known(backend):
         if hparams.get("xla") is True and backend in ("tf", "keras"):
             mode = "xla" if backend == "tf" else "jit-on"
         else:
@@ -200,7 +253,7 @@ def table(module: str, backend: str, device: str) -> str:
     """``graph,eager,xla x fp32,bf16`` for ``bench list`` (the default mode first; GPU-only modes
     marked when ``device`` is the CPU)."""
     modes, precisions = declared(module, backend)
-    bm = BACKENDS[backend]
+    bm = of(backend)
     shown = [bm.default] + [m for m in modes if m != bm.default]
     marks = [f"{m}(gpu)" if bm.get(m).gpu_only and device != "gpu" else m for m in shown]
     return f"{','.join(marks)} x {','.join(precisions)}"

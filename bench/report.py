@@ -151,7 +151,7 @@ def axes_of(r) -> tuple[str, str]:
 
 def default_axes(r) -> bool:
     mode, precision = axes_of(r)
-    return r.backend not in modes.BACKENDS or (mode == modes.default(r.backend) and precision == "fp32")
+    return not modes.known(r.backend) or (mode == modes.default(r.backend) and precision == "fp32")
 
 
 def group(results) -> dict:
@@ -294,7 +294,7 @@ def modes_rows(results) -> tuple[list[dict], str | None]:
 def _twin(d, r) -> bool:
     """``d`` is the default-mode row of ``r``'s backend, device and precision."""
     same = (d["backend"], d["device"], d["precision"]) == (r["backend"], r["device"], r["precision"])
-    return same and d["backend"] in modes.BACKENDS and d["mode"] == modes.default(d["backend"])
+    return same and modes.known(d["backend"]) and d["mode"] == modes.default(d["backend"])
 
 
 def break_even(r, twin) -> str | None:

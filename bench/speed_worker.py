@@ -71,19 +71,20 @@ class Worker:
         self.pool = self.pool[:POOL]
         self.next = 0
         self.step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
+        self.many = p.learner.train_steps  # the idiom that trains many steps a call (Keras's fit), or None
         self.card = ConfigCard.from_dict(config_card(cell.backend, p.session.facts, p.learner.describe()))
         self.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
         # the first step alone: trace and compile
-        x, y = self._batches(1)[0]
+        fn, calls = self._calls(self._batches(1))
         self.sync()
         t0 = time.perf_counter()
-        float(self.step(x, y))
+        np.asarray(fn(*calls[0]), np.float64)  # the loss (or the steps' losses): waits for the step
         self.sync()
         self.compile_s = time.perf_counter() - t0
         # warm-up: until warmup_s has passed, and at least 3 steps
         times, end = [], time.perf_counter() + float(message.get("warmup_s", 1.0))
         while len(times) < 3 or time.perf_counter() < end:
-            _, t, _, _ = timed_loop(self.step, self._batches(1))
+            _, t, _, _ = timed_loop(*self._calls(self._batches(1)))
             times.append(t[0])
         self.sync()
         self.step_s = float(np.median(times))
@@ -92,6 +93,15 @@ class Worker:
         out = [self.pool[(self.next + i) % len(self.pool)] for i in range(n)]
         self.next = (self.next + n) % len(self.pool)
         return out
+
+    def _calls(self, batches: list) -> tuple:
+        """(function, its argument tuples) that run ``batches``: one train step each, or for
+        ``train_steps`` one call on them all, concatenated in order."""
+        if self.many is None:
+            return self.step, batches
+        return self.many, [
+            (np.concatenate([x for x, _ in batches]), np.concatenate([y for _, y in batches]), self.batch)
+        ]
 
     def ready(self) -> dict:
         return {
@@ -103,13 +113,13 @@ class Worker:
         }
 
     def round(self, steps: int) -> dict:
-        batches = self._batches(steps)  # sliced before the clock
+        fn, calls = self._calls(self._batches(steps))  # sliced before the clock
         self.sync()
         t0 = time.perf_counter()
-        values, _, inside, loop = timed_loop(self.step, batches)
+        values, _, inside, loop = timed_loop(fn, calls)
         self.sync()
         seconds = time.perf_counter() - t0
-        loss = float(values[-1])
+        loss = float(np.ravel(values[-1])[-1])
         return {
             "seconds": seconds,
             "samples": steps * self.batch,

@@ -38,7 +38,7 @@ def pytest_collection_modifyitems(config, items):
 def pytest_collection_finish(session):
     """The generated tests' cases on Keras's other engines that this session runs: their engine
     workers compute them all in one go (tests/protocols.py)."""
-    from protocols import ENGINE_CASES
+    from protocols import ENGINE_CASES, FIRST_STEPS, engine_case
 
     from bench.backends import parse_label
 
@@ -46,8 +46,12 @@ def pytest_collection_finish(session):
         params = getattr(getattr(item, "callspec", None), "params", {})
         engine = parse_label(str(params.get("backend", "")))[1]
         if engine and not item.get_closest_marker("skip"):
-            name = params["protocol"].name if "protocol" in params else "smoke"
-            ENGINE_CASES.setdefault(engine, set()).add((params["algo"], name))
+            if "mode" in params:  # tests/test_modes.py: the case and its default twin
+                axes = (params["mode"], "fp32") if params["mode"] else (None, "bf16")
+                names = [FIRST_STEPS.name, engine_case(FIRST_STEPS.name, *axes)]
+            else:
+                names = [params["protocol"].name if "protocol" in params else "smoke"]
+            ENGINE_CASES.setdefault(engine, set()).update((params["algo"], n) for n in names)
 
 
 @pytest.fixture(autouse=True)

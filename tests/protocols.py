@@ -242,7 +242,7 @@ def protocol_outcome(
     """``algo`` on ``backend`` under ``protocol``, in ``mode`` and ``precision`` (resynchronised
     protocols: the default mode in fp32 only)."""
     if parse_label(backend)[1]:
-        return engine_outcome(algo, backend, protocol.name)
+        return engine_outcome(algo, backend, engine_case(protocol.name, mode, precision))
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
         return outcome(algo, backend, overrides, protocol.steps, protocol.fresh, mode, precision)
@@ -268,6 +268,19 @@ ENGINE_CASES: dict[str, set] = {}  # engine -> {(algorithm, protocol name or "sm
 ENGINE_TIMEOUT_S = 900
 _ENGINE_OUTCOMES: dict[str, dict] = {}
 WORKER = Path(__file__).resolve().parent / "keras_engine_worker.py"
+
+
+def engine_case(name: str, mode: str | None = None, precision: str = "fp32") -> str:
+    """The name of an engine worker's case: the protocol's, with the axes where not the default
+    (``first_steps@jit-on@fp32``)."""
+    return name if (mode, precision) == (None, "fp32") else f"{name}@{mode or ''}@{precision}"
+
+
+def parse_engine_case(case: str) -> tuple[str, str | None, str]:
+    """``first_steps@jit-on@fp32`` -> ("first_steps", "jit-on", "fp32")."""
+    name, _, axes = case.partition("@")
+    mode, _, precision = axes.partition("@")
+    return name, mode or None, precision or "fp32"
 
 
 def engine_outcome(algo: str, backend: str, name: str) -> Outcome:
@@ -334,6 +347,9 @@ def _run_supervised(learner, hp, spec, steps, fresh=False, path=None, resync=Fal
     bs = min(hp.get("batch_size") or d.n_train, BATCH, d.n_train)
     starts = [(k * bs) % (d.n_train - bs + 1) if fresh else 0 for k in range(steps)]
     forward, own, losses = np.asarray(learner.predict(x)), [learner.get_weights()], []
+    if learner.train_steps is not None and not resync:  # the idiom that trains the steps in one call (fit)
+        xs, ys = (np.concatenate([a[i : i + bs] for i in starts]) for a in (d.x_train, d.y_train))
+        losses, starts = list(learner.train_steps(xs, ys, bs)), []
     for k, i in enumerate(starts):
         if path is not None:
             learner.set_weights(path[k])

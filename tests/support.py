@@ -28,8 +28,12 @@ def build(
     (:meth:`RunConfig.create`), the learner built with the canonical initial weights of
     (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`),
     in the execution ``mode`` (None: the backend's default) and ``precision``.
-    ``overrides``: setting -> value (a value or a ``--set`` string)."""
-    cell = RunConfig.create(algo, backend, device, seed, budget, overrides, mode=mode, precision=precision)
+    ``overrides``: setting -> value (a value or a ``--set`` string). Keras runs on this process's
+    engine (KERAS_BACKEND; an engine's worker process), with that engine's modes."""
+    engine = (os.environ.get("KERAS_BACKEND") or DEFAULT_ENGINE) if backend == "keras" else None
+    cell = RunConfig.create(
+        algo, backend, device, seed, budget, overrides, mode=mode, precision=precision, engine=engine
+    )
     spec, hp = cell.spec, cell.hp
     learner = build_learner(spec, hp, backend, seed, device, mode=cell.mode, precision=cell.precision)
     return learner, hp, spec

@@ -432,6 +432,19 @@ def test_duplicates_run_once_with_a_word(tmp_path, capsys, fake_cells, args, not
             "valid: --mode graph",
         ),
         (["--algo", "mlp", "--set", "xla=true"], "'xla' is no longer a setting: XLA is a mode (--mode xla for tf"),
+        (
+            ["--algo", "mlp", "--backend", "keras", "--engine", "jax", "--mode", "jit-off"],
+            "keras[jax] has no mode 'jit-off'; its modes: jit-on, fit",
+        ),
+        (
+            ["--algo", "dqn", "--backend", "keras", "--engine", "jax", "--mode", "fit"],
+            "dqn on keras[jax] runs only in mode jit-on (mode 'fit' runs the mlp, lenet5, metrics_cnn, resnet "
+            "implementations only); valid: --mode jit-on",
+        ),
+        (
+            ["--algo", "mlp", "--backend", "keras", "--mode", "fit"],
+            "no selected backend has --mode fit; the modes of each: keras: jit-off, jit-on",
+        ),
     ],
 )
 def test_bad_mode_or_precision_is_refused_before_any_cell(tmp_path, capsys, fake_cells, args, message):

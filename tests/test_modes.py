@@ -9,29 +9,33 @@
   two losses within the spec's ``bf16_loss_rtol`` (its measurement is in the spec).
 
 Each comparison is checked to be able to fail (the loss moves over the steps by more than the
-tolerance). The default run holds lenet5 and mlp in every mode and precision, and the DQN
-update in one compiled mode per backend (and bf16); the rest, PyTorch's compiled modes above
-all (tens of seconds of inductor compilation each on a 2-core CPU), run with --runslow:
-``pytest tests/test_modes.py --runslow``.
+tolerance). The default run holds lenet5 and mlp in every mode and precision (Keras on its other
+engines in their compiled modes), and every other spec it checks at all in one compiled mode per
+backend and in bf16, but for the ResNet nets under torch.compile (COSTLY); the rest, PyTorch's
+other compiled modes above all (tens of seconds of inductor compilation each on a 2-core CPU),
+run with --runslow: ``pytest tests/test_modes.py --runslow``.
 """
 
 import numpy as np
 import pytest
 from protocols import FIRST_STEPS, protocol_outcome
-from support import backends, case_id
+from support import backends, case_id, engine_cases
 from test_generated import _can_fail, _check, _slow
 
 from bench import modes, specs
+from bench.backends import parse_label
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
-# the specs whose every mode and precision the default run checks; the others run there in one
-# compiled mode per backend (CI_MODES) where cheap, the rest with --runslow
+# the specs whose every mode and precision the default run checks; every other spec that the
+# default run checks at all (not in test_generated.SLOW) runs there in one compiled mode per backend
+# (CI_MODES) and in bf16, but for COSTLY; the rest with --runslow
 EVERY_MODE = ("lenet5", "mlp")
 CI_MODES = {"tf": "xla", "keras": "jit-on", "torch": "compile"}
-# the specs (beyond EVERY_MODE) whose one compiled mode and bf16 case run by default: the DQN
-# update; the other DQN variants share its code path and run with --runslow
-CI_SPECS = ("dqn",)
+# (algo, backend) whose compiled mode costs too much for CI: inductor compiles the ResNet nets'
+# forward and backward for 60-115 s each on this 2-core CPU (measured: resnet10 98 s, plain10 115 s,
+# load 2)
+COSTLY = {("resnet10", "torch"), ("plain10", "torch")}
 
 
 # (algo, backend, mode) -> why its losses leave the spec's tolerance (an xfail naming the gap; it
@@ -41,28 +45,54 @@ MODE_GAPS = {
     "the plain net's activations shrink block by block, and XLA runs without op determinism (bench/modes.py)",
     ("plain10", "keras", "jit-on"): "the second step's loss differs from jit-off's by 2.5e-3 relative (loss_rtol "
     "2e-3), as plain10/tf/xla (the same XLA step, determinism off)",
+    ("plain10", "torch", "compile"): "the second step's loss differs from eager's by 4.9e-3 relative (loss_rtol "
+    "2e-3; the forward output agrees to 3.1e-5): inductor's fused kernels round the plain net's shrinking "
+    "activations differently, as XLA does",
 }
 
 
-# algo -> why its bf16 losses leave the spec's bf16_loss_rtol in every backend (an xfail naming
-# the gap; it fails once they agree). The DQN family's 3e-3 was measured on the variants listed in
-# bench/specs/_rl.py; dueling_ddqn_doc (the documented dueling settings) was measured after it.
+# (algo, backend) -> why its bf16 losses leave the spec's bf16_loss_rtol (an xfail naming the gap;
+# it fails once they agree). The DQN family's 3e-3 was measured on the variants listed in
+# bench/specs/_rl.py on tf, torch and keras; dueling_ddqn_doc (the documented dueling settings) and
+# Keras's other engines were measured after it. Both are the dueling head's bf16 rounding
+# (Q = V + A - mean(A), in bf16), compounded over the update.
+_DUELING_DOC = (
+    "bf16 losses differ from fp32's by 3.7e-3 (PyTorch) and 4.2e-3 (TensorFlow) relative, over the family's "
+    "bf16_loss_rtol 3e-3"
+)
 BF16_GAPS = {
-    "dueling_ddqn_doc": "bf16 losses differ from fp32's by 3.7e-3 (PyTorch) and 4.2e-3 (TensorFlow) relative, "
-    "over the family's bf16_loss_rtol 3e-3",
+    **{("dueling_ddqn_doc", b): _DUELING_DOC for b in ("tf", "torch", "keras", "keras[torch]")},
+    ("dueling_ddqn", "keras[jax]"): "bf16 losses differ from fp32's by 3.2e-3 relative (bf16_loss_rtol 3e-3)",
+    ("dueling_ddqn", "keras[torch]"): "bf16 losses differ from fp32's by 3.5e-3 relative (bf16_loss_rtol 3e-3)",
+    # the documented settings on Keras's other engines (on tf, torch and keras they stay within 3e-3)
+    **{
+        (algo, f"keras[{engine}]"): f"bf16 losses differ from fp32's by {gap} relative (bf16_loss_rtol 3e-3)"
+        for algo, gaps in {
+            "double_dqn_doc": ("4.1e-3", "4.4e-3"),
+            "double_dqn_hard_doc": ("4.1e-3", "4.4e-3"),
+            "per_ddqn_doc": ("3.6e-3", "3.9e-3"),
+        }.items()
+        for engine, gap in zip(("jax", "torch"), gaps)
+    },
+    ("resnet10", "keras[jax]"): "bf16 losses differ from fp32's by 7.0e-3 relative (bf16_loss_rtol 5e-3, measured "
+    "1.5e-3 on tf; keras[torch] 2.8e-3): XLA's CPU convolutions in bf16 on JAX round more",
 }
 
 
 def _modal():
-    return [(a, b) for a, s in specs.all_specs().items() for b in backends(a, False) if s.module in modes.MODAL_MODULES]
+    """(algorithm, backend) of every modal spec: its backends, and Keras on its other engines."""
+    pairs = [(a, b) for a in specs.all_specs() for b in backends(a, False)] + engine_cases()
+    return [(a, b) for a, b in pairs if specs.get(a).module in modes.MODAL_MODULES]
 
 
 def _in_ci(algo, backend, mode):
     if _slow(algo, backend):
         return False
+    if parse_label(backend)[1]:  # Keras on another engine (its own worker process): the compiled modes
+        return algo in EVERY_MODE and mode is not None
     if algo in EVERY_MODE:
         return True
-    return algo in CI_SPECS and mode in (CI_MODES[backend], None)
+    return mode is None or (mode == CI_MODES[backend] and (algo, backend) not in COSTLY)
 
 
 def _param(algo, backend, mode, id):
@@ -107,12 +137,12 @@ def test_bf16_against_fp32(algo, backend, mode):
     bf16 = protocol_outcome(algo, backend, FIRST_STEPS, precision="bf16")
     _can_fail(spec, "bf16_loss_rtol", "losses", fp32.losses, algo)
     what = f"{algo}/{backend}: losses, bf16 vs fp32"
-    if algo in BF16_GAPS:
+    if (algo, backend) in BF16_GAPS:
         try:
             _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
         except AssertionError:
-            pytest.xfail(f"known gap: {BF16_GAPS[algo]}")
-        pytest.fail(f"{algo} is in BF16_GAPS but its bf16 losses now agree: remove the entry")
+            pytest.xfail(f"known gap: {BF16_GAPS[algo, backend]}")
+        pytest.fail(f"{(algo, backend)} is in BF16_GAPS but its bf16 losses now agree: remove the entry")
     _check(spec, "bf16_loss_rtol", fp32.losses, bf16.losses, what)
     # bf16 really computed in bf16: the losses differ from fp32's (an fp32 run would agree to 1e-7)
     assert np.max(np.abs(bf16.losses / fp32.losses - 1)) > 1e-6, f"{algo}/{backend}: bf16 losses equal fp32's"

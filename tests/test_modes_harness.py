@@ -32,6 +32,20 @@ def test_old_records_read_as_their_mode():
     assert modes.of_record("tf", {"xla": True}, None) == ("xla", "fp32")
     assert modes.of_record("keras", {"xla": True}, {}) == ("jit-on", "fp32")
     assert modes.of_record("torch", {}, {"mode": "compile", "precision": "bf16"}) == ("compile", "bf16")
+    # Keras on JAX was recorded as jit-off before the modes were per engine; it ran jax.jit
+    assert modes.of_record("keras[jax]", {}, {"mode": "jit-off", "engine": "jax"}) == ("jit-on", "fp32")
+
+
+def test_keras_modes_follow_its_engine():
+    """TensorFlow and PyTorch: jit off (the default) or on (XLA, torch.compile); JAX: jax.jit always,
+    and the whole-epoch fit idiom for the supervised classifiers only."""
+    assert modes.supported("mlp", "keras", "cpu")[0] == ("jit-off", "jit-on")
+    assert modes.supported("mlp", "keras[torch]", "cpu")[0] == ("jit-off", "jit-on")
+    assert modes.supported("mlp", "keras[jax]", "cpu")[0] == ("jit-on", "fit")
+    assert modes.supported("dqn", "keras[jax]", "cpu")[0] == ("jit-on",)
+    assert [modes.default(b) for b in ("keras", "keras[torch]", "keras[jax]")] == ["jit-off", "jit-off", "jit-on"]
+    assert RunConfig.create("mlp", "keras", engine="jax").is_default_axes
+    assert not RunConfig.create("mlp", "keras", engine="jax", mode="fit").is_default_axes
 
 
 def test_every_backend_declares_a_default_among_its_modes_and_gpu_only_modes_stay_off_the_cpu():

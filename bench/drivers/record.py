@@ -56,7 +56,11 @@ class RunRecord:
         self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
         self.count = compiles.counter(backend, learner) if backend else None
         self.backend = backend
-        self.compiles = {"counter": compiles.COUNTERS.get(backend), "in_timed_rounds": 0, "flagged": []}
+        self.compiles = {
+            "counter": compiles.counter_name(backend) if backend else None,
+            "in_timed_rounds": 0,
+            "flagged": [],
+        }
         self._mark, self._off_clock = None, 0  # the count after the last evaluation; compiles of untimed steps
         self.sync, self.on_eval = sync, on_eval
         if context is not None:
@@ -135,6 +139,15 @@ class RunRecord:
         self._inside += inside
         self._loop += loop
         return values
+
+    def timed_many(self, fn, x, y, batch_size) -> list:
+        """``fn(x, y, batch_size)``, a learner's ``train_steps``, once on batches concatenated in
+        order (before the clock), the harness's overhead counted as in :meth:`timed_steps`. Single
+        steps are not timed, so no stall is counted. Returns the per-step losses."""
+        values, _, inside, loop = timed_loop(fn, [(x, y, batch_size)])
+        self._inside += inside
+        self._loop += loop
+        return list(values[0])
 
     def _count_stalls(self, where: str) -> None:
         """Steps slower than STALL_FACTOR x the round's median step: retraces or stalls."""

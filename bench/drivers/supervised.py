@@ -2,9 +2,10 @@
 
 Epochs of batches drawn in one seeded order (and augmented, where the data says so, with one
 seeded generator); every ``eval_every`` epochs form one timed round whose samples/s is one
-throughput measurement. Timing, curve, target and divergence follow bench.drivers.record. A spec with
-``lr_decay_epoch`` = k > 0 trains epochs k, k+1, ... at ``lr * lr_decay`` (a step schedule set
-between epochs, off the clock).
+throughput measurement. A learner whose idiom trains many steps a call (``train_steps``: Keras's
+``fit``) gets each epoch's timed batches in one call, in the same order. Timing, curve, target
+and divergence follow bench.drivers.record. A spec with ``lr_decay_epoch`` = k > 0 trains epochs
+k, k+1, ... at ``lr * lr_decay`` (a step schedule set between epochs, off the clock).
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from bench.drivers.record import RunRecord
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
     train_step = train_step or learner.train_step
+    many = learner.train_steps  # the idiom that trains many steps a call (Keras's fit), or None
+    # the first step compiles what the timed steps run: through ``many`` where the learner has it
+    first = train_step if many is None else (lambda x, y: many(x, y, len(x))[0])
     rng = np.random.default_rng(seed) if hp.get("shuffle") else None
     aug_rng = np.random.default_rng([seed, 1])
     epochs, every = int(hp["epochs"]), max(1, int(hp.get("eval_every", 1)))
@@ -36,7 +40,7 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, ba
             epoch_batches = [(data.augment(xb, aug_rng), yb) for xb, yb in epoch_batches]
         if rec.out["compile_s"] is None:
             xb, yb = epoch_batches.pop(0)
-            rec.losses.append(rec.timed_first(train_step, xb, yb))
+            rec.losses.append(rec.timed_first(first, xb, yb))
             where["samples"] += len(xb)
             rec.out["steps"] += 1
         # only shape-stable steps are timed: the epoch's short last batch trains off the clock
@@ -44,9 +48,15 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, ba
         tail = []
         if hp.get("batch_size") and epoch_batches and len(epoch_batches[-1][0]) < int(hp["batch_size"]):
             tail = [epoch_batches.pop()]
+        whole = many is not None and bool(epoch_batches)  # the epoch's timed batches in one call
+        if whole:
+            xs, ys = np.concatenate([x for x, _ in epoch_batches]), np.concatenate([y for _, y in epoch_batches])
         sync()
         t0 = time.perf_counter()
-        rec.losses.extend(rec.timed_steps(train_step, epoch_batches))
+        if whole:
+            rec.losses.extend(rec.timed_many(many, xs, ys, len(epoch_batches[0][0])))
+        else:
+            rec.losses.extend(rec.timed_steps(train_step, epoch_batches))
         sync()
         round_time += time.perf_counter() - t0
         for xb, yb in tail:

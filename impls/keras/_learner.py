@@ -5,8 +5,11 @@ classifiers compile (the spec's optimizer, impls/keras/_optim.py; sparse categor
 cross-entropy from logits), prediction and the canonical weights. A classifier module's
 ``Learner`` builds its model and ends its ``__init__`` with ``self._setup``.
 
-Modes (``self.mode``, on the TensorFlow engine): ``jit-off`` (the default) compiles with
-``jit_compile=False``, ``jit-on`` with ``jit_compile=True``: explicit, never Keras's "auto".
+Modes (``self.mode``): ``jit-off`` (the default) compiles with ``jit_compile=False``, ``jit-on``
+with ``jit_compile=True`` (TensorFlow: XLA; PyTorch: ``torch.compile``; JAX: ``jax.jit``, always):
+explicit, never Keras's "auto". ``fit`` (JAX, the classifiers): the same compiled step, trained a
+whole epoch at a time through ``model.fit`` (``train_steps``), the Keras idiom beside the per-step
+``train_on_batch``.
 Precision bf16: the ``mixed_bfloat16`` dtype policy, set before the model is built (bf16 compute,
 float32 variables; the losses cast the logits to float32)."""
 
@@ -18,16 +21,10 @@ from impls.keras import _cnn, _optim
 
 
 def jit_compile(mode=None):
-    """Keras's ``jit_compile`` on this engine. TensorFlow: XLA on for the mode ``jit-on``, off for
-    ``jit-off`` and None (the default), never Keras's "auto", which turns XLA on where a GPU is
-    listed. JAX: on (``jax.jit``; off, Keras runs JAX op by op). PyTorch: off (eager, Keras's default
-    there; on is ``torch.compile``)."""
-    engine = keras.backend.backend()
-    if engine == "jax":
-        return True
-    if engine == "torch":
-        return False
-    return mode == "jit-on"
+    """Keras's ``jit_compile`` on this engine and mode: on for ``jit-on``, off for ``jit-off`` and
+    None (the default), never Keras's "auto" (which turns XLA on where a GPU is listed). TensorFlow:
+    XLA; PyTorch: ``torch.compile``. JAX: always on (``jax.jit``; off, Keras runs JAX op by op)."""
+    return keras.backend.backend() == "jax" or mode == "jit-on"
 
 
 def compile_label(jit):
@@ -78,6 +75,29 @@ class ClassifierLearner(Base):
         )
         model.compile(optimizer=_optim.optimizer(self.hp), loss=loss, jit_compile=jit)
         set_precision("fp32")  # the model keeps its policy; models built later start from float32
+        if self.mode == "fit":
+            self.train_steps = self._fit
+
+    def _fit(self, x, y, batch_size):
+        """The whole-epoch idiom: ``model.fit`` over the consecutive batches of ``x`` and ``y``, in
+        order. The per-step losses come from the logs' running mean of the loss (async callbacks:
+        fit does not wait for them)."""
+        means = {}
+        record = keras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda step, logs: means.__setitem__(step, logs["loss"])
+        )
+        record.async_safe = True
+        self.model.fit(
+            x,
+            y[:, None] if self.binary else y,
+            batch_size=batch_size,
+            epochs=1,
+            shuffle=False,
+            verbose=0,
+            callbacks=[record],
+        )
+        mean = np.array([means[k] for k in range(len(means))], np.float64)  # mean of steps 0..k
+        return mean * np.arange(1, len(mean) + 1) - np.concatenate([[0.0], mean[:-1] * np.arange(1, len(mean))])
 
     def train_step(self, x, y):
         return train_on_batch(self.model, x, y[:, None] if self.binary else y)["loss"]
@@ -122,6 +142,7 @@ class ClassifierLearner(Base):
 
     def describe(self):
         return {
-            "compile": f"keras compiled train function ({compile_label(self.jit)})",
+            "compile": f"keras {'model.fit per epoch' if self.train_steps else 'train_on_batch'} "
+            f"({compile_label(self.jit)})",
             "compute_dtype": self.model.compute_dtype,
         }
