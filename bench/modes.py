@@ -199,8 +199,7 @@ def expand(asked: list[str] | None, module: str, backend: str, device: str, axis
         return [default(backend) if axis == "mode" else DEFAULT_PRECISION]
     if ALL in asked:
         return list(have)
-    # keras[jax]: its own modes and Keras's (a Keras mode it lacks is refused when strict)
-    own = (*of(backend).names(), *BACKENDS[backend.partition("[")[0]].names()) if axis == "mode" else PRECISIONS
+    own = of(backend).names() if axis == "mode" else PRECISIONS
     mine = [a for a in asked if a in own]
     return mine if strict else [a for a in mine if a in have]
 

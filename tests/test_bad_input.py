@@ -434,7 +434,7 @@ def test_duplicates_run_once_with_a_word(tmp_path, capsys, fake_cells, args, not
         (["--algo", "mlp", "--set", "xla=true"], "'xla' is no longer a setting: XLA is a mode (--mode xla for tf"),
         (
             ["--algo", "mlp", "--backend", "keras", "--engine", "jax", "--mode", "jit-off"],
-            "keras[jax] has no mode 'jit-off'; its modes: jit-on, fit",
+            "no selected backend has --mode jit-off; the modes of each: keras[jax]: jit-on, fit",
         ),
         (
             ["--algo", "dqn", "--backend", "keras", "--engine", "jax", "--mode", "fit"],
