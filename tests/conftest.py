@@ -52,6 +52,11 @@ def pytest_collection_finish(session):
             else:
                 names = [params["protocol"].name if "protocol" in params else "smoke"]
             ENGINE_CASES.setdefault(engine, set()).update((params["algo"], n) for n in names)
+    bench_only = session.config.getoption("benchmark_only", default=False)  # the generated tests do not run
+    if ENGINE_CASES and not session.config.option.collectonly and not bench_only:
+        from protocols import start_workers
+
+        start_workers(sorted(ENGINE_CASES))  # they compute while the session runs its other tests
 
 
 @pytest.fixture(autouse=True)

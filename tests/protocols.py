@@ -27,6 +27,7 @@ output is held to); the generated tests and the completeness test pick it up.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -285,13 +286,16 @@ def parse_engine_case(case: str) -> tuple[str, str | None, str]:
 
 def engine_outcome(algo: str, backend: str, name: str) -> Outcome:
     """The outcome of ``algo`` under protocol ``name`` (or the smoke run) on ``keras[engine]``,
-    computed by the engine's worker (tests/keras_engine_worker.py, KERAS_BACKEND=engine). The first
-    call starts the workers of every engine this session needs, side by side, each on all of its
-    engine's cases."""
+    computed by the engine's worker (tests/keras_engine_worker.py, KERAS_BACKEND=engine). The
+    workers of every engine this session needs run side by side, each on all of its engine's
+    cases: started when the collection ends (tests/conftest.py), so that they compute while the
+    session runs its other tests, or else by the first call."""
     engine = parse_label(backend)[1]
     if engine not in _ENGINE_OUTCOMES:
-        ENGINE_CASES.setdefault(engine, set()).add((algo, name))
-        _run_workers([e for e in ENGINE_CASES if e not in _ENGINE_OUTCOMES])
+        if engine not in _STARTED:
+            ENGINE_CASES.setdefault(engine, set()).add((algo, name))
+            start_workers([e for e in ENGINE_CASES if e not in _STARTED])
+        _finish(engine)
     got = _ENGINE_OUTCOMES[engine].get((algo, name))
     if got is None:  # a case the collection did not announce (a test run by hand): its own worker
         _run_workers([engine], {engine: {(algo, name)}})
@@ -301,32 +305,54 @@ def engine_outcome(algo: str, backend: str, name: str) -> Outcome:
     return got
 
 
-def _run_workers(engines: list[str], cases: dict | None = None) -> None:
+_STARTED: dict[str, tuple] = {}  # engine -> (process, its output folder, its cases): running or done
+
+
+def start_workers(engines: list[str], cases: dict | None = None) -> None:
+    """Start the worker of each engine on its cases, without waiting (their output goes to a file:
+    a pipe nobody reads could fill and stop them)."""
     cases = cases or ENGINE_CASES
-    tmp = Path(tempfile.mkdtemp(prefix="keras-engines-"))
     path = os.pathsep.join(filter(None, [str(WORKER.parent.parent), os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, PYTHONPATH=path)
-    procs = {}
     for engine in engines:
-        todo = json.dumps(sorted(cases[engine]))
-        procs[engine] = subprocess.Popen(
-            [sys.executable, str(WORKER), str(tmp / f"{engine}.pkl"), todo],
-            env={**env, "KERAS_BACKEND": engine},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-    for engine, proc in procs.items():
-        try:
-            log, _ = proc.communicate(timeout=ENGINE_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
+        tmp = Path(tempfile.mkdtemp(prefix=f"keras-{engine}-"))
+        with open(tmp / "log.txt", "w") as log:
+            proc = subprocess.Popen(
+                [sys.executable, str(WORKER), str(tmp / "out.pkl"), json.dumps(sorted(cases[engine]))],
+                env={**env, "KERAS_BACKEND": engine},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        _STARTED[engine] = (proc, tmp, set(cases[engine]))
+
+
+def _finish(engine: str) -> None:
+    """Wait for the engine's worker and keep its outcomes (a case without one gets the log's end)."""
+    proc, tmp, cases = _STARTED[engine]
+    try:
+        proc.wait(timeout=ENGINE_TIMEOUT_S)
+        log = (tmp / "log.txt").read_text(errors="replace")
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        log = f"no result within {ENGINE_TIMEOUT_S} s of waiting"
+    out = tmp / "out.pkl"
+    done = pickle.loads(out.read_bytes()) if out.exists() else {}
+    for key in cases:
+        done.setdefault(key, f"keras[{engine}] worker gave no result for {key}: {log[-3000:]}")
+    _ENGINE_OUTCOMES.setdefault(engine, {}).update(done)
+
+
+@atexit.register
+def _stop_workers() -> None:
+    for proc, _, _ in _STARTED.values():
+        if proc.poll() is None:
             proc.kill()
-            log = f"no result within {ENGINE_TIMEOUT_S} s"
-        out = tmp / f"{engine}.pkl"
-        done = pickle.loads(out.read_bytes()) if out.exists() else {}
-        for key in cases[engine]:
-            done.setdefault(key, f"keras[{engine}] worker gave no result for {key}: {log[-3000:]}")
-        _ENGINE_OUTCOMES.setdefault(engine, {}).update(done)
+
+
+def _run_workers(engines: list[str], cases: dict | None = None) -> None:
+    start_workers(engines, cases)
+    for engine in engines:
+        _finish(engine)
 
 
 def data(spec: specs.Spec, hp: Mapping):

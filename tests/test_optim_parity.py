@@ -39,18 +39,26 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def figures():
+    """The cases in two processes side by side (each one framework thread), alternate cases each."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
-    proc = subprocess.run(
-        [sys.executable, str(ROOT / "tests" / "parity_runs.py"), *CASES],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=1800,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    out = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert out["threads"] == {"tf": 1, "torch": 1}, out["threads"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(ROOT / "tests" / "parity_runs.py"), *CASES[half::2]],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for half in (0, 1)
+    ]
+    out = {}
+    for proc in procs:
+        stdout, stderr = proc.communicate(timeout=1800)
+        assert proc.returncode == 0, stderr[-4000:]
+        got = json.loads(stdout.strip().splitlines()[-1])
+        assert got["threads"] == {"tf": 1, "torch": 1}, got["threads"]
+        out.update(got)
     return out
 
 

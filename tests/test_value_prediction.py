@@ -11,8 +11,9 @@ from bench.cli import main
 from bench.config import RunConfig
 from bench.data import random_walk as rw
 from bench.drivers.value import _Loop
+from bench.executors.local import LocalExecutor
 from bench.records import x_axis
-from bench.runner import build_learner, run_cell
+from bench.runner import build_learner
 
 WALK = rw.Walk()
 ALGOS = ("gradient_mc", "semi_gradient_td0")
@@ -216,11 +217,10 @@ def test_the_td_target_carries_no_gradient_and_terminal_is_zero():
 # learning on the quick budget ----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def quick_results():
-    out = {}
-    for algo in ALGOS:
-        for b in (*FRAMEWORKS, "numpy"):
-            out[algo, b] = run_cell(RunConfig.create(algo, b, budget="quick"))
-    return out
+    """The quick-budget cells of both algorithms on every backend, two at a time (each in its own
+    process, as ``bench run --jobs 2 --quality-only`` runs them: quality is what is checked)."""
+    cells = [RunConfig.create(a, b, budget="quick", exclusive=False) for a in ALGOS for b in (*FRAMEWORKS, "numpy")]
+    return {(cell.algo, cell.backend): r for cell, r in LocalExecutor(jobs=2).run(cells, timeout_s=900)}
 
 
 @pytest.mark.parametrize("algo", ALGOS)
