@@ -10,8 +10,9 @@
 
 Each comparison is checked to be able to fail (the loss moves over the steps by more than the
 tolerance). The default run holds lenet5 and mlp in every mode and precision (Keras on its other
-engines in their compiled modes), and every other spec it checks at all in one compiled mode per
-backend and in bf16, but for the ResNet nets under torch.compile (COSTLY); the rest, PyTorch's
+engines in their compiled modes), every other spec it checks at all in one compiled mode per
+backend, but for the ResNet nets under torch.compile (COSTLY), and the DQN update and metrics_cnn
+in bf16 (BF16_CI); the rest, PyTorch's
 other compiled modes above all (tens of seconds of inductor compilation each on a 2-core CPU),
 run with --runslow: ``pytest tests/test_modes.py --runslow``.
 """
@@ -29,13 +30,15 @@ pytestmark = pytest.mark.filterwarnings("ignore")
 
 # the specs whose every mode and precision the default run checks; every other spec that the
 # default run checks at all (not in test_generated.SLOW) runs there in one compiled mode per backend
-# (CI_MODES) and in bf16, but for COSTLY; the rest with --runslow
+# (CI_MODES), but for COSTLY, and BF16_CI in bf16; the rest with --runslow
 EVERY_MODE = ("lenet5", "mlp")
 CI_MODES = {"tf": "xla", "keras": "jit-on", "torch": "compile"}
 # (algo, backend) whose compiled mode costs too much for CI: inductor compiles the ResNet nets'
 # forward and backward for 60-115 s each on this 2-core CPU (measured: resnet10 98 s, plain10 115 s,
 # load 2)
 COSTLY = {("resnet10", "torch"), ("plain10", "torch")}
+# the specs (beyond EVERY_MODE) whose bf16 case runs by default; the others' with --runslow
+BF16_CI = ("dqn", "metrics_cnn")
 
 
 # (algo, backend, mode) -> why its losses leave the spec's tolerance (an xfail naming the gap; it
@@ -92,7 +95,9 @@ def _in_ci(algo, backend, mode):
         return algo in EVERY_MODE and mode is not None
     if algo in EVERY_MODE:
         return True
-    return mode is None or (mode == CI_MODES[backend] and (algo, backend) not in COSTLY)
+    if mode is None:  # bf16: the DQN update's (its variants share its code path) and metrics_cnn's
+        return algo in BF16_CI
+    return mode == CI_MODES[backend] and (algo, backend) not in COSTLY
 
 
 def _param(algo, backend, mode, id):
