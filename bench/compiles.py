@@ -36,6 +36,14 @@ def _counted(backend: str) -> str:
     return backend
 
 
+_JAX_SEEN: list[int] = []  # XLA compilations seen in this process, once the listener is registered
+
+
+def _on_jax_event(event, duration, **kwargs) -> None:
+    if event == JAX_COMPILE_EVENT:
+        _JAX_SEEN[0] += 1
+
+
 def counter_name(backend: str) -> str | None:
     return COUNTERS.get(_counted(backend))
 
@@ -45,16 +53,12 @@ def counter(backend: str, learner: Any) -> Callable[[], int] | None:
     the backend has no counter."""
     backend = _counted(backend)
     if backend == "jax":
-        from jax import monitoring
+        if not _JAX_SEEN:  # one listener per process, however many learners are counted
+            from jax import monitoring
 
-        seen = [0]
-
-        def on_event(event, duration, **kwargs):
-            if event == JAX_COMPILE_EVENT:
-                seen[0] += 1
-
-        monitoring.register_event_duration_secs_listener(on_event)
-        return lambda: seen[0]
+            _JAX_SEEN.append(0)
+            monitoring.register_event_duration_secs_listener(_on_jax_event)
+        return lambda: _JAX_SEEN[0]
     if backend == "torch":
         from torch._dynamo.utils import counters
 

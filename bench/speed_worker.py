@@ -40,7 +40,7 @@ from bench import faults
 from bench.backends import select_engine
 from bench.card import config_card
 from bench.config import RunConfig
-from bench.drivers.record import timed_loop
+from bench.drivers.record import joined, timed_loop
 from bench.errors import BenchError
 from bench.records import ConfigCard
 
@@ -99,9 +99,7 @@ class Worker:
         ``train_steps`` one call on them all, concatenated in order."""
         if self.many is None:
             return self.step, batches
-        return self.many, [
-            (np.concatenate([x for x, _ in batches]), np.concatenate([y for _, y in batches]), self.batch)
-        ]
+        return self.many, [(*joined(batches), self.batch)]
 
     def ready(self) -> dict:
         return {

@@ -31,6 +31,12 @@ from bench.stats import spread
 STALL_FACTOR = 10.0
 
 
+def joined(batches) -> tuple[np.ndarray, np.ndarray]:
+    """The batches ``[(x, y), ...]`` concatenated in order: the argument of a learner's
+    ``train_steps`` (made before the clock)."""
+    return np.concatenate([x for x, _ in batches]), np.concatenate([y for _, y in batches])
+
+
 def timed_loop(fn, batches) -> tuple[list, list[float], float, float]:
     """Run ``fn(*args)`` for every ``args`` in ``batches`` -> (the step values, each step's host
     time from the end of the previous one, the time inside ``fn`` summed, the loop's time).

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from bench.data import batches
-from bench.drivers.record import RunRecord
+from bench.drivers.record import RunRecord, joined
 
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
@@ -50,7 +50,7 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, ba
             tail = [epoch_batches.pop()]
         whole = many is not None and bool(epoch_batches)  # the epoch's timed batches in one call
         if whole:
-            xs, ys = np.concatenate([x for x, _ in epoch_batches]), np.concatenate([y for _, y in epoch_batches])
+            xs, ys = joined(epoch_batches)
         sync()
         t0 = time.perf_counter()
         if whole:
