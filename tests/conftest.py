@@ -36,27 +36,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    """The generated tests' cases on Keras's other engines that this session runs: their engine
-    workers compute them all in one go (tests/protocols.py)."""
-    from protocols import ENGINE_CASES, FIRST_STEPS, engine_case
+    """The generated tests' cases that run in worker processes (tests/protocols.py): Keras on its
+    other engines, and the cases marked ``background``; each group's worker computes them all in
+    one go, beside the session's other tests."""
+    from protocols import FIRST_STEPS, WORKER_CASES, engine_case, worker_group
 
     from bench.backends import parse_label
 
     for item in session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})
-        engine = parse_label(str(params.get("backend", "")))[1]
-        if engine and not item.get_closest_marker("skip"):
+        backend = str(params.get("backend", ""))
+        in_worker = parse_label(backend)[1] or item.get_closest_marker("background")
+        if in_worker and not item.get_closest_marker("skip"):
             if "mode" in params:  # tests/test_modes.py: the case and its default twin
                 axes = (params["mode"], "fp32") if params["mode"] else (None, "bf16")
                 names = [FIRST_STEPS.name, engine_case(FIRST_STEPS.name, *axes)]
             else:
                 names = [params["protocol"].name if "protocol" in params else "smoke"]
-            ENGINE_CASES.setdefault(engine, set()).update((params["algo"], n) for n in names)
+            WORKER_CASES.setdefault(worker_group(backend), set()).update((params["algo"], backend, n) for n in names)
     bench_only = session.config.getoption("benchmark_only", default=False)  # the generated tests do not run
-    if ENGINE_CASES and not session.config.option.collectonly and not bench_only:
+    if WORKER_CASES and not session.config.option.collectonly and not bench_only:
         from protocols import start_workers
 
-        start_workers(sorted(ENGINE_CASES))  # they compute while the session runs its other tests
+        start_workers(sorted(WORKER_CASES))  # they compute while the session runs its other tests
 
 
 @pytest.fixture(autouse=True)

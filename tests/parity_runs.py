@@ -121,6 +121,54 @@ def perturbed(algo, steps, scale=1e-7, **overrides):
     }
 
 
+def first_steps_perturbed(algo, backend, draws, scale=1e-7, grad_draws=3, **overrides):
+    """The noise floor of the first_steps protocol (tests/protocols.py: two steps of the spec's
+    Adam on the first 16 training examples, dropout off) in one backend: the second loss of the
+    canonical initial weights against that of the same weights with every kernel scaled by
+    (1 + ``scale`` N(0, 1)), ``draws`` draws; and for the first ``grad_draws`` draws how far the
+    first step's gradient moves (its norm, from one plain-SGD step: g = (w0 - w1) / lr)."""
+    cell = RunConfig.create(algo, backend, overrides={"dropout": 0.0, **overrides})
+    spec, hp = cell.spec, cell.hp
+    data = spec.load_data(hp, SEED)
+    x, y = data.x_train[:16], data.y_train[:16]
+
+    def steps(weights, optimizer=None):
+        h = dict(hp, optimizer=optimizer) if optimizer else hp
+        learner = build_learner(spec, h, backend, SEED)
+        learner.set_weights(weights)
+        losses = [float(learner.train_step(x, y)) for _ in range(1 if optimizer else 2)]
+        return losses, learner.get_weights()
+
+    w0 = build_learner(spec, hp, backend, SEED).get_weights()
+    rng = np.random.default_rng(SEED + 1)
+    base, _ = steps(w0)
+    g0 = _gradient(w0, steps(w0, "sgd")[1], hp["lr"])
+    step2, grad = [], []
+    for k in range(draws):
+        w = {
+            n: (v * (1 + scale * rng.standard_normal(v.shape))).astype(v.dtype) if n.endswith("kernel") else v
+            for n, v in w0.items()
+        }
+        step2.append(abs(steps(w)[0][1] / base[1] - 1))
+        if k < grad_draws:
+            g = _gradient(w, steps(w, "sgd")[1], hp["lr"])
+            grad.append(float(np.linalg.norm(g - g0) / np.linalg.norm(g0)))
+    return {
+        "backend": backend,
+        "scale": scale,
+        "losses": base,
+        "loss_moved": abs(base[1] / base[0] - 1),
+        "step2_rel": [float(v) for v in step2],
+        "step2_rel_max": float(max(step2)),
+        "gradient_rel": grad,
+    }
+
+
+def _gradient(w0, w1, lr):
+    names = sorted(n for n in w1 if "/moving_" not in n)
+    return np.concatenate([((w0[n] - w1[n]) / lr).ravel() for n in names]).astype(np.float64)
+
+
 def q_update(algo="double_dqn", **overrides):
     """One update of the Q-learner with the spec's initial weights on one batch of real
     transitions (a seeded random policy in the spec's environment); Q-values before and after."""
@@ -186,6 +234,19 @@ for _algo, _over in (("metrics_cnn", MNIST), ("gap_head_fc", dict(dropout=0.0)),
     CASES[f"{_algo}-sgd-10"] = (supervised, dict(algo=_algo, steps=10, optimizer="sgd", **_over))
     CASES[f"{_algo}-sgd-10-resync"] = (supervised, dict(algo=_algo, steps=10, optimizer="sgd", resync=True, **_over))
     CASES[f"{_algo}-sgd-10-tf-perturbed"] = (perturbed, dict(algo=_algo, steps=10, optimizer="sgd", **_over))
+
+# the noise floor behind plain10's loss_rtol (bench/specs/plain10.py), and resnet10's for comparison
+for _algo, _b, _n, _scale in (
+    ("plain10", "tf", 30, 1e-7),
+    ("plain10", "torch", 40, 1e-7),
+    ("plain10", "torch", 20, 1e-6),
+    ("resnet10", "tf", 10, 1e-7),
+    ("resnet10", "torch", 10, 1e-7),
+):
+    CASES[f"{_algo}-first-steps-{_b}-perturbed-{_scale:.0e}"] = (
+        first_steps_perturbed,
+        dict(algo=_algo, backend=_b, draws=_n, scale=_scale),
+    )
 
 
 def main(names):

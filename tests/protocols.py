@@ -209,7 +209,7 @@ def outcome(
     parity test with the same settings share one run). ``keras[engine]``: the smoke run, from the
     engine's worker process."""
     if parse_label(backend)[1]:
-        return engine_outcome(algo, backend, "smoke")
+        return worker_outcome(algo, backend, "smoke")
     fresh = fresh and specs.get(algo).kind == "supervised"
     key = (computation(algo, overrides), backend, steps, fresh, mode, precision)
     if key not in _OUTCOMES:
@@ -243,7 +243,7 @@ def protocol_outcome(
     """``algo`` on ``backend`` under ``protocol``, in ``mode`` and ``precision`` (resynchronised
     protocols: the default mode in fp32 only)."""
     if parse_label(backend)[1]:
-        return engine_outcome(algo, backend, engine_case(protocol.name, mode, precision))
+        return worker_outcome(algo, backend, engine_case(protocol.name, mode, precision))
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
         return outcome(algo, backend, overrides, protocol.steps, protocol.fresh, mode, precision)
@@ -264,15 +264,19 @@ def _moving(weights: Mapping[str, np.ndarray]) -> np.ndarray:
     return np.concatenate([np.ravel(w) for n, w in sorted(weights.items()) if "/moving_" in n] or [np.zeros(0)])
 
 
-# Keras on its other engines: one worker process per engine ----------------------------------------
-ENGINE_CASES: dict[str, set] = {}  # engine -> {(algorithm, protocol name or "smoke")}: this session's (conftest)
-ENGINE_TIMEOUT_S = 900
-_ENGINE_OUTCOMES: dict[str, dict] = {}
-WORKER = Path(__file__).resolve().parent / "keras_engine_worker.py"
+# Worker processes: Keras on each of its other engines (one engine per process), and the costly
+# cases of the other backends that the session announces as BACKGROUND --------------------------------
+BACKGROUND = "background"  # the worker group of the announced costly cases (Keras on its default engine)
+# worker group (an engine, or BACKGROUND) -> {(algorithm, backend label, case name)}: this session's
+# cases, announced by tests/conftest.py when the collection ends
+WORKER_CASES: dict[str, set] = {}
+WORKER_TIMEOUT_S = 900
+_WORKER_OUTCOMES: dict[str, dict] = {}
+WORKER = Path(__file__).resolve().parent / "case_worker.py"
 
 
 def engine_case(name: str, mode: str | None = None, precision: str = "fp32") -> str:
-    """The name of an engine worker's case: the protocol's, with the axes where not the default
+    """The name of a worker's case: the protocol's, with the axes where not the default
     (``first_steps@jit-on@fp32``)."""
     return name if (mode, precision) == (None, "fp32") else f"{name}@{mode or ''}@{precision}"
 
@@ -284,68 +288,74 @@ def parse_engine_case(case: str) -> tuple[str, str | None, str]:
     return name, mode or None, precision or "fp32"
 
 
-def engine_outcome(algo: str, backend: str, name: str) -> Outcome:
-    """The outcome of ``algo`` under protocol ``name`` (or the smoke run) on ``keras[engine]``,
-    computed by the engine's worker (tests/keras_engine_worker.py, KERAS_BACKEND=engine). The
-    workers of every engine this session needs run side by side, each on all of its engine's
-    cases: started when the collection ends (tests/conftest.py), so that they compute while the
-    session runs its other tests, or else by the first call."""
-    engine = parse_label(backend)[1]
-    if engine not in _ENGINE_OUTCOMES:
-        if engine not in _STARTED:
-            ENGINE_CASES.setdefault(engine, set()).add((algo, name))
-            start_workers([e for e in ENGINE_CASES if e not in _STARTED])
-        _finish(engine)
-    got = _ENGINE_OUTCOMES[engine].get((algo, name))
+def worker_group(backend: str) -> str:
+    """The worker process a case of ``backend`` runs in: Keras's engine, else BACKGROUND."""
+    return parse_label(backend)[1] or BACKGROUND
+
+
+def worker_outcome(algo: str, backend: str, name: str) -> Outcome:
+    """The outcome of ``algo`` on ``backend`` under protocol case ``name`` (or the smoke run),
+    computed by its group's worker (tests/case_worker.py). The workers of every group this session
+    needs run side by side, each on all of its group's cases: started when the collection ends
+    (tests/conftest.py), so that they compute while the session runs its other tests, or else by
+    the first call."""
+    group, key = worker_group(backend), (algo, backend, name)
+    if group not in _WORKER_OUTCOMES:
+        if group not in _STARTED:
+            WORKER_CASES.setdefault(group, set()).add(key)
+            start_workers([g for g in WORKER_CASES if g not in _STARTED])
+        _finish(group)
+    got = _WORKER_OUTCOMES[group].get(key)
     if got is None:  # a case the collection did not announce (a test run by hand): its own worker
-        _run_workers([engine], {engine: {(algo, name)}})
-        got = _ENGINE_OUTCOMES[engine][(algo, name)]
+        _run_workers([group], {group: {key}})
+        got = _WORKER_OUTCOMES[group][key]
     if isinstance(got, str):
         raise AssertionError(got)
     return got
 
 
-_STARTED: dict[str, tuple] = {}  # engine -> (process, its output folder, its cases): running or done
+_STARTED: dict[str, tuple] = {}  # group -> (process, its output folder, its cases): running or done
 
 
-def start_workers(engines: list[str], cases: dict | None = None) -> None:
-    """Start the worker of each engine on its cases, without waiting (their output goes to a file:
+def start_workers(groups: list[str], cases: dict | None = None) -> None:
+    """Start the worker of each group on its cases, without waiting (their output goes to a file:
     a pipe nobody reads could fill and stop them). They run niced: the session's own tests, some of
     which measure the machine's load or time a process, keep the CPU they would have alone."""
-    cases = cases or ENGINE_CASES
+    cases = cases or WORKER_CASES
     path = os.pathsep.join(filter(None, [str(WORKER.parent.parent), os.environ.get("PYTHONPATH")]))
     env = dict(os.environ, PYTHONPATH=path)
-    for engine in engines:
-        tmp = Path(tempfile.mkdtemp(prefix=f"keras-{engine}-"))
+    for group in groups:
+        tmp = Path(tempfile.mkdtemp(prefix=f"cases-{group}-"))
+        engine = {} if group == BACKGROUND else {"KERAS_BACKEND": group}
         with open(tmp / "log.txt", "w") as log:
             proc = subprocess.Popen(
-                [sys.executable, str(WORKER), str(tmp / "out.pkl"), json.dumps(sorted(cases[engine]))],
-                env={**env, "KERAS_BACKEND": engine},
+                [sys.executable, str(WORKER), str(tmp / "out.pkl"), json.dumps(sorted(cases[group]))],
+                env={**env, **engine},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 preexec_fn=_niced,
             )
-        _STARTED[engine] = (proc, tmp, set(cases[engine]))
+        _STARTED[group] = (proc, tmp, set(cases[group]))
 
 
 def _niced() -> None:
     os.nice(10)
 
 
-def _finish(engine: str) -> None:
-    """Wait for the engine's worker and keep its outcomes (a case without one gets the log's end)."""
-    proc, tmp, cases = _STARTED[engine]
+def _finish(group: str) -> None:
+    """Wait for the group's worker and keep its outcomes (a case without one gets the log's end)."""
+    proc, tmp, cases = _STARTED[group]
     try:
-        proc.wait(timeout=ENGINE_TIMEOUT_S)
+        proc.wait(timeout=WORKER_TIMEOUT_S)
         log = (tmp / "log.txt").read_text(errors="replace")
     except subprocess.TimeoutExpired:
         proc.kill()
-        log = f"no result within {ENGINE_TIMEOUT_S} s of waiting"
+        log = f"no result within {WORKER_TIMEOUT_S} s of waiting"
     out = tmp / "out.pkl"
     done = pickle.loads(out.read_bytes()) if out.exists() else {}
     for key in cases:
-        done.setdefault(key, f"keras[{engine}] worker gave no result for {key}: {log[-3000:]}")
-    _ENGINE_OUTCOMES.setdefault(engine, {}).update(done)
+        done.setdefault(key, f"{group} worker gave no result for {key}: {log[-3000:]}")
+    _WORKER_OUTCOMES.setdefault(group, {}).update(done)
 
 
 @atexit.register
@@ -355,10 +365,10 @@ def _stop_workers() -> None:
             proc.kill()
 
 
-def _run_workers(engines: list[str], cases: dict | None = None) -> None:
-    start_workers(engines, cases)
-    for engine in engines:
-        _finish(engine)
+def _run_workers(groups: list[str], cases: dict | None = None) -> None:
+    start_workers(groups, cases)
+    for group in groups:
+        _finish(group)
 
 
 def data(spec: specs.Spec, hp: Mapping):
