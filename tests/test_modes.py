@@ -33,9 +33,9 @@ EVERY_MODE = ("lenet5", "mlp")
 CI_MODES = {"tf": "xla", "keras": "jit-on", "torch": "compile"}
 # the specs whose CI cases (one compiled mode per backend and their default twins) compute in the
 # background worker (tests/protocols.py), beside the session's other tests: tracing and compiling
-# the 10-block nets costs about 3 minutes of CPU in all (measured, cold caches, one core: XLA and
-# Keras jit-on 25-29 s a test, inductor 38 s resnet10 and 52 s plain10), which the second core
-# spends while the first runs the other tests
+# the 10-block nets and their default twins costs 367 s of CPU (measured in a full run, cold
+# inductor caches: inductor 60 s resnet10 and 51 s plain10, XLA and Keras jit-on 13-24 s each),
+# which the second core spends while the first runs the other tests
 BACKGROUND = ("resnet10", "plain10")
 # the specs (beyond EVERY_MODE) whose bf16 case runs by default; the others' with --runslow
 BF16_CI = ("dqn", "metrics_cnn")
