@@ -1,7 +1,7 @@
 """Runs parity-protocol outcomes in a process of their own: ``python tests/case_worker.py OUT
 CASES_JSON``, with ``KERAS_BACKEND=ENGINE`` for Keras on another engine (Keras has one engine per
 process). CASES_JSON is a list of [algorithm, backend label, protocol name (with its mode and
-precision where not the default: protocols.engine_case) or "smoke"]; OUT gets a pickle of
+precision where not the default: protocols.worker_case) or "smoke"]; OUT gets a pickle of
 {(algorithm, backend label, case): Outcome or the error's text}. tests/protocols.py starts it:
 one worker per Keras engine, and one for the costly cases the session runs in the background."""
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from protocols import FIRST_STEPS, PROTOCOLS, outcome, parse_engine_case, protocol_outcome  # noqa: E402
+from protocols import FIRST_STEPS, PROTOCOLS, outcome, parse_worker_case, protocol_outcome  # noqa: E402
 
 from bench import backends  # noqa: E402
 from bench.backends import parse_label  # noqa: E402
@@ -39,7 +39,7 @@ def main(out: str, cases: str) -> int:
             if name == "smoke":
                 done[(algo, label, name)] = outcome(algo, backend, {}, FIRST_STEPS.steps)
             else:
-                protocol, mode, precision = parse_engine_case(name)
+                protocol, mode, precision = parse_worker_case(name)
                 done[(algo, label, name)] = protocol_outcome(algo, backend, by_name[protocol], mode, precision)
         except Exception:  # the case's own test reports it
             done[(algo, label, name)] = f"{label} {algo} {name}: {traceback.format_exc(limit=-4)}"

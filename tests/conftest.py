@@ -39,7 +39,7 @@ def pytest_collection_finish(session):
     """The generated tests' cases that run in worker processes (tests/protocols.py): Keras on its
     other engines, and the cases marked ``background``; each group's worker computes them all in
     one go, beside the session's other tests."""
-    from protocols import FIRST_STEPS, WORKER_CASES, engine_case, worker_group
+    from protocols import FIRST_STEPS, WORKER_CASES, worker_case, worker_group
 
     from bench.backends import parse_label
 
@@ -50,7 +50,7 @@ def pytest_collection_finish(session):
         if in_worker and not item.get_closest_marker("skip"):
             if "mode" in params:  # tests/test_modes.py: the case and its default twin
                 axes = (params["mode"], "fp32") if params["mode"] else (None, "bf16")
-                names = [FIRST_STEPS.name, engine_case(FIRST_STEPS.name, *axes)]
+                names = [FIRST_STEPS.name, worker_case(FIRST_STEPS.name, *axes)]
             else:
                 names = [params["protocol"].name if "protocol" in params else "smoke"]
             WORKER_CASES.setdefault(worker_group(backend), set()).update((params["algo"], backend, n) for n in names)

@@ -90,6 +90,15 @@ def supervised(algo, steps, resync=False, **overrides):
     return out
 
 
+def _scaled(weights, scale, rng):
+    """The weights with every kernel multiplied by (1 + ``scale`` N(0, 1)), drawn from ``rng``
+    kernel by kernel (also at scale 0, so that the draws after it do not depend on the scale)."""
+    return {
+        k: (v * (1 + scale * rng.standard_normal(v.shape))).astype(v.dtype) if k.endswith("kernel") else v
+        for k, v in weights.items()
+    }
+
+
 def perturbed(algo, steps, scale=1e-7, **overrides):
     """The sensitivity of training itself: TensorFlow against TensorFlow with every kernel
     multiplied by (1 + ``scale`` N(0, 1)), free-running, the same batches."""
@@ -101,13 +110,7 @@ def perturbed(algo, steps, scale=1e-7, **overrides):
     runs = {}
     for name, s in (("tf", 0.0), ("tf_perturbed", scale)):
         learner = build_learner(spec, hp, "tf", SEED)
-        w = learner.get_weights()
-        learner.set_weights(
-            {
-                k: (v * (1 + s * rng.standard_normal(v.shape))).astype(np.float32) if k.endswith("kernel") else v
-                for k, v in w.items()
-            }
-        )
+        learner.set_weights(_scaled(learner.get_weights(), s, rng))
         losses = [float(learner.train_step(data.x_train[i], data.y_train[i])) for i in order]
         runs[name] = (losses, {k: v for k, v in learner.get_weights().items() if "/moving_" in k})
     (a, ma), (b, mb) = runs["tf"], runs["tf_perturbed"]
@@ -145,10 +148,7 @@ def first_steps_perturbed(algo, backend, draws, scale=1e-7, grad_draws=3, **over
     g0 = _gradient(w0, steps(w0, "sgd")[1], hp["lr"])
     step2, grad = [], []
     for k in range(draws):
-        w = {
-            n: (v * (1 + scale * rng.standard_normal(v.shape))).astype(v.dtype) if n.endswith("kernel") else v
-            for n, v in w0.items()
-        }
+        w = _scaled(w0, scale, rng)
         step2.append(abs(steps(w)[0][1] / base[1] - 1))
         if k < grad_draws:
             g = _gradient(w, steps(w, "sgd")[1], hp["lr"])

@@ -44,6 +44,7 @@ from support import build, reference_backend, settings
 
 from bench import specs
 from bench.backends import parse_label
+from bench.drivers.record import joined
 
 N_FORWARD = 32  # examples (or observations) of the forward comparison
 BATCH = 16  # largest training batch a protocol uses (the spec's batch size when smaller)
@@ -243,7 +244,7 @@ def protocol_outcome(
     """``algo`` on ``backend`` under ``protocol``, in ``mode`` and ``precision`` (resynchronised
     protocols: the default mode in fp32 only)."""
     if parse_label(backend)[1]:
-        return worker_outcome(algo, backend, engine_case(protocol.name, mode, precision))
+        return worker_outcome(algo, backend, worker_case(protocol.name, mode, precision))
     overrides = protocol.settings(settings(algo))
     if not protocol.resync(specs.get(algo)):
         return outcome(algo, backend, overrides, protocol.steps, protocol.fresh, mode, precision)
@@ -275,13 +276,13 @@ _WORKER_OUTCOMES: dict[str, dict] = {}
 WORKER = Path(__file__).resolve().parent / "case_worker.py"
 
 
-def engine_case(name: str, mode: str | None = None, precision: str = "fp32") -> str:
+def worker_case(name: str, mode: str | None = None, precision: str = "fp32") -> str:
     """The name of a worker's case: the protocol's, with the axes where not the default
     (``first_steps@jit-on@fp32``)."""
     return name if (mode, precision) == (None, "fp32") else f"{name}@{mode or ''}@{precision}"
 
 
-def parse_engine_case(case: str) -> tuple[str, str | None, str]:
+def parse_worker_case(case: str) -> tuple[str, str | None, str]:
     """``first_steps@jit-on@fp32`` -> ("first_steps", "jit-on", "fp32")."""
     name, _, axes = case.partition("@")
     mode, _, precision = axes.partition("@")
@@ -390,7 +391,7 @@ def _run_supervised(learner, hp, spec, steps, fresh=False, path=None, resync=Fal
     starts = [(k * bs) % (d.n_train - bs + 1) if fresh else 0 for k in range(steps)]
     forward, own, losses = np.asarray(learner.predict(x)), [learner.get_weights()], []
     if learner.train_steps is not None and not resync:  # the idiom that trains the steps in one call (fit)
-        xs, ys = (np.concatenate([a[i : i + bs] for i in starts]) for a in (d.x_train, d.y_train))
+        xs, ys = joined([(d.x_train[i : i + bs], d.y_train[i : i + bs]) for i in starts])
         losses, starts = list(learner.train_steps(xs, ys, bs)), []
     for k, i in enumerate(starts):
         if path is not None:

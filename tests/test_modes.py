@@ -18,7 +18,7 @@ compilation each on a 2-core CPU), run with --runslow: ``pytest tests/test_modes
 
 import numpy as np
 import pytest
-from protocols import FIRST_STEPS, engine_case, protocol_outcome, worker_outcome
+from protocols import FIRST_STEPS, protocol_outcome, worker_case, worker_outcome
 from support import backends, case_id, engine_cases
 from test_generated import _can_fail, _check, _slow
 
@@ -106,7 +106,7 @@ def _param(algo, backend, mode, id):
 def _outcome(request, algo, backend, mode=None, precision="fp32"):
     """The first_steps outcome, from the background worker for a case marked so."""
     if request.node.get_closest_marker("background"):
-        return worker_outcome(algo, backend, engine_case(FIRST_STEPS.name, mode, precision))
+        return worker_outcome(algo, backend, worker_case(FIRST_STEPS.name, mode, precision))
     return protocol_outcome(algo, backend, FIRST_STEPS, mode=mode, precision=precision)
 
 
