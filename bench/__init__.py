@@ -2,7 +2,7 @@
 algorithms the same way.
 
 This package never imports a deep-learning framework at module level; frameworks are imported
-lazily by :mod:`bench.backends` and by the implementation modules under ``impls/``.
+lazily by :mod:`bench.core.backends` and by the implementation modules under ``impls/``.
 """
 
 __version__ = "0.1.0"

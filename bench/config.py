@@ -3,13 +3,13 @@
 The parent process builds every :class:`RunConfig` once, through :meth:`RunConfig.create`: it
 parses the ``--set`` strings against the spec's settings, applies the budget, checks every
 setting's range and the spec's own model constraints, and checks that the backend implements
-the algorithm. A bad combination is a :class:`~bench.errors.BenchError` (one line, exit 2)
+the algorithm. A bad combination is a :class:`~bench.core.errors.BenchError` (one line, exit 2)
 before any cell starts. A cell receives the record serialised (:meth:`to_json`) and rebuilds it
 with :meth:`from_json` without resolving or validating anything again.
 
 The execution axes (``mode``, ``precision``, ``engine``, ``executor``) are part of the record so
 that every layer below the command line sees them the same way. ``create`` fills in the backend's
-default mode (:mod:`bench.modes`) and checks the (backend, mode, precision) combination; a record
+default mode (:mod:`bench.core.modes`) and checks the (backend, mode, precision) combination; a record
 built directly with ``mode=None`` means that default.
 """
 
@@ -20,8 +20,10 @@ from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from bench import backends, modes, registry, specs
-from bench.errors import BenchError
+from bench import specs
+from bench.core import backends, modes
+from bench.core.errors import BenchError
+from bench.specs import registry
 
 SCHEMA_VERSION = 1
 
@@ -64,7 +66,7 @@ class RunConfig:
     # harness options: what is recorded alongside, not what is computed
     tensorboard: str | None = None  # directory for TensorBoard event files of the curves
     probe: bool = False  # time a CPU probe at every evaluation for load normalisation
-    save_weights: str | None = None  # save the trained weights here (bench.pretrained checkpoint)
+    save_weights: str | None = None  # save the trained weights here (bench.core.pretrained checkpoint)
 
     def __post_init__(self):
         object.__setattr__(self, "hparams", _frozen(self.hparams))

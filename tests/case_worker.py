@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from protocols import FIRST_STEPS, PROTOCOLS, outcome, parse_worker_case, protocol_outcome  # noqa: E402
 
-from bench import backends  # noqa: E402
-from bench.backends import parse_label  # noqa: E402
+from bench.core import backends  # noqa: E402
+from bench.core.backends import parse_label  # noqa: E402
 
 
 def main(out: str, cases: str) -> int:

@@ -41,7 +41,7 @@ def pytest_collection_finish(session):
     one go, beside the session's other tests."""
     from protocols import FIRST_STEPS, WORKER_CASES, worker_case, worker_group
 
-    from bench.backends import parse_label
+    from bench.core.backends import parse_label
 
     for item in session.items:
         params = getattr(getattr(item, "callspec", None), "params", {})

@@ -5,7 +5,7 @@ against the specs' tolerances). From the repository root:
 
     python tests/parity_runs.py [CASE ...]     # prints one JSON object: case -> figures
 
-Every backend starts from the canonical initial weights of seed 0 (bench.runner.build_learner)
+Every backend starts from the canonical initial weights of seed 0 (bench.train.runner.build_learner)
 and sees the same batches (the harness's batch order for seed 0). Figures, per backend pair:
 ``loss_rel``, the largest |a - b| / |b| over the steps' losses; ``moving_abs``, the largest
 absolute difference of any BatchNorm moving statistic after the steps; for the Q-learner,
@@ -21,11 +21,11 @@ import sys
 
 import numpy as np
 
-from bench import backends
 from bench.config import RunConfig
-from bench.data import batches
-from bench.errors import BenchError
-from bench.runner import build_learner
+from bench.core import backends
+from bench.core.data import batches
+from bench.core.errors import BenchError
+from bench.train.runner import build_learner
 
 BACKENDS = ("tf", "torch", "keras")
 SEED = 0
@@ -172,7 +172,7 @@ def _gradient(w0, w1, lr):
 def q_update(algo="double_dqn", **overrides):
     """One update of the Q-learner with the spec's initial weights on one batch of real
     transitions (a seeded random policy in the spec's environment); Q-values before and after."""
-    from bench.rl.envs import make_env, seeded_reset
+    from bench.rl.environments import make_env, seeded_reset
 
     cell = RunConfig.create(algo, "tf", overrides=overrides)
     spec, hp = cell.spec, cell.hp

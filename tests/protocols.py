@@ -43,8 +43,8 @@ import numpy as np
 from support import build, reference_backend, settings
 
 from bench import specs
-from bench.backends import parse_label
-from bench.drivers.record import joined
+from bench.core.backends import parse_label
+from bench.train.tracking import joined
 
 N_FORWARD = 32  # examples (or observations) of the forward comparison
 BATCH = 16  # largest training batch a protocol uses (the spec's batch size when smaller)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import os
 
-from bench import modes, registry, specs
-from bench.backends import BACKENDS, DEFAULT_ENGINE, KERAS_ENGINES, REFERENCE_BACKENDS, label, parse_label
+from bench import specs
 from bench.config import RunConfig
-from bench.runner import build_learner
+from bench.core import modes
+from bench.core.backends import BACKENDS, DEFAULT_ENGINE, KERAS_ENGINES, REFERENCE_BACKENDS, label, parse_label
+from bench.specs import registry
+from bench.train.runner import build_learner
 
 # every backend the harness knows, the framework-free references first
 ALL_BACKENDS = REFERENCE_BACKENDS + BACKENDS
@@ -26,7 +28,7 @@ def build(
 ):
     """(learner, hp, spec): the settings resolved and validated as a run does
     (:meth:`RunConfig.create`), the learner built with the canonical initial weights of
-    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.runner.build_learner`),
+    (algo, seed) and the spec's pretrained weights, if any (:func:`bench.train.runner.build_learner`),
     in the execution ``mode`` (None: the backend's default) and ``precision``.
     ``overrides``: setting -> value (a value or a ``--set`` string). Keras runs on this process's
     engine (KERAS_BACKEND; an engine's worker process), with that engine's modes."""
@@ -100,7 +102,7 @@ def create(algo: str, backend: str, device: str, **options) -> RunConfig:
 
 
 def axes(algo: str, backend: str, device: str = "cpu") -> list[tuple[str, str]]:
-    """Every (mode, precision) that ``backend`` runs ``algo`` in on ``device`` (bench.modes)."""
+    """Every (mode, precision) that ``backend`` runs ``algo`` in on ``device`` (bench.core.modes)."""
     got_modes, precisions = modes.supported(specs.get(algo).module, backend, device)
     return [(m, p) for m in got_modes for p in precisions]
 

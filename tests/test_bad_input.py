@@ -3,7 +3,7 @@ nothing measured was lost and nothing was polluted (no result file, no history r
 where none belongs).
 
 Cells that must really run use the numpy reference backend with tiny settings; where no cell
-needs to run, ``bench.matrix.run_one`` is replaced by a stand-in that returns a Result at once
+needs to run, ``bench.execute.matrix.run_one`` is replaced by a stand-in that returns a Result at once
 (the ``fake_cells`` fixture), so the whole command line runs in milliseconds.
 """
 
@@ -21,13 +21,15 @@ from pathlib import Path
 import pytest
 from support import sigint_default
 
-from bench import history, results, specs, tour
-from bench.cli import main
+from bench import specs
+from bench.cli.main import main
 from bench.config import RunConfig
-from bench.data import catalog, files
-from bench.errors import BenchError
-from bench.matrix import finished
-from bench.results import Result
+from bench.core.data import catalog, files
+from bench.core.errors import BenchError
+from bench.execute.matrix import finished
+from bench.plan import tour
+from bench.reporting import history, store as results
+from bench.reporting.store import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--set", "epochs=20", "--set", "eval_every=5"]
@@ -93,7 +95,7 @@ def fake_cells(monkeypatch):
         started.append(cell)
         return fake_result(cell)
 
-    monkeypatch.setattr("bench.matrix.run_one", fake)
+    monkeypatch.setattr("bench.execute.matrix.run_one", fake)
     return started
 
 
@@ -210,8 +212,8 @@ def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, caps
 )
 def test_side_command_outputs_are_checked_before_any_cell(tmp_path, capsys, monkeypatch, argv, message):
     started = []
-    monkeypatch.setattr("bench.matrix.run_one", lambda *a, **k: started.append(a))
-    monkeypatch.setattr("bench.pretrain.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.matrix.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.pretrain.run_one", lambda *a, **k: started.append(a))
     f = _file(tmp_path)
     argv = [a.format(file=f, tmp=tmp_path) for a in argv]
     code, _, err = run(capsys, *argv)
@@ -244,7 +246,7 @@ def full_disk(tmp_path, monkeypatch):
         return real(path, text)
 
     monkeypatch.setattr(results, "atomic_write", atomic_write)
-    monkeypatch.setattr("bench.matrix.fallback_dirs", lambda: [tmp_path / "fallback"])
+    monkeypatch.setattr("bench.execute.matrix.fallback_dirs", lambda: [tmp_path / "fallback"])
     return state
 
 
@@ -278,7 +280,7 @@ def test_full_disk_mid_run_stops_and_keeps_everything_finished(tmp_path, capsys,
 
 
 def test_full_disk_with_no_fallback_prints_the_record(tmp_path, capsys, full_disk, fake_cells, monkeypatch):
-    monkeypatch.setattr("bench.matrix.fallback_dirs", lambda: [_file(tmp_path) / "x"])
+    monkeypatch.setattr("bench.execute.matrix.fallback_dirs", lambda: [_file(tmp_path) / "x"])
     code, _, err = run(capsys, "run", *NUMPY, "--results-dir", tmp_path / "runs", "--no-history")
     assert code == 1 and "printed above (no fallback file could be written)" in err
     record = json.loads(next(ln for ln in err.splitlines() if ln.startswith("{")))
@@ -300,7 +302,7 @@ def test_tour_report_that_cannot_be_written_is_one_line_after_the_results(in_tmp
     def broken(*a, **k):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bench.report.write", broken)
+    monkeypatch.setattr("bench.reporting.report.write", broken)
     code, out, err = run(capsys, "run", "--backend", "numpy", "--no-progress")
     assert code == 1 and err.strip().splitlines()[-1].startswith("bench: error: the results are in results/runs")
     assert "report could not be written" in err and len(json_files(in_tmp / "results/runs")) == 2
@@ -549,7 +551,7 @@ def test_named_data_directory_that_does_not_exist_is_an_error(tmp_path, capsys, 
 
 
 def test_named_data_directory_that_does_not_exist_stops_the_digits_in_the_cell_too(tmp_path, monkeypatch):
-    from bench.data import mnist
+    from bench.core.data import mnist
 
     monkeypatch.setenv("BENCH_DATA_DIR", str(tmp_path / "typo"))
     with pytest.raises(BenchError, match="BENCH_DATA_DIR=.*typo does not exist"):
@@ -720,7 +722,7 @@ def test_ctrl_c_keeps_the_finished_cells_in_the_history(tmp_path, capsys, monkey
             raise KeyboardInterrupt
         return fake_result(cell)
 
-    monkeypatch.setattr("bench.matrix.run_one", fake)
+    monkeypatch.setattr("bench.execute.matrix.run_one", fake)
     db = tmp_path / "h.sqlite"
     code, _, err = run(capsys, "run", *NUMPY, "--seeds", "5", "--results-dir", tmp_path / "runs", "--db", db)
     assert code == 130 and "interrupted with 3 of 5 cells not run; the 2 that finished are kept" in err
@@ -732,7 +734,7 @@ def _bench(tmp_path, *argv, env=None):
     e = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), **(env or {}))
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "bench.cli", *map(str, argv)],
+        [sys.executable, "-m", "bench.cli.main", *map(str, argv)],
         cwd=ROOT,
         env=e,
         stdout=subprocess.PIPE,
@@ -804,7 +806,7 @@ def test_resume_runs_failed_cells_again(tmp_path, capsys, monkeypatch):
         runs,
     )
     started = []
-    monkeypatch.setattr("bench.matrix.run_one", lambda cell, t=None: started.append(cell) or fake_result(cell))
+    monkeypatch.setattr("bench.execute.matrix.run_one", lambda cell, t=None: started.append(cell) or fake_result(cell))
     code, _, err = run(capsys, "run", *NUMPY, "--results-dir", runs, "--resume")
     assert code == 0 and len(started) == 1 and "resume: 0 of 1 cells" in err
 
@@ -891,7 +893,7 @@ def test_rl_summary_leaves_out_supervised_rows(tmp_path, capsys):
 
 @pytest.mark.parametrize("value", ["x", "0", "-3", "2.5"])
 def test_bad_bench_rounds_is_one_clear_error(monkeypatch, value):
-    from bench.env import env_count
+    from bench.core.env_vars import env_count
 
     monkeypatch.setenv("BENCH_ROUNDS", value)
     with pytest.raises(BenchError, match=f"BENCH_ROUNDS='{value}': must be a whole number of at least 1"):
@@ -899,7 +901,7 @@ def test_bad_bench_rounds_is_one_clear_error(monkeypatch, value):
 
 
 def test_bench_rounds_unset_and_set(monkeypatch):
-    from bench.env import env_count
+    from bench.core.env_vars import env_count
 
     monkeypatch.delenv("BENCH_ROUNDS", raising=False)
     assert env_count("BENCH_ROUNDS", 30) == 30
@@ -909,7 +911,7 @@ def test_bench_rounds_unset_and_set(monkeypatch):
 
 def test_list_into_a_closed_pipe(tmp_path):
     proc = subprocess.run(
-        f"{sys.executable} -m bench.cli list | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
+        f"{sys.executable} -m bench.cli.main list | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.startswith(" ") and proc.stderr == ""
 
@@ -918,7 +920,7 @@ def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
     def boom(args):
         raise RuntimeError("something\nunexpected")
 
-    monkeypatch.setattr("bench.cli.cmd_list", boom)
+    monkeypatch.setattr("bench.cli.main.cmd_list", boom)
     monkeypatch.delenv("BENCH_TRACEBACK", raising=False)
     code, _, err = run(capsys, "list")
     assert (
@@ -1109,7 +1111,7 @@ def test_bad_engine_is_refused_before_any_cell(tmp_path, capsys, fake_cells, arg
 
 
 def test_engine_whose_package_is_missing_names_the_fix(tmp_path, capsys, fake_cells, monkeypatch):
-    monkeypatch.setattr("bench.backends.package_installed", lambda dist: dist not in ("jax", "jaxlib"))
+    monkeypatch.setattr("bench.core.backends.package_installed", lambda dist: dist not in ("jax", "jaxlib"))
     code, out, err = run(
         capsys,
         "run",

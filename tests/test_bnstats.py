@@ -1,4 +1,4 @@
-"""Population BatchNorm statistics (bench.bnstats): exact pooling of per-batch moments, the swap
+"""Population BatchNorm statistics (bench.core.bnstats): exact pooling of per-batch moments, the swap
 and restore of the moving statistics, and, per backend, the identity that pins the whole chain:
 with the population statistics of one batch, inference mode on that batch reproduces the
 training-mode loss (dropout off)."""
@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from support import backends, build
 
-from bench.bnstats import population_statistics, population_stats
-from bench.metrics import binary_cross_entropy
+from bench.core.bnstats import population_statistics, population_stats
+from bench.core.metrics import binary_cross_entropy
 
 OVERRIDES = {"n_train": 48, "n_eval": 16}
 

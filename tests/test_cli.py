@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from bench import results, specs
-from bench.cli import main
+from bench import specs
+from bench.cli.main import main
 from bench.config import RunConfig
-from bench.matrix import run_matrix
+from bench.execute.matrix import run_matrix
+from bench.reporting import store as results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,7 +57,7 @@ def test_gpu_request_without_gpu(capsys, monkeypatch):
 
 def test_console_script_prints_no_traceback():
     out = subprocess.run(
-        [sys.executable, "-m", "bench.cli", "run", "--algo", "linreg", "--backend", "mxnet"],
+        [sys.executable, "-m", "bench.cli.main", "run", "--algo", "linreg", "--backend", "mxnet"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -144,7 +145,7 @@ def test_killing_bench_run_keeps_finished_results_intact(tmp_path):
         [
             sys.executable,
             "-m",
-            "bench.cli",
+            "bench.cli.main",
             "run",
             "--algo",
             "linreg",
@@ -182,7 +183,7 @@ def test_killing_bench_run_keeps_finished_results_intact(tmp_path):
 
 def _cells_running() -> bool:
     out = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
-    return any("bench.cell" in line and '"epochs": "31"' in line for line in out.splitlines())
+    return any("bench.execute.cell_process" in line and '"epochs": "31"' in line for line in out.splitlines())
 
 
 def test_corrupt_result_file_is_a_clear_error(tmp_path):
@@ -262,7 +263,8 @@ def test_bad_subcommand_arguments_are_one_line_and_exit_2(capsys, argv, expected
 
 
 @pytest.mark.parametrize(
-    "module,command", [("bench.gate", "gate"), ("bench.curves", "curves"), ("bench.rl.summary", "rl-summary")]
+    "module,command",
+    [("bench.cli.gate", "gate"), ("bench.reporting.curves", "curves"), ("bench.reporting.rl_summary", "rl-summary")],
 )
 def test_module_aliases_run_the_subcommand(module, command):
     out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
@@ -273,7 +275,7 @@ def test_module_aliases_run_the_subcommand(module, command):
 
 
 def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
-    from bench.rl import summary
+    from bench.reporting import rl_summary as summary
 
     for seed, solved in ((0, True), (1, False)):
         results.save(

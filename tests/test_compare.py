@@ -7,10 +7,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from bench import compare, results
-from bench.cli import main
-from bench.errors import BenchError
-from bench.results import Result
+from bench.cli.main import main
+from bench.core.errors import BenchError
+from bench.reporting import compare, store as results
+from bench.reporting.store import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 
@@ -187,7 +187,7 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
         assert main(["compare", *argv]) == 2
         err = capsys.readouterr().err
         assert message in err and err.count("\n") == 1 and "Traceback" not in err
-    from bench.history import History
+    from bench.reporting.history import History
 
     History(tmp_path / "h.sqlite").close()  # an empty database
     assert main(["compare", base, "latest"]) == 2
@@ -199,9 +199,9 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
     assert main(["compare", base, "s1"]) == 0
 
 
-# the gate (python -m bench.gate): its confirmation rerun and its errors, with the cells' runs faked
+# the gate (python -m bench.cli.gate): its confirmation rerun and its errors, with the cells' runs faked
 def _baseline_dir(tmp_path, base):
-    from bench import gate
+    from bench.cli import gate
 
     d = tmp_path / "baseline"
     _write(d / "runs", base)
@@ -211,7 +211,7 @@ def _baseline_dir(tmp_path, base):
 
 
 def _fake_runs(monkeypatch, *batches):
-    from bench import gate
+    from bench.cli import gate
 
     calls = iter(batches)
 
@@ -223,7 +223,7 @@ def _fake_runs(monkeypatch, *batches):
 
 
 def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkeypatch, capsys):
-    from bench import gate
+    from bench.cli import gate
 
     d = _baseline_dir(tmp_path, [run(backend=b, rng_seed=i) for i, b in enumerate(("tf", "torch"))])
     same = [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)]
@@ -243,7 +243,7 @@ def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkey
 
 
 def test_gate_bad_input(tmp_path, capsys):
-    from bench import gate
+    from bench.cli import gate
 
     assert gate.main(["--baseline", str(tmp_path / "none")]) == 2
     assert "no baseline at" in capsys.readouterr().err
@@ -254,7 +254,7 @@ def test_gate_bad_input(tmp_path, capsys):
 
 def _probed(r, probe):
     """Attach a CPU probe reading to every round, as a cell run with probe=True does."""
-    from bench.probe import normalise
+    from bench.core.probe import normalise
 
     probes = [probe] * (len(r.throughput.values) + 1)
     r.throughput.probe = probes
@@ -263,7 +263,7 @@ def _probed(r, probe):
 
 
 def test_normalise_brackets_rounds_between_probes():
-    from bench.probe import normalise
+    from bench.core.probe import normalise
 
     assert normalise([10.0, 20.0], [1.0, 3.0, 1.0]) == [5.0, 10.0]
     assert normalise([10.0], [2.0]) == [5.0]
@@ -288,7 +288,7 @@ def test_load_normalised_rounds_cancel_a_busy_machine_not_a_slow_step():
 
 
 def test_cpu_probe_measures_something():
-    from bench.probe import cpu_probe
+    from bench.core.probe import cpu_probe
 
     assert cpu_probe() > 0
 
@@ -297,7 +297,7 @@ def test_probed_cell_carries_normalised_rounds(tmp_path):
     """RunConfig.create(probe=True), run through the ordinary matrix, records one probe per evaluation and
     one normalised speed per timed round."""
     from bench.config import RunConfig
-    from bench.matrix import run_one
+    from bench.execute.matrix import run_one
 
     r = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
     tp = r.throughput

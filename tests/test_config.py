@@ -11,9 +11,10 @@ import time
 
 import pytest
 
-from bench import cli, load
+from bench.cli import main as cli
 from bench.config import SCHEMA_VERSION, RunConfig
-from bench.errors import BenchError
+from bench.core import machine_load as load
+from bench.core.errors import BenchError
 
 # (arguments, what the one line must name): each exits 2 before any cell starts
 IMPOSSIBLE = [
@@ -38,7 +39,7 @@ IMPOSSIBLE = [
 @pytest.mark.parametrize("args,message", IMPOSSIBLE, ids=[" ".join(a[1:]) for a, _ in IMPOSSIBLE])
 def test_impossible_setting_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     started = []
-    monkeypatch.setattr("bench.matrix.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.matrix.run_one", lambda *a, **k: started.append(a))
     code = cli.main(["run", *args, "--results-dir", str(tmp_path), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and not started and not list(tmp_path.iterdir())

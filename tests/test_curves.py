@@ -1,9 +1,9 @@
-"""bench.curves: pairing on (backend, device, seed), counts at shared epochs, seed means, errors."""
+"""bench.reporting.curves: pairing on (backend, device, seed), counts at shared epochs, seed means, errors."""
 
 import pytest
 
-from bench import curves
-from bench.results import Result, save
+from bench.reporting import curves
+from bench.reporting.store import Result, save
 
 
 def _run(tmp_path, algo, backend, seed, values, status="ok", params=10):

@@ -11,8 +11,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from bench.data import cats_vs_dogs, cifar10, data_dir, files
-from bench.errors import BenchError
+from bench.core.data import cats_vs_dogs, cifar10, data_dir, files
+from bench.core.errors import BenchError
 
 HAVE_DATA = data_dir() is not None and (data_dir() / "cifar10_subset.npz").is_file()
 SHARED = data_dir()  # read before any test points BENCH_DATA_DIR elsewhere
@@ -202,7 +202,7 @@ def test_cats_bad_labels(empty_env):
 
 @pytest.mark.parametrize("corrupt", [False, True], ids=["missing", "corrupt"])
 def test_cli_reports_data_problem_in_one_line(empty_env, tmp_path, capsys, corrupt):
-    from bench.cli import main
+    from bench.cli.main import main
 
     if corrupt:
         (empty_env / "cifar10_subset.npz").write_bytes(b"\x93NUMPY truncated")

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from support import cases
 
-from bench.data import batches, files, mnist
-from bench.errors import BenchError
+from bench.core.data import batches, files, mnist
+from bench.core.errors import BenchError
 
 SHARED = Path(os.environ["BENCH_DATA_DIR"]) if os.environ.get("BENCH_DATA_DIR") else None
 HAVE_MNIST = SHARED is not None and (SHARED / "mnist.npz").is_file()
@@ -140,7 +140,7 @@ def test_damaged_file_gives_a_clear_error(data_dir, damage):
 
 
 def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, capsys):
-    import bench.cli
+    import bench.cli.main
 
     out_dir = tmp_path / "results"
     argv = [
@@ -159,7 +159,7 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
         "300",
     ]
     # missing, downloads off: the cell is skipped before it starts, with the fix; nothing else to run: exit 0
-    assert bench.cli.main(argv) == 0
+    assert bench.cli.main.main(argv) == 0
     cap = capsys.readouterr()
     err = cap.out + cap.err
     assert "skipped 1 cell(s): MNIST is not here (downloads are off (BENCH_OFFLINE=1)): mlp x torch" in err
@@ -167,7 +167,7 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
     assert "Traceback" not in err and not list(out_dir.glob("*.json"))
 
     (data_dir / "mnist.npz").write_bytes(b"truncated")
-    assert bench.cli.main(argv) == bench.cli.EXIT_FAILED_CELLS
+    assert bench.cli.main.main(argv) == bench.cli.main.EXIT_FAILED_CELLS
     cap = capsys.readouterr()
     err = cap.out + cap.err
     assert "is not a usable MNIST file" in err and "x_train (60000, 28, 28) uint8" in err
@@ -186,7 +186,7 @@ def _quick_offline(algo, backend):
     """In a fresh process, as ``bench run`` does (TensorFlow's threads can only be configured
     before its runtime starts, and other tests in this process may have started it)."""
     from bench.config import RunConfig
-    from bench.matrix import run_one
+    from bench.execute.matrix import run_one
 
     r = run_one(RunConfig.create(algo, backend, budget="quick"), timeout_s=900)
     assert r.status == "ok", r.error

@@ -1,11 +1,11 @@
-"""The FLOPs per training step (bench.flops) against PyTorch's own count, and the matmul peak
-(bench.peak).
+"""The FLOPs per training step (bench.core.flops) against PyTorch's own count, and the matmul peak
+(bench.core.peak).
 
 Every supervised spec's analytic count, at its quick settings and a batch of 4 of its training
 samples, must equal what ``torch.utils.flop_counter.FlopCounterMode`` counts in one
 ``train_step`` of the PyTorch learner exactly (the same convention: 2 FLOPs per multiply-add of
 matmuls and convolutions, forward and the gradients autograd computes). linreg is the one
-exception, documented in bench/flops.py: its PyTorch model is an elementwise product that the
+exception, documented in bench/core/flops.py: its PyTorch model is an elementwise product that the
 counter does not see, so its dense-layer count is checked on the same step written as
 ``F.linear``. The peak is timed on a machine shared with other work: its tests check the record,
 never a rate.
@@ -20,9 +20,10 @@ import torch.nn.functional as F
 from support import build
 from torch.utils.flop_counter import FlopCounterMode
 
-from bench import flops, peak, specs
+from bench import specs
 from bench.config import RunConfig
-from bench.errors import BenchError
+from bench.core import flops, peak
+from bench.core.errors import BenchError
 
 BATCH = 4
 SUPERVISED = sorted(n for n, s in specs.all_specs().items() if s.kind == "supervised")
@@ -60,7 +61,7 @@ def test_step_flops_equal_pytorchs_count(algo):
 
 def test_linreg_counts_its_dense_layer():
     """PyTorch's linreg computes W * x elementwise: the counter sees nothing. Keras's is Dense(1);
-    the same step as a dense layer counts what bench.flops says, at the full batch."""
+    the same step as a dense layer counts what bench.core.flops says, at the full batch."""
     learner, hp, spec = build("linreg", "torch")
     data = spec.load_data(hp, 0)
     assert counted(learner.train_step, data.x_train, data.y_train) == 0

@@ -1,5 +1,5 @@
 """Smoke and parity tests generated from the registry: one of each for every (algorithm,
-backend) that ``bench.specs`` and ``bench.registry`` know, plug-ins included (ids
+backend) that ``bench.specs`` and ``bench.specs.registry`` know, plug-ins included (ids
 ``<algorithm>-<backend>``), so a new spec or translation is covered without editing a list.
 
 * smoke (the spec's quick-budget settings): the learner builds with the canonical initial
@@ -24,7 +24,7 @@ from protocols import FIRST_STEPS, SGD_STEPS, Outcome, missing_tolerances, outco
 from support import case_id, cases, engine_cases, reference_backend
 
 from bench import specs
-from bench.backends import parse_label
+from bench.core.backends import parse_label
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

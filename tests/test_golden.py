@@ -112,7 +112,7 @@ def conv(backend, x, w, b, stride, pad=0):
         import torch
         import torch.nn.functional as F
 
-        from bench.layout import conv_to_torch, nchw_to_nhwc, nhwc_to_nchw
+        from bench.core.layout import conv_to_torch, nchw_to_nhwc, nhwc_to_nchw
 
         out = F.conv2d(
             torch.as_tensor(nhwc_to_nchw(x)),
@@ -157,7 +157,7 @@ def max_pool(backend, x):
         import torch
         import torch.nn.functional as F
 
-        from bench.layout import nchw_to_nhwc, nhwc_to_nchw
+        from bench.core.layout import nchw_to_nhwc, nhwc_to_nchw
 
         return nchw_to_nhwc(F.max_pool2d(torch.as_tensor(nhwc_to_nchw(x)), 2, stride=1).numpy())
     import keras
@@ -224,7 +224,7 @@ def test_backend_softmax_is_stable(backend, shift):
 
 
 def test_harness_log_softmax_is_stable():
-    from bench.metrics import log_softmax, sparse_cross_entropy
+    from bench.core.metrics import log_softmax, sparse_cross_entropy
 
     logits = np.array([[1000.0, 1001.0, 1002.0]])
     np.testing.assert_allclose(np.exp(log_softmax(logits))[0], SOFTMAX_123, rtol=1e-12)
@@ -283,7 +283,7 @@ def test_hessian_of_the_quadratic(backend):
 def test_running_metrics_as_in_seed_000():
     """Seed 000's metrics example: Mean of 2, 3, 4 is 3.0; after a reset the empty result is
     0.0. SparseCategoricalAccuracy takes integer labels and logits, accumulated over calls."""
-    from bench.metrics import RunningMean, SparseCategoricalAccuracy
+    from bench.core.metrics import RunningMean, SparseCategoricalAccuracy
 
     mean = RunningMean()
     for v in (2.0, 3.0, 4.0):

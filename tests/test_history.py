@@ -5,10 +5,10 @@ import json
 
 import pytest
 
-from bench import history, results
-from bench.errors import BenchError
-from bench.history import History
-from bench.results import Result
+from bench.core.errors import BenchError
+from bench.reporting import history, store as results
+from bench.reporting.history import History
+from bench.reporting.store import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 
@@ -209,7 +209,7 @@ def test_corrupt_database_file_is_a_clear_error(tmp_path):
 
 
 def test_cli_import_list_export(tmp_path, capsys, monkeypatch):
-    from bench.cli import main
+    from bench.cli.main import main
 
     monkeypatch.setenv("BENCH_HISTORY", str(tmp_path / "h.sqlite"))
     runs = tmp_path / "runs"

@@ -17,7 +17,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FRAMEWORKS = ("tensorflow", "torch", "keras", "jax", "tf_keras", "tensorflow_probability")
 # what impls/ may import from bench (the impls contract in .importlinter)
-IMPLS_MAY_IMPORT = ("bench.interface", "bench.rl.agent", "bench.arch", "bench.layout")
+IMPLS_MAY_IMPORT = ("bench.core.interface", "bench.rl.agent", "bench.core.arch", "bench.core.layout")
 # package __init__ modules that hold a docstring only: in no layer, and they import nothing
 BARE_PACKAGES = ("bench", "bench.rl")
 
@@ -52,7 +52,7 @@ def test_impls_reach_only_the_interface_the_architectures_and_the_layout(graph):
     impls = sorted(m for m in graph.modules if _under(m, ["impls"]))
     assert len(impls) > 30
     reached = {m for i in impls for m in graph.find_upstream_modules(i) if _under(m, ["bench"])}
-    assert reached and _under("bench.arch.resnet50", reached)
+    assert reached and _under("bench.core.arch.resnet50", reached)
     assert sorted(m for m in reached if not _under(m, IMPLS_MAY_IMPORT + BARE_PACKAGES)) == []
 
 

@@ -1,4 +1,4 @@
-"""Quality in every execution mode and precision, generated from bench.modes and the registry.
+"""Quality in every execution mode and precision, generated from bench.core.modes and the registry.
 
 * mode parity: every (algorithm, backend, mode) that the backend runs on the CPU other than its
   default, against its default twin (tf: graph, torch: eager, keras: jit-off) under the parity
@@ -22,8 +22,9 @@ from protocols import FIRST_STEPS, protocol_outcome, worker_case, worker_outcome
 from support import backends, case_id, engine_cases
 from test_generated import _can_fail, _check, _slow
 
-from bench import modes, specs
-from bench.backends import parse_label
+from bench import specs
+from bench.core import modes
+from bench.core.backends import parse_label
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -50,7 +51,7 @@ MODE_GAPS: dict[tuple[str, str, str], str] = {}
 
 # (algo, backend) -> why its bf16 losses leave the spec's bf16_loss_rtol (an xfail naming the gap;
 # it fails once they agree). The DQN family's 3e-3 was measured on the variants listed in
-# bench/specs/_rl.py on tf, torch and keras; dueling_ddqn_doc (the documented dueling settings) and
+# bench/specs/families/rl.py on tf, torch and keras; dueling_ddqn_doc (the documented dueling settings) and
 # Keras's other engines were measured after it. Both are the dueling head's bf16 rounding
 # (Q = V + A - mean(A), in bf16), compounded over the update.
 _DUELING_DOC = (

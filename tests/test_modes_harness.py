@@ -7,11 +7,11 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from bench import compiles, modes
 from bench.config import RunConfig
-from bench.drivers.record import RunRecord
-from bench.report import modes_rows
-from bench.results import Result
+from bench.core import compiles, modes
+from bench.reporting.report import modes_rows
+from bench.reporting.store import Result
+from bench.train.tracking import RunRecord
 
 
 def test_create_fills_in_the_default_mode_and_turns_determinism_off_for_xla():

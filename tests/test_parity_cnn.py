@@ -2,9 +2,9 @@
 TensorFlow, PyTorch and Keras, beyond what the generated parity tests (tests/test_generated.py)
 check for every spec: identical canonical initial weights, the forward outputs at them within
 the spec's ``predict_atol`` and the first two training losses within its ``loss_rtol`` (see
-bench/specs/_resnet.py and _gap_head.py for why those tolerances are what they are).
+bench/specs/families/resnet.py and _gap_head.py for why those tolerances are what they are).
 
-Here every backend starts from the same canonical weights (bench.init) and sees the same
+Here every backend starts from the same canonical weights (bench.core.initial_weights) and sees the same
 batches of real data (small slices, so the file runs in seconds per model), in configurations
 that are cheaper than the specs' own or that no spec has (2 residual blocks, average pooling,
 a higher learning rate). Dropout is off (``dropout=0``): the frameworks draw different dropout
@@ -35,7 +35,7 @@ What is compared, and why the tolerances are what they are:
   checked to stay under a tenth of that wherever that is above 1e-5).
 * weights trained in TensorFlow, copied into PyTorch and Keras through the canonical layout,
   give the same predictions (inference mode, moving statistics included).
-* the per-batch BatchNorm input moments behind the population statistics of bench.bnstats
+* the per-batch BatchNorm input moments behind the population statistics of bench.core.bnstats
   (``Learner.bn_batch_stats``), from identical trained weights: within ``BN_STATS_RTOL`` = 1e-4
   of each layer's largest value (the same float32 reordering as the forward outputs).
 """
@@ -45,8 +45,8 @@ import pytest
 from support import backends, build, others, reference_backend, settings
 
 from bench import specs
-from bench.init import initial_weights
-from bench.metrics import param_count
+from bench.core.initial_weights import initial_weights
+from bench.core.metrics import param_count
 
 STEPS, MOVING_STEPS = 10, 3
 LOSS1_RTOL, LOSS10_RTOL = 1e-5, 0.15

@@ -4,7 +4,7 @@ canonical initial weights, the forward outputs (logits) within the spec's ``pred
 (float32 convolutions and matmuls run in different kernels, oneDNN and ATen, with different
 summation orders; about 1e-6 is observed) and the first two losses within ``loss_rtol``.
 
-Here every backend starts from the same canonical weights (bench.init), sees the same 10 batches
+Here every backend starts from the same canonical weights (bench.core.initial_weights), sees the same 10 batches
 of the bundled digits (fast, needs no data file), and must agree on:
 
 * forward outputs (logits) within the spec's ``predict_atol`` = 1e-4: float32 convolutions and
@@ -27,8 +27,8 @@ import pytest
 from support import backends, build, settings
 
 from bench import specs
-from bench.data import batches
-from bench.metrics import sparse_cross_entropy
+from bench.core.data import batches
+from bench.core.metrics import sparse_cross_entropy
 
 ALGOS = ["mlp", "metrics_cnn", "lenet5"]
 ULP2 = 2 * float(np.spacing(np.float32(1)))  # float32 resolution of a moving variance near 1: 2.4e-7

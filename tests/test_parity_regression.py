@@ -11,7 +11,7 @@ from support import backends, build, cases, reference_backend
 
 from bench import specs
 from bench.config import RunConfig
-from bench.runner import prepare, run_cell
+from bench.train.runner import prepare, run_cell
 
 ALGOS = ["linreg", "mle_normal", "mle_hetero"]  # the specs with a closed-form or known solution
 OTHERS = [(a, b) for a, b in cases("supervised") if a in ALGOS and b != reference_backend(a)]

@@ -24,8 +24,8 @@ import pytest
 from support import backends, build, others, reference_backend
 
 from bench import specs
-from bench.arch.resnet50 import canonical_shapes
-from bench.specs import _transfer
+from bench.core.arch.resnet50 import canonical_shapes
+from bench.specs.families import transfer as _transfer
 
 RTOL = _transfer.TOLERANCES["features_rtol"]
 

@@ -1,4 +1,4 @@
-"""Pretrained backbone weights (bench/pretrained.py): Keras's HDF5 layout read and written, a file
+"""Pretrained backbone weights (bench/core/pretrained.py): Keras's HDF5 layout read and written, a file
 of the wrong architecture rejected with the first mismatching layer named, a missing file
 explained, source-task checkpoints saved and found, and ``bench pretrain`` / ``bench run`` errors."""
 
@@ -8,12 +8,12 @@ import h5py
 import numpy as np
 import pytest
 
-from bench import pretrained
-from bench.arch import resnet50
-from bench.cli import main
-from bench.data import files
-from bench.data.base import data_dir
-from bench.errors import BenchError
+from bench.cli.main import main
+from bench.core import pretrained
+from bench.core.arch import resnet50
+from bench.core.data import files
+from bench.core.data.base import data_dir
+from bench.core.errors import BenchError
 
 REAL_DATA = data_dir()
 

@@ -1,4 +1,4 @@
-"""Named Python environments (bench.pyenv): an environment made in a temporary directory inherits
+"""Named Python environments (bench.execute.python_envs): an environment made in a temporary directory inherits
 this one, gets a different version of one small pure-Python package (tqdm) from its constraints
 file, imports bench, and leaves this environment's copy as it was; and bad input (a bad name, a
 missing constraints file, an existing environment, a malformed or wrong ``--python``, a pin that
@@ -14,8 +14,9 @@ from importlib import metadata
 
 import pytest
 
-from bench import cli, pyenv
-from bench.errors import BenchError
+from bench.cli import main as cli
+from bench.core.errors import BenchError
+from bench.execute import python_envs as pyenv
 
 BASE_TQDM = metadata.version("tqdm")
 OTHER_TQDM = "4.66.0" if BASE_TQDM != "4.66.0" else "4.65.0"
@@ -67,8 +68,8 @@ def run_cli(argv):
 
     out, err = io.StringIO(), io.StringIO()
     with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        if "bench.pyenv" not in cli.EXTRA_COMMANDS:
-            mp.setattr(cli, "EXTRA_COMMANDS", (*cli.EXTRA_COMMANDS, "bench.pyenv"))
+        if "bench.execute.python_envs" not in cli.EXTRA_COMMANDS:
+            mp.setattr(cli, "EXTRA_COMMANDS", (*cli.EXTRA_COMMANDS, "bench.execute.python_envs"))
         code = cli.main(argv)
     return code, out.getvalue(), err.getvalue()
 

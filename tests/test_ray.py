@@ -26,13 +26,13 @@ from pathlib import Path
 import pytest
 from support import sigint_default
 
-from bench import results
-from bench.cli import main
+from bench.cli.main import main
 from bench.config import RunConfig
-from bench.data import files
-from bench.errors import BenchError
-from bench.executors.ray_cluster import RESOURCE, RayExecutor, _node_data_problem
-from bench.matrix import finished, run_matrix
+from bench.core.data import files
+from bench.core.errors import BenchError
+from bench.execute.matrix import finished, run_matrix
+from bench.execute.ray_cluster import RESOURCE, RayExecutor, _node_data_problem
+from bench.reporting import store as results
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = {"epochs": "30", "eval_every": "10"}
@@ -236,7 +236,7 @@ def test_the_embedded_default_starts_a_local_cluster_offline_and_leaves_nothing(
     ]
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.cli", *argv],
+            [sys.executable, "-m", "bench.cli.main", *argv],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -285,7 +285,7 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_what_finished(cluster, tmp_path):
     ]
     env = dict(os.environ, BENCH_FAULT="hang:mle_normal", PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.cli", *argv],
+        [sys.executable, "-m", "bench.cli.main", *argv],
         cwd=ROOT,
         env=env,
         text=True,

@@ -1,4 +1,4 @@
-"""bench.records: typed Result, CurvePoint, Throughput and ConfigCard; version-1 files (every committed
+"""bench.reporting.schema: typed Result, CurvePoint, Throughput and ConfigCard; version-1 files (every committed
 result) read unchanged; round trips; one curve x-axis per kind of spec."""
 
 import json
@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bench import history, results, specs
-from bench.errors import BenchError
-from bench.records import (
+from bench import specs
+from bench.core.errors import BenchError
+from bench.reporting import history, store as results
+from bench.reporting.schema import (
     SCHEMA_VERSION,
     X_AXES,
     ConfigCard,
@@ -78,7 +79,7 @@ def test_every_committed_file_loads_pytest_benchmark_ones_too():
 
 
 def test_the_committed_speed_records_read_as_speed_records():
-    from bench import speed_records
+    from bench.reporting import speed_stats as speed_records
 
     records = [r for folder in sorted({p.parent for p in SPEED_RECORDS}) for r in speed_records.load_records(folder)]
     assert len(records) == len(SPEED_RECORDS) >= 11

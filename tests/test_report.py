@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bench import report, results
-from bench.cli import main
-from bench.errors import BenchError
-from bench.results import Result
+from bench.cli.main import main
+from bench.core.errors import BenchError
+from bench.reporting import report, store as results
+from bench.reporting.store import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 SPEED = {"tf": 1000.0, "torch": 1500.0, "keras": 500.0}
@@ -26,7 +26,7 @@ def fake(algo, backend, seed, metric="nll", unit="samples/s", final=1.0):
     rng = np.random.default_rng(seed + 10 * len(backend))
     values = (SPEED[backend] * rng.lognormal(0, 0.05, 8)).tolist()
     # where the drivers stand at each evaluation: epochs and samples (supervised), or env steps in
-    # "step" and episodes, updates and the training return (bench.rl.driver's context)
+    # "step" and episodes, updates and the training return (bench.train.rl's context)
     where = (
         (lambda e: {"epoch": e, "samples": 3200 * e})
         if unit == "samples/s"
@@ -272,7 +272,7 @@ def test_bench_run_then_report_renders(tmp_path):
         [
             sys.executable,
             "-m",
-            "bench.cli",
+            "bench.cli.main",
             "run",
             "--algo",
             "linreg,mle_normal",
@@ -293,7 +293,7 @@ def test_bench_run_then_report_renders(tmp_path):
     )
     assert len(list(runs.glob("*.json"))) == 6
     subprocess.run(
-        [sys.executable, "-m", "bench.cli", "report", str(runs), "--out", str(out), "--no-progress"],
+        [sys.executable, "-m", "bench.cli.main", "report", str(runs), "--out", str(out), "--no-progress"],
         check=True,
         env=env,
         capture_output=True,

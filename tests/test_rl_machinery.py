@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 from bench.rl import schedules
 from bench.rl.agent import PolicyLearner, QLearner
-from bench.rl.envs import EnvDesc, make_env, seeded_reset
+from bench.rl.environments import EnvDesc, make_env, seeded_reset
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer, SumTree
 from bench.rl.returns import discounted_returns, normalise, q_targets, td_loss
 
@@ -199,9 +199,9 @@ class _FixedPolicy(PolicyLearner):
 
 
 def _loop(hp_over, env_id="CartPole-v1", max_steps=0, learner=None, algo="double_dqn"):
-    from bench.rl.driver import _Loop
     from bench.specs import get
-    from bench.specs._rl import env_desc
+    from bench.specs.families.rl import env_desc
+    from bench.train.rl import _Loop
 
     spec = get(algo)
     hp = spec.resolve("quick")
@@ -373,7 +373,7 @@ BAD_SETTINGS = [
 
 @pytest.mark.parametrize("algo, setting, message", BAD_SETTINGS, ids=[f"{a}-{s}" for a, s, _ in BAD_SETTINGS])
 def test_bad_setting_is_one_line_before_any_cell_starts(algo, setting, message, tmp_path, capsys):
-    from bench.cli import main
+    from bench.cli.main import main
 
     code = main(
         [

@@ -7,7 +7,7 @@ import pytest
 
 from bench import specs
 from bench.config import RunConfig
-from bench.runner import run_cell
+from bench.train.runner import run_cell
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 CARTPOLE = [n for n, s in specs.all_specs().items() if s.kind == "rl" and "atari" not in n]
@@ -35,7 +35,7 @@ def test_nan_loss_is_recorded_as_diverged(monkeypatch):
 
 
 def test_matrix_continues_after_a_diverged_cell(tmp_path, monkeypatch):
-    from bench.matrix import run_matrix
+    from bench.execute.matrix import run_matrix
 
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
     cells = [
@@ -59,7 +59,7 @@ def test_matrix_continues_after_a_diverged_cell(tmp_path, monkeypatch):
     ],
 )
 def test_mismatched_environment_is_one_line_before_any_cell_starts(setting, message, tmp_path, capsys):
-    from bench.cli import main
+    from bench.cli.main import main
 
     code = main(
         [

@@ -7,10 +7,10 @@ import pytest
 from protocols import required_tolerances
 
 from bench import specs
-from bench.errors import BenchError
-from bench.init import fans, initial_weights
-from bench.runner import DRIVERS
+from bench.core.errors import BenchError
+from bench.core.initial_weights import fans, initial_weights
 from bench.specs.base import parse_overrides
+from bench.train.runner import DRIVERS
 
 
 def test_budget_and_overrides_resolve_with_types():

@@ -16,8 +16,10 @@ import sys
 import numpy as np
 import pytest
 
-from bench import cli, speed, speed_records
+from bench.cli import main as cli
 from bench.config import RunConfig
+from bench.execute import side_by_side as speed
+from bench.reporting import speed_stats as speed_records
 
 QUICK = ["--budget", "quick", "--rounds", "4", "--steps", "20", "--warmup-seconds", "0.2"]
 
@@ -58,7 +60,7 @@ def test_two_configurations_interleave_in_a_fresh_order_and_the_record_has_every
 
 
 def test_the_record_is_in_the_history_and_the_report(tmp_path, capsys):
-    from bench.history import History
+    from bench.reporting.history import History
 
     assert _run(tmp_path, "--algo", "linreg", "--backend", "numpy,torch", *QUICK) == 0
     rec = _record(tmp_path)
@@ -180,7 +182,7 @@ needs_git = pytest.mark.skipif(not _git_head(), reason="not a git checkout with 
 def test_the_gate_runs_the_baseline_code_in_a_worktree_side_by_side_and_removes_it(tmp_path):
     import subprocess
 
-    from bench import gate
+    from bench.cli import gate
 
     cells = [RunConfig.create("linreg", "numpy", budget="quick")]
     # the current side's step made twice as slow: caught, whatever the machine's load
@@ -197,7 +199,7 @@ def test_the_gate_runs_the_baseline_code_in_a_worktree_side_by_side_and_removes_
 
 
 def test_the_gate_without_the_baseline_code_says_so(tmp_path):
-    from bench import gate
+    from bench.cli import gate
 
     cells = [RunConfig.create("linreg", "numpy", budget="quick")]
     with pytest.raises(gate.NoBaselineCode, match="no commit 'no-such-ref-xyz'"):
@@ -206,8 +208,8 @@ def test_the_gate_without_the_baseline_code_says_so(tmp_path):
 
 @pytest.mark.parametrize("text", ["torch", "torch=", "=0.1", "torch=-1", "torch=abc"])
 def test_the_gate_refuses_a_bad_injection(text):
-    from bench import gate
-    from bench.errors import BenchError
+    from bench.cli import gate
+    from bench.core.errors import BenchError
 
     with pytest.raises(BenchError, match="BACKEND=FRACTION"):
         gate.parse_injection(text)
@@ -216,7 +218,7 @@ def test_the_gate_refuses_a_bad_injection(text):
 def test_the_slowdown_fault_makes_every_step_that_much_slower(monkeypatch):
     import time
 
-    from bench import faults
+    from bench.core import faults
 
     monkeypatch.setenv("BENCH_FAULT", "slowdown:torch=0.5")
 

@@ -1,11 +1,11 @@
-"""bench.stats: the median interval shared by the report and the RL summary."""
+"""bench.core.stats: the median interval shared by the report and the RL summary."""
 
 import math
 
 import numpy as np
 import pytest
 
-from bench.stats import median_ci
+from bench.core.stats import median_ci
 
 
 def test_median_ci_is_order_statistics_with_censoring():

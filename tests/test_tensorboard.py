@@ -5,8 +5,8 @@ import time
 
 import pytest
 
-from bench import tensorboard as tb
-from bench.results import CurvePoint, Result
+from bench.reporting import tensorboard as tb
+from bench.reporting.store import CurvePoint, Result
 
 
 def _read_with_tf(path):
@@ -83,13 +83,13 @@ def test_same_structure_for_every_backend(tmp_path):
         tags[backend] = {k: [s for s, _ in v] for k, v in scalars.items()}
     assert tags["tf"] == tags["torch"] == tags["keras"]
     assert set(tags["tf"]) == {"loss", "time/train_s", "metric/nll", "metric/slope", "quality", "throughput/samples/s"}
-    # a supervised run's x-axis is the epoch (bench.records.X_AXES)
+    # a supervised run's x-axis is the epoch (bench.reporting.schema.X_AXES)
     assert tags["tf"]["loss"] == [1, 2, 3]  # no loss before the first step
     assert tags["tf"]["quality"] == [0, 1, 2, 3]
 
 
 def test_rl_points_use_env_steps():
-    # the point bench.rl.driver hands to on_eval: step = environment steps so far
+    # the point bench.train.rl hands to on_eval: step = environment steps so far
     point = CurvePoint.from_dict(
         {
             "step": 5000,
@@ -116,7 +116,7 @@ def test_rl_points_use_env_steps():
 def test_bench_run_tensorboard_writes_events(tmp_path):
     """A real (tiny) cell through the runner with RunConfig.tensorboard set."""
     from bench.config import RunConfig
-    from bench.runner import run_cell
+    from bench.train.runner import run_cell
 
     cell = RunConfig.create(
         "linreg",

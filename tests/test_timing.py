@@ -4,8 +4,8 @@ step far slower than its round's median is counted and named on the config card.
 import numpy as np
 
 from bench.config import RunConfig
-from bench.drivers.record import STALL_FACTOR, RunRecord
-from bench.runner import run_cell
+from bench.train.runner import run_cell
+from bench.train.tracking import STALL_FACTOR, RunRecord
 
 
 def test_short_last_batch_trains_off_the_clock():

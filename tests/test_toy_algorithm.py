@@ -1,5 +1,5 @@
 """A new algorithm from outside the repository is picked up everywhere, through the plug-in
-mechanism of bench.registry (``BENCH_PLUGINS``): a toy spec (a 1-D linear model trained by SGD
+mechanism of bench.specs.registry (``BENCH_PLUGINS``): a toy spec (a 1-D linear model trained by SGD
 on the mean squared error) with a numpy and a PyTorch translation, written into a temporary
 package, gets its generated smoke and parity tests and shows in ``bench list``.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench import specs
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGIN = "toy_plugin"
@@ -28,7 +28,7 @@ INIT = '''
 import numpy as np
 
 from bench import registry, specs
-from bench.data.base import SupervisedData
+from bench.core.data.base import SupervisedData
 from bench.specs.base import Spec
 
 
@@ -64,7 +64,7 @@ NUMPY = '''
 """The toy line in numpy (float64)."""
 import numpy as np
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 
 class Learner(Base):
@@ -93,7 +93,7 @@ TORCH = '''
 """The toy line in PyTorch: nn.Linear and torch.optim.SGD."""
 import torch
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 class Learner(Base):
     lr_factor = 1.0
@@ -209,7 +209,7 @@ def test_generated_tests_cover_the_toy_algorithm(plugin_env, tmp_path):
 def test_bench_list_shows_the_toy_algorithm(plugin_env):
     _, env = plugin_env
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.cli", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "bench.cli.main", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
     row = next((line for line in proc.stdout.splitlines() if line.split()[:1] == ["toy_line"]), None)
@@ -221,7 +221,7 @@ def test_bench_list_shows_the_toy_algorithm(plugin_env):
 def test_a_plugin_that_cannot_be_imported_is_one_line(plugin_env, monkeypatch):
     _, env = plugin_env
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.cli", "list"],
+        [sys.executable, "-m", "bench.cli.main", "list"],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -238,7 +238,7 @@ def test_a_plugin_that_cannot_be_imported_is_one_line(plugin_env, monkeypatch):
 
 
 def test_a_plugin_cannot_take_an_existing_name_or_module():
-    from bench import registry
+    from bench.specs import registry
 
     with pytest.raises(BenchError, match="'lenet5': an algorithm of that name exists already"):
         specs.register(dataclasses.replace(specs.get("mlp"), name="lenet5"))

@@ -6,14 +6,16 @@ spec's tolerances), learning on the quick budget, and bad settings."""
 import numpy as np
 import pytest
 
-from bench import backends, registry, specs
-from bench.cli import main
+from bench import specs
+from bench.cli.main import main
 from bench.config import RunConfig
-from bench.data import random_walk as rw
-from bench.drivers.value import _Loop
-from bench.executors.local import LocalExecutor
-from bench.records import x_axis
-from bench.runner import build_learner
+from bench.core import backends
+from bench.core.data import random_walk as rw
+from bench.execute.local import LocalExecutor
+from bench.reporting.schema import x_axis
+from bench.specs import registry
+from bench.train.runner import build_learner
+from bench.train.value import _Loop
 
 WALK = rw.Walk()
 ALGOS = ("gradient_mc", "semi_gradient_td0")
@@ -269,8 +271,8 @@ def test_bad_settings_are_one_line_and_exit_2(capsys, tmp_path, algo, setting, e
 
 
 def test_figures_and_speed_table_from_saved_results(quick_results, tmp_path, capsys):
-    from bench import results
-    from bench.drivers import value_plot
+    from bench.reporting import store as results
+    from tools import value_plot
 
     for r in quick_results.values():
         results.save(r, tmp_path)

@@ -1,14 +1,15 @@
-"""``get_weights()`` returns copies (bench.interface): for every (spec, backend) in the registry,
+"""``get_weights()`` returns copies (bench.core.interface): for every (spec, backend) in the registry,
 the arrays it returned before a training step are unchanged after it, while the learner's own
 weights did move."""
 
 import numpy as np
 import pytest
 
-from bench import registry, specs
+from bench import specs
 from bench.config import RunConfig
 from bench.rl.agent import PolicyLearner, QLearner
-from bench.runner import build_learner
+from bench.specs import registry
+from bench.train.runner import build_learner
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 # ResNet50 (transfer, from pretrained weights or on CIFAR-10) and Atari: seconds to minutes each

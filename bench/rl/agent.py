@@ -2,7 +2,7 @@
 
 A Q-learner (DQN family) owns an online and a target Q-network; the harness owns everything
 else (environment loop, exploration, replay, evaluation). A policy learner (REINFORCE) owns a
-softmax policy network. Both are :class:`bench.interface.Learner` subclasses, so their weights
+softmax policy network. Both are :class:`bench.core.interface.Learner` subclasses, so their weights
 use the canonical layout and the harness's canonical initialisation. The class is the agent's
 kind: the driver and the evaluation choose the Q-learning or the policy-gradient path by
 ``isinstance``, so an implementation subclasses exactly one of them.
@@ -27,7 +27,7 @@ import abc
 
 import numpy as np
 
-from bench.interface import Learner
+from bench.core.interface import Learner
 
 
 def layer_shapes(hp, out_name: str | None = None) -> list[tuple[str, tuple, tuple]]:

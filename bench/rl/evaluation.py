@@ -4,7 +4,7 @@ Evaluation runs on a separate, unnoised environment: ``eval_episodes`` episodes 
 policy (the argmax of Q for a :class:`~bench.rl.agent.QLearner`, of pi for a
 :class:`~bench.rl.agent.PolicyLearner`), episode k starting from a fixed seed so that every
 evaluation of a run sees the same start states. The specs call :func:`greedy_evaluation`; the
-driver (:mod:`bench.rl.driver`) uses the same action selection and observation scaling.
+driver (:mod:`bench.train.rl`) uses the same action selection and observation scaling.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Callable
 import numpy as np
 
 from bench.rl.agent import PolicyLearner, QLearner
-from bench.rl.envs import make_env
+from bench.rl.environments import make_env
 
 EVAL_SEED = 10_000
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 
 class ReplayBuffer:

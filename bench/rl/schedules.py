@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from bench.errors import BenchError
+from bench.core.errors import BenchError
 
 
 def exponential_epsilon(step: int, eps_max: float, eps_min: float, decay: float) -> float:

@@ -4,7 +4,7 @@ specs to the registry, the CLI and the test matrix.
 
 Algorithms from outside this package come from plug-ins: ``BENCH_PLUGINS=pkg1,pkg2`` names
 modules that are imported the first time the specs are listed; each calls :func:`register`
-with its specs (and :func:`bench.registry.register_impl` with its implementations).
+with its specs (and :func:`bench.specs.registry.register_impl` with its implementations).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import pkgutil
 from functools import lru_cache
 
-from bench.errors import BenchError, choices
+from bench.core.errors import BenchError, choices
 from bench.specs.base import BUDGETS, Spec, parse_overrides
 
 __all__ = ["BUDGETS", "PLUGINS_ENV", "Spec", "all_specs", "get", "load_plugins", "names", "parse_overrides", "register"]
@@ -28,7 +28,7 @@ _plugins: set[str] = set()  # plug-in modules imported so far
 def _discovered() -> dict[str, Spec]:
     found: dict[str, Spec] = {}
     for mod in pkgutil.iter_modules(__path__):
-        if mod.name.startswith("_") or mod.name == "base":
+        if mod.name.startswith("_") or mod.name in ("base", "registry", "families"):
             continue
         module = importlib.import_module(f"{__name__}.{mod.name}")
         for spec in (getattr(module, "SPEC", None), *getattr(module, "SPECS", ())):

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from bench.errors import BenchError, choices
+from bench.core.errors import BenchError, choices
 
 BUDGETS = ("quick", "full")
 
@@ -22,7 +22,7 @@ BUDGETS = ("quick", "full")
 # Adam (torch.optim.Adam adds epsilon after the bias correction); "sgd" is plain SGD at ``lr``.
 KERAS_ADAM = dict(optimizer="adam", adam_beta1=0.9, adam_beta2=0.999, adam_epsilon=1e-7)
 OPTIMIZERS = ("adam", "adam-native", "sgd")
-# Keras's default initialisation of conv/dense kernels and BatchNorm, written out (bench.init
+# Keras's default initialisation of conv/dense kernels and BatchNorm, written out (bench.core.initial_weights
 # applies it), for the specs whose documents relied on those defaults
 KERAS_INIT = {
     "*kernel": "glorot_uniform",
@@ -38,7 +38,7 @@ KERAS_INIT = {
 class Spec:
     name: str
     title: str
-    kind: str  # which driver trains it: "supervised" (bench.drivers.supervised) or "rl"
+    kind: str  # which driver trains it: "supervised" (bench.train.supervised) or "rl"
     source: str  # where the algorithm and its reference settings come from
     hparams: Mapping[str, Any]
     budgets: Mapping[str, Mapping[str, Any]]
@@ -49,7 +49,7 @@ class Spec:
     target: float | None = None  # time-to-target is reported when the metric reaches this
     tolerances: Mapping[str, float] = field(default_factory=dict)
     # canonical weight initialisation: glob pattern on the canonical weight name -> initializer
-    # (see bench.init); patterns are tried in order, then the defaults in bench.init.
+    # (see bench.core.initial_weights); patterns are tried in order, then the defaults in bench.core.initial_weights.
     init: Mapping[str, Any] = field(default_factory=dict)
     notes: str = ""
     impl: str | None = None  # module name under impls/<backend>/ (default: the spec's name)
@@ -67,8 +67,8 @@ class Spec:
     # for the small nets and the RL loops (a thread pool larger than the free cores collapses
     # when the machine is busy); the same count goes to every backend (intra-op, inter-op, OpenMP)
     threads: int = 1
-    # hp -> the datasets (bench.data.base.Need) a cell with these settings reads from files; the
-    # run checks them before any cell starts (bench.data.catalog). None: it reads no file
+    # hp -> the datasets (bench.core.data.base.Need) a cell with these settings reads from files; the
+    # run checks them before any cell starts (bench.core.data.catalog). None: it reads no file
     datasets: Callable[[Mapping[str, Any]], tuple] | None = None
 
     @property

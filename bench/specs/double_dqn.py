@@ -3,7 +3,7 @@
 ``double_dqn`` runs the tuned settings on CartPole-v1 (tau = 0.005); ``double_dqn_doc`` the
 documented settings on CartPole-v0."""
 
-from bench.specs._rl import CARTPOLE, TUNED_Q, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
 
 DOCUMENTED = dict(CARTPOLE, target_mode="double", target_update="soft", tau=0.08)
 TUNED = dict(TUNED_Q)

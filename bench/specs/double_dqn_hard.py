@@ -2,7 +2,7 @@
 describes; N is not given there: 500 is chosen for ``double_dqn_hard_doc``, 200 for the tuned
 CartPole-v1 spec ``double_dqn_hard``)."""
 
-from bench.specs._rl import CARTPOLE, TUNED_Q, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
 
 DOCUMENTED = dict(CARTPOLE, target_mode="double", target_update="hard", target_update_every=500)
 TUNED = dict(TUNED_Q)

@@ -4,7 +4,7 @@
 seed 002's decks run plain DQN); ``dqn_doc`` the documented settings on CartPole-v0 (bootstrap
 from the online network, as the Double Q document's DQN branch)."""
 
-from bench.specs._rl import CARTPOLE, TUNED_Q, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
 
 DOCUMENTED = dict(CARTPOLE)
 TUNED = dict(TUNED_Q, target_mode="target", target_update="hard")

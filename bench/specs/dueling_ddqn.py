@@ -5,7 +5,7 @@ epsilon after DELAY_TRAINING = 300 over EPSILON_MIN_ITER = 5000 steps, memory 50
 ``dueling_ddqn`` runs the tuned settings on CartPole-v1; ``dueling_ddqn_doc`` the documented
 settings on CartPole-v0."""
 
-from bench.specs._rl import CARTPOLE, TUNED_Q, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
 
 DOCUMENTED = dict(
     CARTPOLE,

@@ -14,7 +14,7 @@ reports the random-policy return beside the learning curve.
 
 import dataclasses
 
-from bench.specs._rl import CARTPOLE, make
+from bench.specs.families.rl import CARTPOLE, make
 
 DOCUMENTED = dict(
     CARTPOLE,

@@ -12,7 +12,7 @@ budget (400 episodes) learns with alpha = 1e-3, 50x the book's, so that VE drops
 seconds (it is noisier: a smoke and learning check, not a figure).
 """
 
-from bench.specs._value import make_spec
+from bench.specs.families.value import make_spec
 
 SPEC = make_spec(
     "gradient_mc",

@@ -1,7 +1,7 @@
 """LeNet-5 on MNIST (seed 002, CNN deck, "MNIST LeNet (Tensorflow)").
 
 Architecture, as in the document: 32x32x1 input (the 28x28 images zero-padded by 2 pixels on
-every side, once, in bench/data/mnist.py; the document's np.resize repeats pixels instead,
+every side, once, in bench/core/data/mnist.py; the document's np.resize repeats pixels instead,
 which is a bug) -> conv1 5x5, 6 filters, stride 1, VALID, ReLU -> max-pool 2x2 stride 2 ->
 conv2 5x5, 16 filters, VALID, ReLU -> max-pool 2x2 stride 2 -> flatten (5x5x16 = 400, NHWC
 order) -> fc1 120 ReLU -> fc2 84 ReLU -> fc3 10 logits.
@@ -13,7 +13,7 @@ Loss: mean sparse softmax cross-entropy on the logits plus L2 on the three dense
 ``0.001 * sum(w**2) / 2``; so ``l2 = 5e-4`` here is exactly the document's penalty.
 
 Adam 1e-3 (epsilon 1e-7), batch 64. Initialisation as the document: kernels ~ N(0, 0.1)
-(the document truncates at two standard deviations; bench.init has no truncated normal, so
+(the document truncates at two standard deviations; bench.core.initial_weights has no truncated normal, so
 the suite draws plain N(0, 0.1)), conv biases 0, fc1 bias 0.1, fc2 and fc3 biases ~ N(0, 0.1).
 The document trains 1000 batches (about one epoch) at a constant learning rate. The suite's
 full budget is 12 epochs, and it is *tuned*, so labelled: epochs 1-10 at the document's 1e-3,
@@ -25,8 +25,8 @@ PyTorch, 98.67% Keras, having each touched 98.8% on the way), so whether the fin
 hyperparameters (``lr_decay_epoch=0``) are the document's constant rate.
 """
 
-from bench.specs import _mnist
 from bench.specs.base import Spec
+from bench.specs.families import mnist as _mnist
 
 SPEC = Spec(
     name="lenet5",

@@ -9,7 +9,7 @@ to reach the closed-form least-squares solution.
 
 import numpy as np
 
-from bench.data.synthetic import linear
+from bench.core.data.synthetic import linear
 from bench.specs.base import Spec
 
 

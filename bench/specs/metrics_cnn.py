@@ -11,13 +11,13 @@ is 1e-5). Loss: mean sparse softmax cross-entropy on the logits. Adam with Keras
 The document trains 10 "epochs" of 10000 // 64 = 156 batches; the suite trains whole epochs
 of the 60000 training images (full budget: 2 epochs, about 1875 steps, a little more than the
 document's 1560). Its running metrics (the Mean of the loss and SparseCategoricalAccuracy) are
-the harness's numpy metrics in bench/metrics.py, the same for every backend: evaluation
+the harness's numpy metrics in bench/core/metrics.py, the same for every backend: evaluation
 accumulates them over the test set batch by batch (``test_loss``, ``accuracy``); the training
 loss per round is in the curve.
 """
 
-from bench.specs import _mnist
 from bench.specs.base import Spec
+from bench.specs.families import mnist as _mnist
 
 SPEC = Spec(
     name="metrics_cnn",

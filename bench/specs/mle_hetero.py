@@ -1,8 +1,8 @@
 """Maximum-likelihood regression with a heteroscedastic Normal: Dense(2) ->
 Normal(loc=z0, scale=1e-3 + softplus(0.3 * z1)), data noise std 0.5 x + 2."""
 
-from bench.specs import _mle
 from bench.specs.base import Spec
+from bench.specs.families import mle as _mle
 
 SPEC = Spec(
     name="mle_hetero",

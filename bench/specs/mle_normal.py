@@ -1,7 +1,7 @@
 """Maximum-likelihood regression with a fixed-scale Normal: Dense(1) -> Normal(loc, 1)."""
 
-from bench.specs import _mle
 from bench.specs.base import Spec
+from bench.specs.families import mle as _mle
 
 SPEC = Spec(
     name="mle_normal",

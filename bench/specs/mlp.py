@@ -8,8 +8,8 @@ epoch 10. The document draws batches with replacement (np.random.randint); the s
 seeded shuffle without replacement (each image once per epoch), the same for every backend.
 """
 
-from bench.specs import _mnist
 from bench.specs.base import Spec
+from bench.specs.families import mnist as _mnist
 
 SPEC = Spec(
     name="mlp",

@@ -5,7 +5,7 @@ new transitions at the maximal priority).
 ``per_ddqn`` runs the tuned settings on CartPole-v1; ``per_ddqn_doc`` the documented settings on
 CartPole-v0."""
 
-from bench.specs._rl import CARTPOLE, TUNED_Q, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
 
 DOCUMENTED = dict(
     CARTPOLE, target_mode="double", target_update="soft", tau=0.08, prioritized=True, per_alpha=0.6, per_beta0=0.4

@@ -5,7 +5,7 @@ with a 32-unit layer): dense 30-30 he_normal + softmax, one Adam step per episod
 ``reinforce`` runs the tuned settings on CartPole-v1; ``reinforce_doc`` the documented settings
 on CartPole-v0."""
 
-from bench.specs._rl import CARTPOLE, TUNED_PG, pair
+from bench.specs.families.rl import CARTPOLE, TUNED_PG, pair
 
 DOCUMENTED = dict(CARTPOLE, reward_noise_std=0.0, target_mode="online")
 TUNED = dict(TUNED_PG)

@@ -1,6 +1,6 @@
 """ResNet, 10 residual blocks of 64 filters, CIFAR-10 24x24
-(seed 000, "Introduction to ResNet in TensorFlow 2"); see bench/specs/_resnet.py."""
+(seed 000, "Introduction to ResNet in TensorFlow 2"); see bench/specs/families/resnet.py."""
 
-from bench.specs import _resnet
+from bench.specs.families import resnet as _resnet
 
 SPEC = _resnet.make("resnet10", "ResNet, 10 residual blocks of 64 filters, CIFAR-10 24x24", residual=True)

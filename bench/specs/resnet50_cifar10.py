@@ -1,4 +1,4 @@
-"""The source task of the offline transfer-learning arm: the same ResNet50 (bench/specs/_transfer.py)
+"""The source task of the offline transfer-learning arm: the same ResNet50 (bench/specs/families/transfer.py)
 + global average pooling + Dense(10), every layer trained, on the CIFAR-10 subset at its full
 32x32 (random left-right flip), Adam(1e-3), batch 64, BatchNorm momentum 0.99.
 
@@ -9,9 +9,9 @@ low-resolution images of ten classes (two of them cat and dog) instead of 1.28 m
 thousand. Full budget: 10 epochs (630 updates).
 """
 
-from bench.data import cifar10
-from bench.specs import _transfer
+from bench.core.data import cifar10
 from bench.specs.base import Spec
+from bench.specs.families import transfer as _transfer
 
 SPEC = Spec(
     name="resnet50_cifar10",

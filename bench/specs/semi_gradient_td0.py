@@ -15,7 +15,7 @@ about 3x the time to the plateau (3 seeds within 0.01 by 7,000-8,000 episodes, p
 quick budget (400 episodes) uses alpha = 1e-2.
 """
 
-from bench.specs._value import make_spec
+from bench.specs.families.value import make_spec
 
 SPEC = make_spec(
     "semi_gradient_td0",

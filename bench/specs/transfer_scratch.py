@@ -1,5 +1,5 @@
 """The from-scratch arm of the transfer-learning comparison (seed 000, "Transfer learning in
-TensorFlow 2 tutorial"): the small CNN (the 3-conv head of bench/specs/_gap_head.py + global
+TensorFlow 2 tutorial"): the small CNN (the 3-conv head of bench/specs/families/gap_head.py + global
 average pooling + Dense(1, sigmoid)), every weight trained from the spec's initialisation, with
 the same images, epochs, batch size and optimizer as ``transfer_resnet50``.
 
@@ -7,12 +7,12 @@ The document's code for this model writes ``AveragePooling2D()`` + Flatten; the 
 document's text call it a GAP head, so ``avg_pool=0`` (global) as in ``gap_head_gap``.
 Changed, and labelled so: BatchNorm momentum 0.9 instead of 0.99 in both budgets, because the
 full budget has 80 updates and a 0.99 moving average would still hold 45% of its initial
-statistics when the model is evaluated (see bench/specs/_gap_head.py).
+statistics when the model is evaluated (see bench/specs/families/gap_head.py).
 """
 
-from bench.data import cats_vs_dogs
-from bench.specs import _gap_head, _transfer
+from bench.core.data import cats_vs_dogs
 from bench.specs.base import Spec
+from bench.specs.families import gap_head as _gap_head, transfer as _transfer
 
 HP = dict(_gap_head.HPARAMS, tail="gap", avg_pool=0, bn_momentum=0.9, eval_every=1)
 

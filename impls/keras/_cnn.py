@@ -3,7 +3,7 @@ each BatchNormalization "<layer>/gamma|beta|moving_mean|moving_variance" (Keras 
 
 import keras
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 
 KINDS = {
     keras.layers.Conv2D: ("kernel", "bias"),

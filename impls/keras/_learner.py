@@ -16,7 +16,7 @@ float32 variables; the losses cast the logits to float32)."""
 import keras
 import numpy as np
 
-from bench.interface import Learner as Base
+from bench.core.interface import Learner as Base
 from impls.keras import _cnn, _optim
 
 

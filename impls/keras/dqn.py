@@ -11,7 +11,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import QLearner
 from impls.keras._learner import compile_label, jit_compile, set_precision, train_on_batch
 from impls.keras._optim import optimizer
@@ -73,7 +73,7 @@ class TDErrors(keras.metrics.Metric):
 class Learner(QLearner):
     def __init__(self, hp, seed, device="cpu"):
         super().__init__(hp, seed, device)
-        set_precision(self.precision)  # the mode and precision: bench.interface, impls/keras/_learner.py
+        set_precision(self.precision)  # the mode and precision: bench.core.interface, impls/keras/_learner.py
         self.online, self.names = build(hp, name="online")
         self.target, _ = build(hp, name="target")
         set_precision("fp32")

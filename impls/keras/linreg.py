@@ -3,7 +3,7 @@ function (impls/keras/_learner.py train_on_batch)."""
 
 import keras
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.keras._learner import compile_label, jit_compile, train_on_batch
 from impls.keras._optim import optimizer
 

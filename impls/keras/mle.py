@@ -9,7 +9,7 @@ import math
 import keras
 from keras import ops
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.keras._learner import compile_label, jit_compile, train_on_batch
 from impls.keras._optim import optimizer
 

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import PolicyLearner
 from impls.keras._learner import compile_label, jit_compile, train_on_batch
 from impls.keras._optim import optimizer

@@ -12,7 +12,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.keras._learner import compile_label, jit_compile, train_on_batch
 
 

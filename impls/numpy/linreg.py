@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 
 class Learner(Base):

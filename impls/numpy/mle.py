@@ -4,7 +4,7 @@ step size), or plain SGD."""
 
 import numpy as np
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 
 def softplus(z):

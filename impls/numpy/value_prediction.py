@@ -9,7 +9,7 @@ trajectory (tests/test_value_prediction.py measures how far float32 drifts from 
 
 import numpy as np
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 
 class Learner(Base):

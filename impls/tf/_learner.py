@@ -11,7 +11,7 @@ optimizer's update of the float32 weights."""
 
 import tensorflow as tf
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.tf import _cnn, _optim
 
 

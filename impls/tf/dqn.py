@@ -1,11 +1,11 @@
 """DQN-family network side in low-level TensorFlow: online and target Q-networks as
 tf.Variables, Q-targets (online max / target max / double), MSE or Huber TD loss with
 importance weights, the spec's optimizer (impls/tf/_optim.py), and the target update, all in
-tf.function: the mode (eager, graph, xla) and precision (fp32, bf16) as bench.interface says."""
+tf.function: the mode (eager, graph, xla) and precision (fp32, bf16) as bench.core.interface says."""
 
 import tensorflow as tf
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import QLearner
 from impls.tf._optim import optimizer
 from impls.tf._rlnet import Net

@@ -3,7 +3,7 @@ tf.Variables in the canonical layout, tf.nn ops, GradientTape + tf.function, Ada
 
 import tensorflow as tf
 
-from bench.arch.gap_head import feature_size
+from bench.core.arch.gap_head import feature_size
 from impls.tf import _cnn
 from impls.tf._learner import ClassifierLearner
 

@@ -5,7 +5,7 @@ optimizer (impls/tf/_optim.py)."""
 import tensorflow as tf
 import tensorflow_probability as tfp
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.tf._optim import optimizer
 
 tfd = tfp.distributions

@@ -4,7 +4,7 @@ in tf.function."""
 
 import tensorflow as tf
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import PolicyLearner
 from impls.tf._optim import optimizer
 from impls.tf._rlnet import Net

@@ -1,12 +1,12 @@
 """ResNet50 (Keras's keras.applications.ResNet50 without its top) + global average pooling + a
 Dense head, in low-level TensorFlow: tf.Variables in the canonical layout (Keras's layer names,
-bench.arch.resnet50), tf.nn ops, GradientTape + tf.function, Adam. With ``freeze_backbone`` the
+bench.core.arch.resnet50), tf.nn ops, GradientTape + tf.function, Adam. With ``freeze_backbone`` the
 backbone is a constant feature extractor (BatchNorm on moving statistics, no gradient) and only
 the head trains."""
 
 import tensorflow as tf
 
-from bench.arch.resnet50 import blocks, canonical_shapes
+from bench.core.arch.resnet50 import blocks, canonical_shapes
 from impls.tf import _cnn
 from impls.tf._learner import ClassifierLearner
 

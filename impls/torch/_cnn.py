@@ -1,12 +1,12 @@
 """Canonical weights of a PyTorch CNN built from named Conv2d / Linear / BatchNorm children:
-"<child>/kernel|bias" and "<child>/gamma|beta|moving_mean|moving_variance" (bench.layout); and
+"<child>/kernel|bias" and "<child>/gamma|beta|moving_mean|moving_variance" (bench.core.layout); and
 the BatchNorm every PyTorch net uses, with Keras's moving-statistics rule."""
 
 import torch
 from torch import nn
 
-from bench.interface import check_weights
-from bench.layout import conv_from_torch, conv_to_torch, dense_from_torch, dense_to_torch
+from bench.core.interface import check_weights
+from bench.core.layout import conv_from_torch, conv_to_torch, dense_from_torch, dense_to_torch
 
 
 class _KerasMoving:

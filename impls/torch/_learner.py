@@ -15,7 +15,7 @@ import contextlib
 import torch
 import torch.nn.functional as F
 
-from bench.interface import Learner as Base
+from bench.core.interface import Learner as Base
 from impls.torch import _cnn, _optim
 
 

@@ -5,7 +5,7 @@ of its weights to and from the canonical layout."""
 import torch
 from torch import nn
 
-from bench.layout import conv_from_torch, conv_to_torch, dense_from_torch, dense_to_torch
+from bench.core.layout import conv_from_torch, conv_to_torch, dense_from_torch, dense_to_torch
 from bench.rl.agent import layer_shapes
 
 

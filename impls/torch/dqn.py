@@ -7,7 +7,7 @@ and the precision (bf16: torch.autocast) as impls/torch/_learner.py runs them.""
 import torch
 import torch.nn.functional as F
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import QLearner
 from impls.torch._learner import COMPILE_MODES, compiled
 from impls.torch._optim import optimizer

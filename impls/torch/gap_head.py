@@ -6,7 +6,7 @@ flatten of the fully-connected tail runs in NHWC order so its kernel matches the
 import torch.nn.functional as F
 from torch import nn
 
-from bench.arch.gap_head import feature_size
+from bench.core.arch.gap_head import feature_size
 from impls.torch._cnn import BatchNorm1d, BatchNorm2d
 from impls.torch._learner import ClassifierLearner
 

@@ -2,7 +2,7 @@
 
 import torch
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 from impls.torch._optim import optimizer
 
 

@@ -5,8 +5,8 @@ import torch
 import torch.nn.functional as F
 from torch.distributions import Normal
 
-from bench.interface import Learner as Base, check_weights
-from bench.layout import dense_from_torch, dense_to_torch
+from bench.core.interface import Learner as Base, check_weights
+from bench.core.layout import dense_from_torch, dense_to_torch
 from impls.torch._optim import optimizer
 
 

@@ -3,7 +3,7 @@ optimizer (impls/torch/_optim.py, global-norm clipping included) per episode on 
 
 import torch
 
-from bench.interface import check_weights
+from bench.core.interface import check_weights
 from bench.rl.agent import PolicyLearner
 from impls.torch._optim import optimizer
 from impls.torch._rlnet import Net

@@ -1,5 +1,5 @@
 """ResNet50 (Keras's keras.applications.ResNet50 without its top) + global average pooling + a
-Dense head, in PyTorch: an nn.Module whose children carry Keras's layer names (bench.arch.resnet50),
+Dense head, in PyTorch: an nn.Module whose children carry Keras's layer names (bench.core.arch.resnet50),
 cross-entropy from logits (mean), the spec's optimizer. Inputs arrive NHWC and are permuted to NCHW.
 With ``freeze_backbone`` the backbone is a constant feature extractor (BatchNorm on moving
 statistics, no gradient) and the optimizer sees the head only."""
@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from bench.arch.resnet50 import blocks
+from bench.core.arch.resnet50 import blocks
 from impls.torch._cnn import BatchNorm2d as BatchNorm
 from impls.torch._learner import ClassifierLearner
 

@@ -6,7 +6,7 @@ episode's tensors (converted once per episode); the TD target is computed under 
 
 import torch
 
-from bench.interface import Learner as Base, check_weights
+from bench.core.interface import Learner as Base, check_weights
 
 
 class Learner(Base):

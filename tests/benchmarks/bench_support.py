@@ -7,9 +7,9 @@ import os
 
 from support import cases, create, on_this_engine
 
-from bench.card import config_card
-from bench.env import env_count
-from bench.runner import prepare
+from bench.core.card import config_card
+from bench.core.env_vars import env_count
+from bench.train.runner import prepare
 
 CELLS_SUPERVISED = on_this_engine(cases("supervised", reference=False))  # keras[jax] under KERAS_BACKEND=jax
 
@@ -19,13 +19,13 @@ def benchmark_train_step(
 ) -> None:
     """Train the quick budget in-process (quality metric for extra_info), then time the train
     step on one fixed batch: warm-up rounds first, device synchronised inside each timed call.
-    ``mode`` and ``precision``: the execution axes (bench.modes; None: the backend's default)."""
+    ``mode`` and ``precision``: the execution axes (bench.core.modes; None: the backend's default)."""
     import importlib
 
     device = device or os.environ.get("BENCH_DEVICE", "cpu")
     cell = create(algo, backend, device, threads=_threads(), mode=mode, precision=precision)
     p = prepare(cell)
-    driver = importlib.import_module("bench.runner").DRIVERS[p.spec.kind]
+    driver = importlib.import_module("bench.train.runner").DRIVERS[p.spec.kind]
     out = importlib.import_module(driver).train(p.spec, p.learner, p.data, p.hp, 0, p.session.sync, backend=backend)
     bs = p.hp.get("batch_size") or p.data.n_train
     xb, yb = p.data.x_train[:bs], p.data.y_train[:bs]

@@ -16,15 +16,15 @@ import time
 import numpy as np
 from support import axes, cases, create, on_this_engine
 
-from bench.card import config_card
-from bench.env import env_count
+from bench.core.card import config_card
+from bench.core.env_vars import env_count
 from bench.rl.agent import QLearner
-from bench.rl.driver import train
-from bench.rl.envs import make_env, seeded_reset
+from bench.rl.environments import make_env, seeded_reset
 from bench.rl.evaluation import greedy_action, scale_obs as _scale
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
-from bench.runner import prepare
+from bench.train.rl import train
+from bench.train.runner import prepare
 
 RL_BENCH_ALGOS = ("double_dqn", "per_ddqn", "reinforce", "dueling_ddqn_atari")
 CELLS_RL = on_this_engine([(a, b) for a, b in cases("rl", reference=False) if a in RL_BENCH_ALGOS])

@@ -14,7 +14,7 @@ import pytest
 from bench_support import _threads
 from support import create, on_this_engine
 
-from bench.runner import prepare
+from bench.train.runner import prepare
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 N_BATCHES = 50

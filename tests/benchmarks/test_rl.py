@@ -44,7 +44,7 @@ MODE_IDS = [f"{a}-{b}-{m}-{p}" for a, b, m, p in CELLS_RL_MODES]
 
 
 def _modes_run(benchmark, agent, fn, n):
-    from bench import compiles
+    from bench.core import compiles
 
     benchmark.extra_info.update(agent.info(), compile_s=agent.first_call_s(fn))
     count = compiles.counter(agent.cell.backend, agent.learner)

@@ -1,0 +1,102 @@
+"""Result records and their storage. Each run is one JSON file, written atomically (a temporary
+file renamed into place), so an interrupted run never leaves a half-written result. The record
+types and their schema versions are defined in :mod:`bench.reporting.schema` and re-exported here."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from bench.core.errors import BenchError
+from bench.reporting.schema import (
+    KINDS,
+    SCHEMA_VERSION,
+    STATUSES,
+    X_AXES,
+    ConfigCard,
+    CurvePoint,
+    Machine,
+    RecordError,
+    Result,
+    Throughput,
+    XAxis,
+    clean,
+    x_axis,
+)
+
+__all__ = [
+    "KINDS",
+    "SCHEMA_VERSION",
+    "STATUSES",
+    "X_AXES",
+    "ConfigCard",
+    "CurvePoint",
+    "Machine",
+    "RecordError",
+    "Result",
+    "Throughput",
+    "XAxis",
+    "atomic_write",
+    "clean",
+    "from_data",
+    "load",
+    "load_dir",
+    "results_dir",
+    "save",
+    "x_axis",
+]
+
+
+def atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def results_dir(value: str | os.PathLike | None = None) -> Path:
+    return Path(value or os.environ.get("BENCH_RESULTS_DIR") or "results/runs")
+
+
+def save(result: Result, directory: Path) -> Path:
+    name = f"{result.run_id}_{result.algo}_{result.backend}_{result.device}_s{result.seed}.json"
+    path = Path(directory) / name
+    atomic_write(path, json.dumps(result.to_dict(), indent=1, sort_keys=True))
+    return path
+
+
+def load(path: Path) -> Result:
+    try:
+        data = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise BenchError(f"cannot read result file {path}: {exc}") from None
+    return from_data(data, path)
+
+
+def from_data(data, path) -> Result:
+    """A Result from the parsed JSON of ``path``; a partial or foreign record is a BenchError."""
+    if not isinstance(data, dict) or "algo" not in data:
+        raise BenchError(f"cannot read result file {path}: not a result record")
+    missing = [k for k in ("backend", "device", "budget", "seed") if data.get(k) in (None, "")]
+    if missing:
+        raise BenchError(f"cannot read result file {path}: partial record (missing {', '.join(missing)})")
+    try:
+        r = Result.from_dict(data)
+    except (TypeError, RecordError) as exc:
+        raise BenchError(f"cannot read result file {path}: {exc}") from None
+    if r.status not in STATUSES:
+        raise BenchError(f"cannot read result file {path}: partial record (unknown status {r.status!r})")
+    return r
+
+
+def load_dir(directory: Path) -> list[Result]:
+    return [load(p) for p in sorted(Path(directory).glob("*.json"))]
