@@ -3,7 +3,7 @@ nothing measured was lost and nothing was polluted (no result file, no history r
 where none belongs).
 
 Cells that must really run use the numpy reference backend with tiny settings; where no cell
-needs to run, ``bench.execute.matrix.run_one`` is replaced by a stand-in that returns a Result at once
+needs to run, ``bench.execute.matrix.spawn`` is replaced by a stand-in that returns a Result at once
 (the ``fake_cells`` fixture), so the whole command line runs in milliseconds.
 """
 
@@ -95,7 +95,7 @@ def fake_cells(monkeypatch):
         started.append(cell)
         return fake_result(cell)
 
-    monkeypatch.setattr("bench.execute.matrix.run_one", fake)
+    monkeypatch.setattr("bench.execute.matrix.spawn", fake)
     return started
 
 
@@ -212,8 +212,8 @@ def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, caps
 )
 def test_side_command_outputs_are_checked_before_any_cell(tmp_path, capsys, monkeypatch, argv, message):
     started = []
-    monkeypatch.setattr("bench.execute.matrix.run_one", lambda *a, **k: started.append(a))
-    monkeypatch.setattr("bench.execute.pretrain.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.matrix.spawn", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.pretrain.spawn", lambda *a, **k: started.append(a))
     f = _file(tmp_path)
     argv = [a.format(file=f, tmp=tmp_path) for a in argv]
     code, _, err = run(capsys, *argv)
@@ -722,7 +722,7 @@ def test_ctrl_c_keeps_the_finished_cells_in_the_history(tmp_path, capsys, monkey
             raise KeyboardInterrupt
         return fake_result(cell)
 
-    monkeypatch.setattr("bench.execute.matrix.run_one", fake)
+    monkeypatch.setattr("bench.execute.matrix.spawn", fake)
     db = tmp_path / "h.sqlite"
     code, _, err = run(capsys, "run", *NUMPY, "--seeds", "5", "--results-dir", tmp_path / "runs", "--db", db)
     assert code == 130 and "interrupted with 3 of 5 cells not run; the 2 that finished are kept" in err
@@ -806,7 +806,7 @@ def test_resume_runs_failed_cells_again(tmp_path, capsys, monkeypatch):
         runs,
     )
     started = []
-    monkeypatch.setattr("bench.execute.matrix.run_one", lambda cell, t=None: started.append(cell) or fake_result(cell))
+    monkeypatch.setattr("bench.execute.matrix.spawn", lambda cell, t=None: started.append(cell) or fake_result(cell))
     code, _, err = run(capsys, "run", *NUMPY, "--results-dir", runs, "--resume")
     assert code == 0 and len(started) == 1 and "resume: 0 of 1 cells" in err
 

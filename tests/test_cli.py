@@ -14,7 +14,7 @@ import pytest
 from bench import specs
 from bench.cli.main import main
 from bench.config import RunConfig
-from bench.execute.matrix import run_matrix
+from bench.execute.matrix import execute_cells
 from bench.reporting import store as results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def _cells(*specs):
 def test_matrix_survives_a_killed_cell(tmp_path, monkeypatch):
     # the middle cell's process is killed (SIGKILL) in the middle of its training
     monkeypatch.setenv("BENCH_FAULT", "crash:torch@10")
-    done = run_matrix(
+    done = execute_cells(
         _cells(("linreg", "numpy"), ("linreg", "torch"), ("mle_normal", "numpy")), tmp_path, timeout_s=120
     )
     assert [r.status for r in done] == ["ok", "crashed", "ok"]
@@ -126,14 +126,14 @@ def test_matrix_survives_a_killed_cell(tmp_path, monkeypatch):
 
 def test_matrix_times_out_a_hung_cell_and_continues(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "hang:linreg@3")
-    done = run_matrix(_cells(("linreg", "numpy"), ("mle_normal", "numpy")), tmp_path, timeout_s=10)
+    done = execute_cells(_cells(("linreg", "numpy"), ("mle_normal", "numpy")), tmp_path, timeout_s=10)
     assert [r.status for r in done] == ["timeout", "ok"]
     assert "timeout" in done[0].error
 
 
 def test_diverging_run_is_recorded_as_diverged(tmp_path, monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "nan@12")
-    done = run_matrix(_cells(("linreg", "numpy")), tmp_path, timeout_s=60)
+    done = execute_cells(_cells(("linreg", "numpy")), tmp_path, timeout_s=60)
     assert done[0].status == "diverged" and "nan" in done[0].error
     assert results.load_dir(tmp_path)[0].status == "diverged"
 
@@ -262,21 +262,18 @@ def test_bad_subcommand_arguments_are_one_line_and_exit_2(capsys, argv, expected
     assert err.count("\n") == 1 and "Traceback" not in err
 
 
-@pytest.mark.parametrize(
-    "module,command",
-    [("bench.cli.gate", "gate"), ("bench.reporting.curves", "curves"), ("bench.reporting.rl_summary", "rl-summary")],
-)
-def test_module_aliases_run_the_subcommand(module, command):
-    out = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True, text=True, cwd=ROOT)
+@pytest.mark.parametrize("command", ["gate", "curves", "rl-summary"])
+def test_module_aliases_run_the_subcommand(command):
+    """``python -m bench COMMAND`` is ``bench COMMAND``."""
+    module = ["bench", command]
+    out = subprocess.run([sys.executable, "-m", *module, "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.startswith(f"usage: bench {command} "), out.stderr
-    bad = subprocess.run([sys.executable, "-m", module, "--no-such-option"], capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run([sys.executable, "-m", *module, "--no-such-option"], capture_output=True, text=True, cwd=ROOT)
     assert bad.returncode == 2 and bad.stdout == ""
     assert bad.stderr.startswith("bench: error: ") and bad.stderr.count("\n") == 1
 
 
 def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
-    from bench.reporting import rl_summary as summary
-
     for seed, solved in ((0, True), (1, False)):
         results.save(
             results.Result(
@@ -295,8 +292,11 @@ def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
             ),
             tmp_path,
         )
-    assert summary.main([str(tmp_path)]) == 0
-    table = capsys.readouterr().out
+    alias = subprocess.run(
+        [sys.executable, "-m", "bench", "rl-summary", str(tmp_path)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert alias.returncode == 0, alias.stderr
+    table = alias.stdout
     assert "| dqn | torch | [0, 1] | 1/2 |" in table
     assert main(["rl-summary", str(tmp_path)]) == 0
     assert capsys.readouterr().out == table

@@ -297,14 +297,14 @@ def test_probed_cell_carries_normalised_rounds(tmp_path):
     """RunConfig.create(probe=True), run through the ordinary matrix, records one probe per evaluation and
     one normalised speed per timed round."""
     from bench.config import RunConfig
-    from bench.execute.matrix import run_one
+    from bench.execute.matrix import spawn
 
-    r = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
+    r = spawn(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}, probe=True), 120)
     tp = r.throughput
     assert r.status == "ok" and len(tp.values) == 4
     assert len(tp.probe) == 5 and all(p > 0 for p in tp.probe)
     assert len(tp.normalized) == 4 and all(n > 0 for n in tp.normalized)
-    plain = run_one(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
+    plain = spawn(RunConfig.create("linreg", "numpy", overrides={"epochs": "40", "eval_every": "10"}), 120)
     assert plain.throughput.probe is None and plain.throughput.normalized is None
     assert "probe" not in plain.throughput.to_dict() and "normalized" not in plain.throughput.to_dict()
 

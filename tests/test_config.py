@@ -39,7 +39,7 @@ IMPOSSIBLE = [
 @pytest.mark.parametrize("args,message", IMPOSSIBLE, ids=[" ".join(a[1:]) for a, _ in IMPOSSIBLE])
 def test_impossible_setting_is_one_line_and_exit_2(args, message, tmp_path, capsys, monkeypatch):
     started = []
-    monkeypatch.setattr("bench.execute.matrix.run_one", lambda *a, **k: started.append(a))
+    monkeypatch.setattr("bench.execute.matrix.spawn", lambda *a, **k: started.append(a))
     code = cli.main(["run", *args, "--results-dir", str(tmp_path), "--no-progress"])
     err = capsys.readouterr().err
     assert code == 2 and not started and not list(tmp_path.iterdir())

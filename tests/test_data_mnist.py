@@ -186,9 +186,9 @@ def _quick_offline(algo, backend):
     """In a fresh process, as ``bench run`` does (TensorFlow's threads can only be configured
     before its runtime starts, and other tests in this process may have started it)."""
     from bench.config import RunConfig
-    from bench.execute.matrix import run_one
+    from bench.execute.matrix import spawn
 
-    r = run_one(RunConfig.create(algo, backend, budget="quick"), timeout_s=900)
+    r = spawn(RunConfig.create(algo, backend, budget="quick"), timeout_s=900)
     assert r.status == "ok", r.error
     assert r.dataset.startswith("sklearn digits") and "mnist.npz not found" in r.dataset
     assert r.metrics["accuracy"] >= OFFLINE_FLOOR[algo], r.metrics

@@ -11,7 +11,7 @@ from bench.config import RunConfig
 from bench.core import compiles, modes
 from bench.reporting.report import modes_rows
 from bench.reporting.store import Result
-from bench.train.tracking import RunRecord
+from bench.train.tracking import RunTracker
 
 
 def test_create_fills_in_the_default_mode_and_turns_determinism_off_for_xla():
@@ -70,7 +70,7 @@ class _Spec:
 def test_a_retrace_inside_a_timed_round_is_counted_and_flagged():
     tf = pytest.importorskip("tensorflow")
     learner = SimpleNamespace(fn=tf.function(lambda x: x * 2.0))
-    rec = RunRecord(_Spec(), learner, None, {}, lambda: None, backend="tf")
+    rec = RunTracker(_Spec(), learner, None, {}, lambda: None, backend="tf")
     rec.timed_first(learner.fn, tf.ones([2]))  # the first trace: off the timed rounds
     rec.evaluate()
     learner.fn(tf.ones([2]))

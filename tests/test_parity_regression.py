@@ -11,7 +11,7 @@ from support import backends, build, cases, reference_backend
 
 from bench import specs
 from bench.config import RunConfig
-from bench.train.runner import prepare, run_cell
+from bench.train.runner import measure_cell, prepare
 
 ALGOS = ["linreg", "mle_normal", "mle_hetero"]  # the specs with a closed-form or known solution
 OTHERS = [(a, b) for a, b in cases("supervised") if a in ALGOS and b != reference_backend(a)]
@@ -82,7 +82,7 @@ class FullRuns(dict):
     process (no subprocess start-up), then kept for the module's other tests."""
 
     def __missing__(self, key):
-        self[key] = run_cell(RunConfig.create(*key, budget="full"))
+        self[key] = measure_cell(RunConfig.create(*key, budget="full"))
         return self[key]
 
 

@@ -30,7 +30,7 @@ from bench.cli.main import main
 from bench.config import RunConfig
 from bench.core.data import files
 from bench.core.errors import BenchError
-from bench.execute.matrix import finished, run_matrix
+from bench.execute.matrix import execute_cells, finished
 from bench.execute.ray_cluster import RESOURCE, RayExecutor, _node_data_problem
 from bench.reporting import store as results
 
@@ -94,7 +94,7 @@ def _cells(executor: str, exclusive: bool, which=CELLS) -> list[RunConfig]:
 def _on_ray(address, cells, out_dir, timeout_s=120):
     ex = RayExecutor(address)
     try:
-        return run_matrix(cells, out_dir, timeout_s, executor=ex)
+        return execute_cells(cells, out_dir, timeout_s, executor=ex)
     finally:
         ex.close()
 
@@ -104,7 +104,7 @@ def speed_run(cluster, tmp_path_factory):
     """The four cells as speed cells on the two-node cluster, and the same cells run locally."""
     base = tmp_path_factory.mktemp("speed")
     on_ray = _on_ray(cluster.address, _cells("ray", True), base / "ray")
-    local = run_matrix(_cells("local", True), base / "local", timeout_s=120)
+    local = execute_cells(_cells("local", True), base / "local", timeout_s=120)
     return on_ray, local, base
 
 

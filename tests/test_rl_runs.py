@@ -7,7 +7,7 @@ import pytest
 
 from bench import specs
 from bench.config import RunConfig
-from bench.train.runner import run_cell
+from bench.train.runner import measure_cell
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 CARTPOLE = [n for n, s in specs.all_specs().items() if s.kind == "rl" and "atari" not in n]
@@ -15,7 +15,7 @@ CARTPOLE = [n for n, s in specs.all_specs().items() if s.kind == "rl" and "atari
 
 @pytest.mark.parametrize("algo", CARTPOLE)
 def test_quick_budget_runs_end_to_end(algo):
-    r = run_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
+    r = measure_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
     assert r.status == "ok", r.log
     # REINFORCE trains on whole episodes, so it may finish the last one past the budget
     assert r.hparams["total_steps"] <= r.steps < r.hparams["total_steps"] + 500 and r.metric == "eval_return"
@@ -29,20 +29,20 @@ def test_quick_budget_runs_end_to_end(algo):
 def test_nan_loss_is_recorded_as_diverged(monkeypatch):
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
     for algo in ("double_dqn", "reinforce"):
-        r = run_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
+        r = measure_cell(RunConfig.create(algo, "torch", budget="quick", threads=1))
         assert r.status == "diverged", (algo, r.status, r.error)
         assert "nan" in r.error and r.curve[-1]["loss"] != r.curve[-1]["loss"]
 
 
 def test_matrix_continues_after_a_diverged_cell(tmp_path, monkeypatch):
-    from bench.execute.matrix import run_matrix
+    from bench.execute.matrix import execute_cells
 
     monkeypatch.setenv("BENCH_FAULT", "nan@5")
     cells = [
         RunConfig.create("double_dqn", "torch", budget="quick", threads=1),
         RunConfig.create("reinforce", "torch", budget="quick", threads=1),
     ]
-    done = run_matrix(cells, tmp_path, timeout_s=600)
+    done = execute_cells(cells, tmp_path, timeout_s=600)
     assert [r.status for r in done] == ["diverged", "diverged"]
     assert len(list(tmp_path.glob("*.json"))) == 2
 
@@ -84,5 +84,5 @@ def test_mismatched_environment_is_one_line_before_any_cell_starts(setting, mess
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["torch", "tf", "keras"])
 def test_tuned_double_dqn_solves_cartpole(backend):
-    r = run_cell(RunConfig.create("double_dqn", backend, budget="full", threads=1))
+    r = measure_cell(RunConfig.create("double_dqn", backend, budget="full", threads=1))
     assert r.status == "ok" and r.target_reached, (r.metrics, r.curve[-3:])

@@ -116,7 +116,7 @@ def test_rl_points_use_env_steps():
 def test_bench_run_tensorboard_writes_events(tmp_path):
     """A real (tiny) cell through the runner with RunConfig.tensorboard set."""
     from bench.config import RunConfig
-    from bench.train.runner import run_cell
+    from bench.train.runner import measure_cell
 
     cell = RunConfig.create(
         "linreg",
@@ -126,7 +126,7 @@ def test_bench_run_tensorboard_writes_events(tmp_path):
         overrides={"epochs": "20", "eval_every": "5"},
         tensorboard=str(tmp_path / "tb"),
     )
-    result = run_cell(cell)
+    result = measure_cell(cell)
     assert result.status == "ok", result.error
     _, scalars = _read_with_tf(_events(tmp_path / "tb" / "linreg" / "numpy-cpu-seed0-quick"))
     assert result.kind == "supervised"

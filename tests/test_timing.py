@@ -4,13 +4,13 @@ step far slower than its round's median is counted and named on the config card.
 import numpy as np
 
 from bench.config import RunConfig
-from bench.train.runner import run_cell
-from bench.train.tracking import STALL_FACTOR, RunRecord
+from bench.train.runner import measure_cell
+from bench.train.tracking import STALL_FACTOR, RunTracker
 
 
 def test_short_last_batch_trains_off_the_clock():
     cfg = RunConfig.create("mle_hetero", "numpy", overrides={"epochs": "6", "eval_every": "2", "batch_size": "48"})
-    r = run_cell(cfg)
+    r = measure_cell(cfg)
     assert r.status == "ok", r.error
     n = r.curve[-1].samples // cfg.hparams["epochs"]
     full, tail = divmod(n, 48)
@@ -33,7 +33,7 @@ class _Spec:
 
 
 def test_a_step_ten_times_the_median_is_counted_and_named():
-    rec = RunRecord(_Spec(), None, None, {}, lambda: None)
+    rec = RunTracker(_Spec(), None, None, {}, lambda: None)
     rec.step_times = [1e-3] * 20 + [STALL_FACTOR * 1.5e-3] + [1e-3] * 5
     rec.losses = [np.float32(1.0)]
     rec.end_round(0.05, 100, "in epoch 3")

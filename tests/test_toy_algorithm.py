@@ -27,8 +27,9 @@ INIT = '''
 """A toy algorithm: y = w x + b, mean squared error, plain SGD."""
 import numpy as np
 
-from bench import registry, specs
+from bench import specs
 from bench.core.data.base import SupervisedData
+from bench.specs import registry
 from bench.specs.base import Spec
 
 

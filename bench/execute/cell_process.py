@@ -19,7 +19,7 @@ from pathlib import Path
 from bench.config import RunConfig
 from bench.core.backends import select_engine
 from bench.reporting.store import Result, atomic_write
-from bench.train.runner import run_cell
+from bench.train.runner import measure_cell
 
 
 def _exit_with_parent() -> None:
@@ -35,16 +35,16 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def run_here(cell: RunConfig) -> Result:
+def compute(cell: RunConfig) -> Result:
     """The cell in this process, which must be fresh (no framework imported yet): its Result,
     its card marked with the execution axes and where it ran. This process's main, and the
     body of a Ray task (bench.execute.ray_cluster), whose worker is as fresh."""
     if cell.backend == "keras":  # Keras reads its engine once, when first imported
         select_engine(cell.engine)
-    result = run_cell(cell)
-    if not result.card.empty:  # the execution axes, so that `bench run --resume` knows the configuration
-        result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
-        # where it ran, and whether other cells could share the node (then its speed is not compared)
+    result = measure_cell(cell)
+    if (
+        not result.card.empty
+    ):  # where it ran, and whether other cells could share the node (then its speed is not compared)
         result.card.placement = {"executor": cell.executor, "node": socket.gethostname(), "exclusive": cell.exclusive}
     return result
 
@@ -52,7 +52,7 @@ def run_here(cell: RunConfig) -> Result:
 def main(argv=None) -> int:
     _exit_with_parent()
     cell_json, out = (argv or sys.argv[1:])[:2]
-    result = run_here(RunConfig.from_json(cell_json))
+    result = compute(RunConfig.from_json(cell_json))
     atomic_write(Path(out), json.dumps(result.to_dict()))
     return 0
 

@@ -1,6 +1,6 @@
 """Executors: who runs the cells of a matrix (``bench run --executor local|ray``).
 
-Both hand every Result back to :func:`bench.execute.matrix.run_matrix` as its cell ends, which saves it
+Both hand every Result back to :func:`bench.execute.matrix.execute_cells` as its cell ends, which saves it
 atomically and records it in the history; both stop what is still running or queued when the
 run is interrupted, so that Ctrl-C keeps what finished and ``--resume`` runs the rest.
 

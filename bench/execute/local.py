@@ -1,4 +1,4 @@
-"""The local executor: each cell in its own subprocess on this machine (:func:`bench.execute.matrix.run_one`),
+"""The local executor: each cell in its own subprocess on this machine (:func:`bench.execute.matrix.spawn`),
 one after another, or ``jobs`` at a time for runs that measure quality only."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ class LocalExecutor:
         if self.jobs == 1:
             for i, cell in enumerate(cells):
                 self._progress([cell], len(cells) - i - 1)
-                yield cell, matrix.run_one(cell, timeout_s)
+                yield cell, matrix.spawn(cell, timeout_s)
             return
         # Each running cell is waited for by a daemon thread, which hands its Result over a queue;
         # this thread only ever waits on the queue, so Ctrl-C is seen at once. A stop kills the
@@ -55,7 +55,7 @@ class LocalExecutor:
 
         def wait_for(n: int, cell: RunConfig) -> None:
             try:
-                ended.put((n, matrix.run_one(cell, timeout_s)))
+                ended.put((n, matrix.spawn(cell, timeout_s)))
             except BaseException as exc:  # handed over, raised here as it would be one at a time
                 ended.put((n, exc))
 

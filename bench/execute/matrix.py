@@ -38,11 +38,11 @@ from bench.specs.registry import ROOT
 
 DEFAULT_TIMEOUT_S = 1800
 LOST_RETRIES = 1  # a cell whose worker or node died (status "lost") runs again this many times
-_RUNNING: set[subprocess.Popen] = set()  # the cell processes started by run_one and not yet ended
+_RUNNING: set[subprocess.Popen] = set()  # the cell processes started by spawn and not yet ended
 _RUNNING_LOCK = threading.Lock()
 
 
-def run_one(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
+def spawn(cell: RunConfig, timeout_s: float = DEFAULT_TIMEOUT_S) -> Result:
     with tempfile.TemporaryDirectory(prefix="bench-cell-") as tmp:
         out = Path(tmp) / "result.json"
         err_path = Path(tmp) / "stderr.txt"
@@ -109,7 +109,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def stop_running() -> None:
-    """Kill every cell process that :func:`run_one` started and that has not ended (an executor
+    """Kill every cell process that :func:`spawn` started and that has not ended (an executor
     running cells in threads, interrupted: the threads' waits then return)."""
     with _RUNNING_LOCK:
         procs = list(_RUNNING)
@@ -157,7 +157,7 @@ def keep_safe(result: Result) -> Path | None:
     return None
 
 
-def run_matrix(
+def execute_cells(
     cells: Iterable[RunConfig],
     results_dir: Path,
     timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -169,7 +169,7 @@ def run_matrix(
     :func:`keep_safe`, handed to ``on_result`` all the same, and the run stops with
     :class:`ResultsNotSaved`, stopping the cells still running."""
     cells = list(cells)
-    stream = executor.run(cells, timeout_s) if executor is not None else ((c, run_one(c, timeout_s)) for c in cells)
+    stream = executor.run(cells, timeout_s) if executor is not None else ((c, spawn(c, timeout_s)) for c in cells)
     with contextlib.closing(stream):
         return _save_each(stream, results_dir, on_result)
 

@@ -3,7 +3,7 @@
 Each cell is one Ray task in a fresh worker process (``max_calls=1``: no framework state passes
 from one cell to the next), which checks the cell's datasets on its node and then runs the cell
 in that process, through the same function the local executor's cell process runs
-(:func:`bench.execute.cell_process.run_here`), so a cell computes the same thing on either executor. The worker
+(:func:`bench.execute.cell_process.compute`), so a cell computes the same thing on either executor. The worker
 is as fresh as the local executor's cell process, so the cell needs no process of its own (one
 Python start-up per cell, not two). The timeout is the driver's: a task that has run longer is
 cancelled (its worker killed) and recorded as a ``timeout``. The task asks for ``num_cpus`` equal to the
@@ -42,7 +42,7 @@ from bench.core.backends import DEVICES
 from bench.core.data import catalog, files
 from bench.core.errors import BenchError, choices
 from bench.execute import matrix
-from bench.execute.cell_process import run_here
+from bench.execute.cell_process import compute
 from bench.reporting.store import Result
 
 RESOURCE = "dlbench_node"  # 1 on every node; a speed cell takes all of it
@@ -124,7 +124,7 @@ def run_on_node(cell_json: str) -> dict:
     if problem is not None:
         result = matrix.unfinished_result(cell, "skipped", problem)
     else:
-        result = run_here(cell)
+        result = compute(cell)
     if result.card.placement is not None:
         result.card.placement = {
             **result.card.placement,

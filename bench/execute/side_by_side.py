@@ -31,7 +31,6 @@ kept, and the others go on.
 from __future__ import annotations
 
 import json
-import math
 import os
 import select
 import subprocess
@@ -45,7 +44,7 @@ import numpy as np
 from bench.config import RunConfig
 from bench.core import machine_load as load_mod
 from bench.core.errors import BenchError
-from bench.reporting.speed_stats import summarise, table
+from bench.reporting.speed_stats import summarise
 from bench.reporting.store import atomic_write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -68,6 +67,15 @@ class Config:
     env: dict = field(default_factory=dict)  # extra environment variables (the gate's injected fault)
 
 
+def worker_module(root: Path) -> str | None:
+    """The worker's module in the checkout ``root``: this layout's, or the flat one of code from
+    before the harness had folders (the gate's baseline checkout may be that old); None: neither."""
+    for module in ("bench.execute.speed_worker", "bench.speed_worker"):
+        if (Path(root) / (module.replace(".", "/") + ".py")).exists():
+            return module
+    return None
+
+
 class WorkerDied(Exception):
     pass
 
@@ -84,7 +92,7 @@ class WorkerProcess:
         with open(log, "w") as out:
             try:
                 self.proc = subprocess.Popen(
-                    [config.python, "-m", "bench.execute.speed_worker", str(c2w_r), str(w2c_w), config.cell.backend]
+                    [config.python, "-m", worker_module(config.root), str(c2w_r), str(w2c_w), config.cell.backend]
                     + [config.cell.engine or ""],
                     pass_fds=(c2w_r, w2c_w),
                     stdout=out,
@@ -177,7 +185,7 @@ def default_cpus(threads: int) -> list[int]:
     return have[-max(1, min(threads, len(have))) :]
 
 
-def run_speed(
+def interleave(
     configs: list[Config],
     *,
     rounds: int = ROUNDS,
@@ -326,47 +334,6 @@ def _safe(label: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label)[:80]
 
 
-# the command line --------------------------------------------------------------------------------
-def parse_cpus(text: str | None) -> list[int] | None:
-    """``0,1`` or ``0-3`` or a mix -> CPU numbers, each one this process may run on."""
-    if text is None:
-        return None
-    have = os.sched_getaffinity(0)
-    cpus: set[int] = set()
-    try:
-        for part in filter(None, (p.strip() for p in text.split(","))):
-            lo, _, hi = part.partition("-")
-            cpus.update(range(int(lo), int(hi or lo) + 1))
-    except ValueError:
-        raise BenchError(f"--cpus {text!r}: give CPU numbers such as 0,1 or 0-3") from None
-    bad = sorted(cpus - have)
-    if not cpus or bad:
-        raise BenchError(
-            f"--cpus {text!r}: CPU(s) {bad or '(none)'} not available here; this process may use {sorted(have)}"
-        )
-    return sorted(cpus)
-
-
-def pythons(values: list[str] | None) -> list[tuple[str, str]]:
-    """The ``--python`` values -> [(name, interpreter)], each checked (it runs, and imports this
-    checkout's bench) before any worker starts; none given: this interpreter, named ``this``."""
-    from bench.execute import python_envs as pyenv
-
-    if not values:
-        return [("this", sys.executable)]
-    out: dict[str, str] = {}
-    for value in values:
-        if value.strip() == "this":
-            name, path = "this", sys.executable
-        else:
-            name, path = pyenv.resolve(value)
-        if name in out:
-            raise BenchError(f"--python {value}: the name '{name}' is given twice; give each environment its own name")
-        pyenv.describe(path)
-        out[name] = str(path)
-    return list(out.items())
-
-
 def configs_of(cells: list[RunConfig], envs: list[tuple[str, str]], copies: int = 1) -> list[Config]:
     """Every cell under every Python environment, ``copies`` times; labels name the environment
     (``@name``) when there are several, and the copy (``#k``) when there are copies."""
@@ -377,129 +344,6 @@ def configs_of(cells: list[RunConfig], envs: list[tuple[str, str]], copies: int 
                 label = cell.label + (f"@{name}" if len(envs) > 1 else "") + (f"#{k}" if copies > 1 else "")
                 out.append(Config(label, cell, python, name))
     return out
-
-
-def register(sub) -> None:
-    p = sub.add_parser(
-        "speed",
-        help="speed side by side: one worker per configuration, interleaved timed rounds, ratios with intervals",
-        description="Speed measured side by side: one persistent worker per configuration (algorithm x backend "
-        "x mode x precision x engine x Python environment), compile and warm-up excluded, then timed rounds run in "
-        "a freshly shuffled order every round; samples/s per configuration and, against the reference, the median "
-        "of the per-round ratios with a bootstrap confidence interval. Supervised specs.",
-    )
-    p.add_argument("--algo", action="append", required=True, help="algorithm(s), repeatable or comma-separated")
-    p.add_argument("--backend", action="append", help="tf, torch, keras (default: all)")
-    p.add_argument("--engine", action="append", help="the keras backend's engine(s): tensorflow, jax, torch")
-    p.add_argument("--mode", action="append", help="execution mode(s), as for bench run ('all': every mode)")
-    p.add_argument("--precision", action="append", help="fp32 (default), bf16 or all")
-    p.add_argument("--device", default="cpu", help="cpu or gpu (default: cpu)")
-    p.add_argument("--budget", default="full", help="whose settings (batch size, widths): quick or full (default)")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a spec setting")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights, the data order and the round order")
-    p.add_argument("--threads", type=int, default=None, help="framework threads of every worker (default: the spec's)")
-    p.add_argument(
-        "--python",
-        action="append",
-        metavar="NAME=PATH",
-        help="a Python environment to run every configuration under (repeatable: a version A/B); NAME alone is "
-        ".envs/NAME (bench env create); 'this' is this interpreter (the default when none is given)",
-    )
-    p.add_argument("--copies", type=int, default=1, help="workers per configuration (2: a self-A/B; default 1)")
-    p.add_argument("--rounds", type=int, default=ROUNDS, help=f"timed rounds, at least 3 (default {ROUNDS})")
-    p.add_argument("--steps", type=int, default=None, help="train steps a round (default: about --round-seconds)")
-    p.add_argument("--round-seconds", type=float, default=ROUND_S, help=f"a round's length (default {ROUND_S:g} s)")
-    p.add_argument("--warmup-seconds", type=float, default=WARMUP_S, help=f"warm-up (default {WARMUP_S:g} s)")
-    p.add_argument("--reference", default=None, help="the configuration the ratios divide by (default: the first)")
-    p.add_argument(
-        "--cpus", default=None, help="CPU affinity of every worker, e.g. 0,1 (default: the last --threads CPUs here)"
-    )
-    p.add_argument("--efficiency", action="store_true", help="also the model-FLOP utilisation against a measured peak")
-    p.add_argument("--results-dir", default=None, help="where the record goes (default: results/runs), under speed/")
-    p.add_argument("--db", default=None, help="history database (default: history.sqlite in the results directory)")
-    p.add_argument("--no-history", action="store_true", help="do not record the measurement in the history database")
-    p.set_defaults(func=cmd_speed)
-
-
-def cmd_speed(args) -> int:
-    from bench.cli import main as cli
-    from bench.core.paths import writable_dir
-    from bench.reporting.store import results_dir
-
-    for name, value, least in (("--rounds", args.rounds, 3), ("--copies", args.copies, 1)):
-        if value < least:
-            raise BenchError(f"{name} must be at least {least}, got {value}")
-    if args.steps is not None and args.steps < 1:
-        raise BenchError(f"--steps must be at least 1, got {args.steps}")
-    for name, value in (("--round-seconds", args.round_seconds), ("--warmup-seconds", args.warmup_seconds)):
-        if not (math.isfinite(value) and value > 0):
-            raise BenchError(f"{name} must be a positive number of seconds, got {value:g}")
-    if args.device == "all":
-        raise BenchError("--device all: bench speed compares on one device; give cpu or gpu")
-    cpus = parse_cpus(args.cpus)
-    args.all, args.seeds, args.tensorboard = False, 1, None
-    cells = cli.build_cells(args)
-    not_supervised = sorted({c.algo for c in cells if c.spec.kind != "supervised"})
-    if not_supervised:
-        raise BenchError(
-            f"bench speed times supervised train steps; {', '.join(not_supervised)} is not supervised "
-            "(bench run measures its speed)"
-        )
-    envs = pythons(args.python)
-    configs = configs_of(cells, envs, args.copies)
-    cpus = cpus or default_cpus(max(c.threads for c in cells))
-    labels = [c.label for c in configs]
-    if args.reference is not None and args.reference not in labels:
-        raise BenchError(
-            f"--reference {args.reference}: no such configuration; the configurations: {', '.join(labels)}"
-        )
-    base = Path(args.results_dir).expanduser() if args.results_dir else results_dir()
-    out_dir = writable_dir(base / "speed", "--results-dir")
-    session = time.strftime("speed-%Y%m%d-%H%M%S")
-    log_dir = out_dir / session
-    log_dir.mkdir(parents=True, exist_ok=True)
-    out = out_dir / f"{session}.json"
-    print(f"bench speed: {len(configs)} configurations, {args.rounds} interleaved rounds; record: {out}", flush=True)
-    if not args.no_history:  # checked before any worker starts
-        from bench.core.paths import writable_file
-        from bench.reporting.history import db_path
-
-        writable_file(db_path(args.db, args.results_dir), "--db" if args.db else "the history database")
-    extra = {"session": session}
-    if args.efficiency:
-        extra["efficiency"] = efficiency_setup(configs, cpus)
-    try:
-        record = run_speed(
-            configs,
-            rounds=args.rounds,
-            steps=args.steps,
-            round_s=args.round_seconds,
-            warmup_s=args.warmup_seconds,
-            seed=args.seed,
-            cpus=cpus,
-            out=out,
-            log_dir=log_dir,
-            reference=args.reference,
-            say=lambda text: print(text, flush=True),
-            extra=extra,
-        )
-    except KeyboardInterrupt:
-        print(f"bench speed: interrupted; the rounds measured so far are in {out}", file=sys.stderr)
-        raise
-    if args.efficiency:
-        add_efficiency(record)
-        atomic_write(out, json.dumps(record, default=str))
-    where = _record_history(record, args)
-    print()
-    print(table(record))
-    if where:
-        print(f"\nrecorded in {where} as session {record['session']}")
-    failed = [c["label"] for c in record["configs"] if c["status"] != "ok"]
-    print(f"\nrecord: {out}")
-    if failed:
-        print(f"bench speed: {len(failed)} configuration(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    return 0
 
 
 PEAK_SCRIPT = (
@@ -521,25 +365,6 @@ def measure_peak(precision: str, threads: int, cpus: list[int], device: str = "c
     if proc.returncode != 0:
         raise BenchError(f"the matmul peak probe failed: {(proc.stderr.strip().splitlines() or ['?'])[-1]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
-def _record_history(record: dict, args) -> str | None:
-    """The record in the history database; a database that cannot take it is said, not fatal
-    (the record file is the measurement)."""
-    import sqlite3
-
-    from bench.reporting.history import History, db_path
-
-    if args.no_history:
-        return None
-    path = db_path(args.db, args.results_dir)
-    try:
-        with History(path) as h:
-            h.add_speed(record)
-    except (BenchError, sqlite3.Error, OSError) as exc:
-        print(f"bench speed: warning: not recorded in the history {path} ({exc})", file=sys.stderr)
-        return None
-    return str(path)
 
 
 def efficiency_setup(configs: list[Config], cpus) -> dict:

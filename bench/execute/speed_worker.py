@@ -39,9 +39,7 @@ import numpy as np
 from bench.config import RunConfig
 from bench.core import faults
 from bench.core.backends import select_engine
-from bench.core.card import config_card
 from bench.core.errors import BenchError
-from bench.reporting.schema import ConfigCard
 from bench.train.tracking import joined, timed_loop
 
 POOL = 64  # full-size batches sliced once and cycled through: the same data every round
@@ -72,8 +70,7 @@ class Worker:
         self.next = 0
         self.step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         self.many = p.learner.train_steps  # the idiom that trains many steps a call (Keras's fit), or None
-        self.card = ConfigCard.from_dict(config_card(cell.backend, p.session.facts, p.learner.describe()))
-        self.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
+        self.card = runner.card_of(cell, p)
         # the first step alone: trace and compile
         fn, calls = self._calls(self._batches(1))
         self.sync()

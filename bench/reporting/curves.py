@@ -13,16 +13,12 @@ compare or the metric is not in the curves.
 
 from __future__ import annotations
 
-import sys
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 
-from bench.cli import main as cli
 from bench.core.errors import BenchError
 from bench.reporting.schema import is_number
-from bench.reporting.store import load_dir
 
 
 def _curve(result, metric, from_epoch):
@@ -126,39 +122,3 @@ def markdown(cmp, algo_a, algo_b, metric) -> str:
             f"| {m['best'][0]:.3f} / {m['best'][1]:.3f} |"
         )
     return "\n".join(lines)
-
-
-def cmd_curves(args) -> int:
-    results = [r for d in args.dirs for r in load_dir(Path(d))]
-    print(
-        markdown(
-            compare(results, args.algo_a, args.algo_b, args.metric, args.from_epoch),
-            args.algo_a,
-            args.algo_b,
-            args.metric,
-        )
-    )
-    return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser(
-        "curves",
-        help="head-to-head learning curves of two algorithms on the same seeds",
-        description=__doc__.split("\n\n")[0],
-    )
-    p.add_argument("algo_a")
-    p.add_argument("algo_b")
-    p.add_argument("dirs", nargs="+", type=cli.existing_dir, help="directories of result records")
-    p.add_argument("--metric", required=True, help="a key of the curves, for example val_acc")
-    p.add_argument("--from-epoch", type=int, default=0, help="ignore evaluations before this epoch")
-    p.set_defaults(func=cmd_curves)
-
-
-def main(argv=None) -> int:
-    """``python -m bench.reporting.curves``: an alias of ``bench curves``."""
-    return cli.main(argv, command="curves")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

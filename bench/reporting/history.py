@@ -31,9 +31,8 @@ from pathlib import Path
 
 from bench import specs
 from bench.core.errors import BenchError
-from bench.core.paths import writable_file
 from bench.reporting import store as res
-from bench.reporting.store import ConfigCard, Result, Throughput, atomic_write
+from bench.reporting.store import ConfigCard, Result, Throughput
 
 DEFAULT_DB = "results/runs/history.sqlite"
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"
@@ -448,7 +447,7 @@ def record_session(results: list[Result], origin: str | None = None, path=None) 
     return session
 
 
-class Recorder:
+class HistoryWriter:
     """One ``bench run`` recorded as it goes: each Result is added to the history as soon as its
     cell ends, so an interrupted or failed run keeps what finished. A history that stops taking
     writes is said once (:attr:`problem`); the result files stay the record."""
@@ -470,67 +469,3 @@ class Recorder:
 
     def close(self) -> None:
         self.history.close()
-
-
-# command line ---------------------------------------------------------------------------------
-def register(sub) -> None:
-    p = sub.add_parser("history", help="the results database: import, list, export")
-    p.add_argument(
-        "--db",
-        default=None,
-        help=f"database file (default $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or {DEFAULT_DB})",
-    )
-    hs = p.add_subparsers(dest="history_command", required=True, parser_class=type(p))
-    imp = hs.add_parser("import", help="import result JSON files/directories or pytest-benchmark JSON")
-    imp.add_argument("paths", nargs="+")
-    imp.add_argument("--session", default=None, help="name for this batch (default: import-<time>)")
-    imp.set_defaults(func=cmd_import)
-    ls = hs.add_parser("list", help="stored sessions")
-    ls.set_defaults(func=cmd_list)
-    ex = hs.add_parser("export", help="export the flat columns to CSV")
-    ex.add_argument("csv")
-    ex.set_defaults(func=cmd_export)
-
-
-def cmd_import(args) -> int:
-    with History(args.db) as h:
-        added, kept, session = h.import_paths(args.paths, args.session)
-    print(
-        f"{added} results imported into {db_path(args.db)} as session {session}"
-        + (f" ({kept} already stored, left as they were)" if kept else "")
-    )
-    return 0
-
-
-def cmd_list(args) -> int:
-    with History(args.db, create=False) as h:
-        if h.count() == 0 and not h.conn.execute("SELECT COUNT(*) FROM speed").fetchone()[0]:
-            print(f"history database {h.path} is empty")
-            return 0
-        frame = h.sessions()
-        speed = h.conn.execute(
-            "SELECT session, COUNT(*), MIN(started_at), GROUP_CONCAT(label, ', ') FROM speed GROUP BY session"
-        ).fetchall()
-    frame["started_at"] = frame["started_at"].map(
-        lambda t: time.strftime("%Y-%m-%d %H:%M", time.localtime(t)) if t == t and t else ""
-    )
-    if not frame.empty:
-        print(frame.to_string(index=False))
-    for session, n, started, labels in speed:
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(started)) if started else ""
-        print(f"{session} (bench speed, {when}): {n} configurations: {labels}")
-    return 0
-
-
-def cmd_export(args) -> int:
-    out = writable_file(args.csv, "export file")
-    with History(args.db, create=False) as h:
-        frame = h.to_frame()
-    if frame.empty:
-        raise BenchError(f"history database {db_path(args.db)} is empty; nothing to export")
-    try:
-        atomic_write(out, frame.to_csv(index=False))
-    except OSError as exc:
-        raise BenchError(f"cannot write {args.csv}: {exc}") from None
-    print(f"{len(frame)} rows written to {args.csv}")
-    return 0

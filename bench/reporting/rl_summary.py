@@ -11,17 +11,13 @@ runs were). The interval is ``bench.core.stats.median_ci``'s, with its achieved 
 from __future__ import annotations
 
 import math
-import sys
 from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
 from bench import specs
-from bench.cli import main as cli
-from bench.core.errors import BenchError
 from bench.core.stats import median_ci
-from bench.reporting.store import load_dir
 
 DEFAULT_DIR = Path("results/recorded/rl")
 
@@ -97,43 +93,3 @@ def _kind(result) -> str | None:
         return specs.get(result.algo).kind
     except Exception:  # an algorithm this checkout does not know
         return None
-
-
-def cmd_rl_summary(args) -> int:
-    results = [r for d in args.dirs for r in load_dir(Path(d))]
-    rl = [r for r in results if _kind(r) in ("rl", None)]  # a record that does not say is given the benefit
-    if not rl:
-        raise BenchError(
-            f"no RL results in {', '.join(str(d) for d in args.dirs)} ({len(results)} result files, "
-            "none of an RL algorithm); run an RL algorithm first, e.g. 'bench run --algo dqn'"
-        )
-    print(markdown(summarise(rl)))
-    if len(rl) < len(results):
-        print(f"\n({len(results) - len(rl)} results of other kinds left out)")
-    return 0
-
-
-def register(sub) -> None:
-    p = sub.add_parser(
-        "rl-summary",
-        help="RL results over seeds: solved seeds, median time to solve",
-        description=__doc__.split("\n\n")[0],
-    )
-    p.add_argument(
-        "dirs",
-        nargs="*",
-        type=cli.existing_dir,
-        default=[DEFAULT_DIR],
-        metavar="DIR",
-        help="directories of result records (default results/recorded/rl)",
-    )
-    p.set_defaults(func=cmd_rl_summary)
-
-
-def main(argv=None) -> int:
-    """``python -m bench.reporting.rl_summary``: an alias of ``bench rl-summary``."""
-    return cli.main(argv, command="rl-summary")
-
-
-if __name__ == "__main__":
-    sys.exit(main())

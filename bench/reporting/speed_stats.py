@@ -1,6 +1,6 @@
 """``bench speed`` records: their statistics and how they read (the table, the report's section).
 
-A record (written by :func:`bench.execute.side_by_side.run_speed`) holds every configuration's rounds; everything
+A record (written by :func:`bench.execute.side_by_side.interleave`) holds every configuration's rounds; everything
 here is computed afresh from them, so that the table, the report, the history and the gate read
 a record the same way, whichever version wrote it.
 

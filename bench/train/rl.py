@@ -24,7 +24,7 @@ from bench.rl.evaluation import random_policy_return, scale_obs
 from bench.rl.replay import PrioritizedReplay, ReplayBuffer
 from bench.rl.returns import discounted_returns, normalise
 from bench.rl.schedules import epsilon_schedule, linear
-from bench.train.tracking import RunRecord
+from bench.train.tracking import RunTracker
 
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
@@ -33,8 +33,8 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, ba
     return loop.run()
 
 
-class _Loop(RunRecord):
-    """The RL interaction loop; timing, curve, target and divergence follow RunRecord."""
+class _Loop(RunTracker):
+    """The RL interaction loop; timing, curve, target and divergence follow RunTracker."""
 
     def __init__(self, spec, learner, desc, hp, seed, sync, train_step, on_eval, backend=None):
         super().__init__(spec, learner, desc, hp, sync, on_eval, backend=backend)

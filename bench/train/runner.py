@@ -18,6 +18,7 @@ from bench.core.card import config_card
 from bench.core.initial_weights import initial_weights
 from bench.core.pretrained import save_checkpoint
 from bench.core.probe import cpu_probe, normalise
+from bench.reporting.schema import ConfigCard
 from bench.reporting.store import Result
 from bench.reporting.tensorboard import CurveLogger
 from bench.specs import registry
@@ -64,7 +65,16 @@ def prepare(cell: RunConfig) -> Prepared:
     return Prepared(spec, hp, session, data, learner, source)
 
 
-def run_cell(cell: RunConfig, on_eval=None) -> Result:
+def card_of(cell: RunConfig, p: Prepared) -> ConfigCard:
+    """The config card of a prepared cell, the one place its facts are written: the library
+    versions, device and threads of the session, the learner's facts, and the run's execution axes
+    (so that ``bench run --resume`` and the report know the configuration)."""
+    card = ConfigCard.from_dict(config_card(cell.backend, p.session.facts, p.learner.describe()))
+    card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
+    return card
+
+
+def measure_cell(cell: RunConfig, on_eval=None) -> Result:
     t0 = time.perf_counter()
     result = Result(cell.algo, cell.name, cell.device, cell.seed, cell.budget, overrides=dict(cell.overrides))
     logger, probes = None, []
@@ -82,8 +92,7 @@ def run_cell(cell: RunConfig, on_eval=None) -> Result:
         result.dataset = getattr(p.data, "name", None)
         if p.weights_source:
             result.dataset = f"{result.dataset}; pretrained weights: {p.weights_source}"
-        result.card = config_card(cell.backend, p.session.facts, p.learner.describe())
-        result.card.facts["run_config"] = {"mode": cell.mode, "precision": cell.precision, "engine": cell.engine}
+        result.card = card_of(cell, p)
         driver = importlib.import_module(DRIVERS[p.spec.kind])
         step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         out = driver.train(p.spec, p.learner, p.data, p.hp, cell.seed, p.session.sync, step, on_eval, cell.backend)

@@ -15,7 +15,7 @@ import time
 import numpy as np
 
 from bench.core.data import batches
-from bench.train.tracking import RunRecord, joined
+from bench.train.tracking import RunTracker, joined
 
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
@@ -27,7 +27,7 @@ def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, ba
     aug_rng = np.random.default_rng([seed, 1])
     epochs, every = int(hp["epochs"]), max(1, int(hp.get("eval_every", 1)))
     where = {"epoch": 0, "samples": 0}
-    rec = RunRecord(spec, learner, data, hp, sync, on_eval, context=lambda: dict(where), backend=backend)
+    rec = RunTracker(spec, learner, data, hp, sync, on_eval, context=lambda: dict(where), backend=backend)
     rec.evaluate()
     round_time, round_samples = 0.0, 0
     for epoch in range(1, epochs + 1):

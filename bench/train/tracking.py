@@ -57,7 +57,7 @@ def timed_loop(fn, batches) -> tuple[list, list[float], float, float]:
     return values, times, inside, t - start
 
 
-class RunRecord:
+class RunTracker:
     def __init__(self, spec, learner, data, hp, sync, on_eval=None, context=None, backend=None):
         self.spec, self.learner, self.data, self.hp = spec, learner, data, hp
         self.count = compiles.counter(backend, learner) if backend else None

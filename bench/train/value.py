@@ -9,7 +9,7 @@ update_inputs`); it returns the episode's mean of 0.5 (target - v_hat)^2 as a fr
 the per-update cost to what each framework's compiled or eager step costs, not a Python call
 per update; a one-update call is how the update latency is measured.
 
-**Timing** follows :class:`~bench.train.tracking.RunRecord`: the first episode (trace/compile)
+**Timing** follows :class:`~bench.train.tracking.RunTracker`: the first episode (trace/compile)
 is timed on its own; then every ``eval_every`` episodes form one timed round whose updates/s
 is one throughput measurement; evaluation (VE over all states) is outside the clock. Each
 call's host time divided by its updates is a timed step of the round (stalls are counted
@@ -25,14 +25,14 @@ import time
 import numpy as np
 
 from bench.core.stats import spread
-from bench.train.tracking import RunRecord
+from bench.train.tracking import RunTracker
 
 
 def train(spec, learner, data, hp, seed, sync, train_step=None, on_eval=None, backend=None) -> dict:
     return _Loop(spec, learner, data, hp, sync, train_step or learner.train_step, on_eval).run()
 
 
-class _Loop(RunRecord):
+class _Loop(RunTracker):
     def __init__(self, spec, learner, data, hp, sync, train_step, on_eval):
         super().__init__(spec, learner, data, hp, sync, on_eval)
         self.train_step = train_step

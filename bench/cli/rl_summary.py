@@ -1,0 +1,42 @@
+"""``bench rl-summary DIR...``: solved seeds and the median time to solve, per RL algorithm
+(:mod:`bench.reporting.rl_summary`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.cli.common import existing_dir
+from bench.core.errors import BenchError
+from bench.reporting.rl_summary import DEFAULT_DIR, _kind, markdown, summarise
+from bench.reporting.store import load_dir
+
+
+def cmd_rl_summary(args) -> int:
+    results = [r for d in args.dirs for r in load_dir(Path(d))]
+    rl = [r for r in results if _kind(r) in ("rl", None)]  # a record that does not say is given the benefit
+    if not rl:
+        raise BenchError(
+            f"no RL results in {', '.join(str(d) for d in args.dirs)} ({len(results)} result files, "
+            "none of an RL algorithm); run an RL algorithm first, e.g. 'bench run --algo dqn'"
+        )
+    print(markdown(summarise(rl)))
+    if len(rl) < len(results):
+        print(f"\n({len(results) - len(rl)} results of other kinds left out)")
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "rl-summary",
+        help="RL results over seeds: solved seeds, median time to solve",
+        description=__doc__.split("\n\n")[0],
+    )
+    p.add_argument(
+        "dirs",
+        nargs="*",
+        type=existing_dir,
+        default=[DEFAULT_DIR],
+        metavar="DIR",
+        help="directories of result records (default results/recorded/rl)",
+    )
+    p.set_defaults(func=cmd_rl_summary)
