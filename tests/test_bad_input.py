@@ -213,7 +213,6 @@ def test_compare_json_into_a_bad_path_is_refused_before_comparing(tmp_path, caps
 def test_side_command_outputs_are_checked_before_any_cell(tmp_path, capsys, monkeypatch, argv, message):
     started = []
     monkeypatch.setattr("bench.execute.matrix.spawn", lambda *a, **k: started.append(a))
-    monkeypatch.setattr("bench.execute.pretrain.spawn", lambda *a, **k: started.append(a))
     f = _file(tmp_path)
     argv = [a.format(file=f, tmp=tmp_path) for a in argv]
     code, _, err = run(capsys, *argv)

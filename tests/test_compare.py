@@ -201,7 +201,7 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
 
 # the gate (python -m bench.cli.gate): its confirmation rerun and its errors, with the cells' runs faked
 def _baseline_dir(tmp_path, base):
-    from bench.cli import gate
+    from bench.execute import gate
 
     d = tmp_path / "baseline"
     _write(d / "runs", base)
@@ -211,19 +211,21 @@ def _baseline_dir(tmp_path, base):
 
 
 def _fake_runs(monkeypatch, *batches):
-    from bench.cli import gate
+    """The gate's cells run through the one pipeline: each cell's process is faked, the results of
+    one batch for each run of the gate's cells (the first run, then the confirmation rerun)."""
+    state = {"batch": 0, "used": set()}
 
-    calls = iter(batches)
+    def spawn(cell, timeout_s=None):
+        key = (cell.algo, cell.backend)
+        if key in state["used"]:  # the cell runs again: the next batch
+            state["batch"], state["used"] = state["batch"] + 1, set()
+        state["used"].add(key)
+        return next(r for r in batches[state["batch"]] if (r.algo, r.backend) == key)
 
-    def run_cells(cells, out_dir, timeout_s, label=""):
-        wanted = {(c.algo, c.backend) for c in cells}
-        return [r for r in next(calls) if (r.algo, r.backend) in wanted]
-
-    monkeypatch.setattr(gate, "run_cells", run_cells)
+    monkeypatch.setattr("bench.execute.matrix.spawn", spawn)
 
 
 def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkeypatch, capsys):
-    from bench.cli import gate
 
     d = _baseline_dir(tmp_path, [run(backend=b, rng_seed=i) for i, b in enumerate(("tf", "torch"))])
     same = [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)]
@@ -231,24 +233,23 @@ def test_gate_passes_on_noise_and_fails_on_a_confirmed_slowdown(tmp_path, monkey
     slow = [run(backend="tf", rng_seed=15), run(backend="torch", speed=650.0, rng_seed=16)]
     rec = ["--speed", "recorded"]  # against the baseline's recorded numbers (the side-by-side gate: test_speed.py)
     _fake_runs(monkeypatch, same)
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "a"), *rec]) == 0
+    assert main(["gate", "--baseline", str(d), "--out", str(tmp_path / "a"), *rec]) == 0
     _fake_runs(monkeypatch, burst, same)  # flagged once, not by the rerun: noise
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "b"), *rec]) == 0
+    assert main(["gate", "--baseline", str(d), "--out", str(tmp_path / "b"), *rec]) == 0
     assert "not confirmed by a rerun" in capsys.readouterr().out
     _fake_runs(monkeypatch, slow, slow)  # flagged twice: a regression
-    assert gate.main(["--baseline", str(d), "--out", str(tmp_path / "c"), *rec]) == 1
+    assert main(["gate", "--baseline", str(d), "--out", str(tmp_path / "c"), *rec]) == 1
     saved = json.loads((tmp_path / "c" / "comparison.json").read_text())
     assert saved["regressions"] == 1
     assert [r["backend"] for r in saved["rows"] if r["regression"]] == ["torch"]
 
 
 def test_gate_bad_input(tmp_path, capsys):
-    from bench.cli import gate
 
-    assert gate.main(["--baseline", str(tmp_path / "none")]) == 2
+    assert main(["gate", "--baseline", str(tmp_path / "none")]) == 2
     assert "no baseline at" in capsys.readouterr().err
     d = _baseline_dir(tmp_path, [run()])
-    assert gate.main(["--baseline", str(d), "--algo", "resnet"]) == 2
+    assert main(["gate", "--baseline", str(d), "--algo", "resnet"]) == 2
     assert "not in the baseline" in capsys.readouterr().err
 
 

@@ -182,7 +182,7 @@ needs_git = pytest.mark.skipif(not _git_head(), reason="not a git checkout with 
 def test_the_gate_runs_the_baseline_code_in_a_worktree_side_by_side_and_removes_it(tmp_path):
     import subprocess
 
-    from bench.cli import gate
+    from bench.execute import gate
 
     cells = [RunConfig.create("linreg", "numpy", budget="quick")]
     # the current side's step made twice as slow: caught, whatever the machine's load
@@ -199,7 +199,7 @@ def test_the_gate_runs_the_baseline_code_in_a_worktree_side_by_side_and_removes_
 
 
 def test_the_gate_without_the_baseline_code_says_so(tmp_path):
-    from bench.cli import gate
+    from bench.execute import gate
 
     cells = [RunConfig.create("linreg", "numpy", budget="quick")]
     with pytest.raises(gate.NoBaselineCode, match="no commit 'no-such-ref-xyz'"):
@@ -208,8 +208,8 @@ def test_the_gate_without_the_baseline_code_says_so(tmp_path):
 
 @pytest.mark.parametrize("text", ["torch", "torch=", "=0.1", "torch=-1", "torch=abc"])
 def test_the_gate_refuses_a_bad_injection(text):
-    from bench.cli import gate
     from bench.core.errors import BenchError
+    from bench.execute import gate
 
     with pytest.raises(BenchError, match="BACKEND=FRACTION"):
         gate.parse_injection(text)
