@@ -919,7 +919,7 @@ def test_a_bug_is_one_line_not_a_traceback(capsys, monkeypatch):
     def boom(args):
         raise RuntimeError("something\nunexpected")
 
-    monkeypatch.setattr("bench.cli.main.cmd_list", boom)
+    monkeypatch.setattr("bench.cli.listing.cmd_list", boom)
     monkeypatch.delenv("BENCH_TRACEBACK", raising=False)
     code, _, err = run(capsys, "list")
     assert (

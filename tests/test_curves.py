@@ -2,8 +2,9 @@
 
 import pytest
 
+from bench.cli.main import main
 from bench.reporting import curves
-from bench.reporting.store import Result, save
+from bench.reporting.store import Result, load_dir, save
 
 
 def _run(tmp_path, algo, backend, seed, values, status="ok", params=10):
@@ -30,7 +31,7 @@ def test_pairs_counts_and_seed_means(tmp_path):
     _run(tmp_path, "b", "tf", 1, [0.6, 0.6, 0.6, 0.6])
     _run(tmp_path, "a", "torch", 0, [0.1, 0.2, 0.3, 0.4])  # no B run: not paired
     _run(tmp_path, "b", "torch", 1, [0.1, 0.2, 0.3, 0.4], status="timeout")
-    cmp = curves.compare(curves.load_dir(tmp_path), "a", "b", "val_acc", from_epoch=2)
+    cmp = curves.compare(load_dir(tmp_path), "a", "b", "val_acc", from_epoch=2)
     by_seed = {p["seed"]: p for p in cmp["pairs"]}
     assert [(p["backend"], p["seed"]) for p in cmp["pairs"]] == [("tf", 0), ("tf", 1)]
     assert by_seed[0]["epochs"] == [2, 4, 6] and by_seed[0]["a_ge_b"] == 2  # 0.7>=0.6, 0.6<0.7, 0.8>=0.7
@@ -44,9 +45,9 @@ def test_pairs_counts_and_seed_means(tmp_path):
 
 def test_clear_errors(tmp_path, capsys):
     _run(tmp_path, "a", "tf", 0, [0.5, 0.7])
-    assert curves.main(["a", "b", str(tmp_path), "--metric", "val_acc"]) == 2
+    assert main(["curves", "a", "b", str(tmp_path), "--metric", "val_acc"]) == 2
     assert "no (backend, device, seed) has finished runs of both a and b" in capsys.readouterr().err
     _run(tmp_path, "b", "tf", 0, [0.5, 0.7])
-    assert curves.main(["a", "b", str(tmp_path), "--metric", "train_acc"]) == 2
+    assert main(["curves", "a", "b", str(tmp_path), "--metric", "train_acc"]) == 2
     assert "no 'train_acc' in its curve" in capsys.readouterr().err
-    assert curves.main(["a", "b", str(tmp_path), "--metric", "val_acc"]) == 0
+    assert main(["curves", "a", "b", str(tmp_path), "--metric", "val_acc"]) == 0

@@ -67,9 +67,7 @@ def run_cli(argv):
     import io
 
     out, err = io.StringIO(), io.StringIO()
-    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        if "bench.execute.python_envs" not in cli.EXTRA_COMMANDS:
-            mp.setattr(cli, "EXTRA_COMMANDS", (*cli.EXTRA_COMMANDS, "bench.execute.python_envs"))
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         code = cli.main(argv)
     return code, out.getvalue(), err.getvalue()
 

@@ -208,7 +208,9 @@ def measure(cells, out_dir: Path, timeout_s: float, label: str = "") -> list:
 
     say = lambda text: print(f"gate: {text}", file=sys.stderr, flush=True)  # noqa: E731
     out_dir.mkdir(parents=True, exist_ok=True)
-    got = pipeline.measure(cells, out_dir, LocalExecutor(1), timeout_s=timeout_s, say=say, progress=False, on_each=line)
+    got = pipeline.run_cells(
+        cells, out_dir, LocalExecutor(1), timeout_s=timeout_s, say=say, progress=False, on_each=line
+    )
     if got.failure is not None:
         raise got.failure
     print(f"  {len(got.final)} cells in {time.perf_counter() - t0:.0f} s", file=sys.stderr)

@@ -62,18 +62,22 @@ def names(values, what: str, notes: list) -> list[str] | None:
     return list(dict.fromkeys(named))
 
 
-def _repeated_settings(items, notes: list) -> None:
-    """A ``--set`` key given twice with different values is refused; twice alike counts once."""
-    seen: dict[str, list[str]] = {}
+def split_settings(items, notes: list) -> dict[str, str]:
+    """``--set`` items -> {key: value as given}, each item split once (Spec's parse_overrides, whose
+    error names a malformed one); a key given twice with different values is refused, twice alike
+    counts once."""
+    out: dict[str, str] = {}
+    counts: Counter = Counter()
     for item in items or ():
-        key, sep, value = item.partition("=")
-        if sep:
-            seen.setdefault(key.strip(), []).append(value.strip())
-    for key, values in seen.items():
-        if len(set(values)) > 1:
-            raise BenchError(f"--set {key} is given twice with different values ({', '.join(values)}); give it once")
-        if len(values) > 1:
-            notes.append(f"--set {key}={values[0]} is given {len(values)} times; it counts once")
+        ((key, value),) = specs.parse_overrides([item]).items()
+        if key in out and out[key] != value:
+            raise BenchError(f"--set {key} is given twice with different values ({out[key]}, {value}); give it once")
+        out[key] = value
+        counts[key] += 1
+    for key, n in counts.items():
+        if n > 1:
+            notes.append(f"--set {key}={out[key]} is given {n} times; it counts once")
+    return out
 
 
 def cells(sel: Selection, notes: list | None = None, place=None) -> list[RunConfig]:
@@ -116,8 +120,7 @@ def cells(sel: Selection, notes: list | None = None, place=None) -> list[RunConf
         devices = [sel.device]
     if sel.seeds < 1:
         raise BenchError("--seeds must be at least 1")
-    _repeated_settings(sel.settings, notes)
-    overrides = specs.parse_overrides(list(sel.settings))
+    overrides = split_settings(sel.settings, notes)
     # who runs the cells, and whether they measure speed (then each has its node to itself)
     placing = {"executor": sel.executor, "exclusive": not sel.quality_only}
     if sel.probe:
