@@ -179,3 +179,43 @@ def test_no_keras_implementation_imports_tensorflow():
         if tf in graph.modules
     }
     assert "tensorflow" in chains and {tf: c for tf, c in chains.items() if c} == {}
+
+
+def layer_of(module: str) -> int:
+    """The index of ``module``'s layer in .importlinter (0: the top)."""
+    for i, layer in enumerate(layers()):
+        if _under(module, layer):
+            return i
+    raise AssertionError(f"{module} is in no layer")
+
+
+def modules_named_in_strings(path: Path, known: set[str]) -> set[str]:
+    """The modules of bench a file names in a string (``importlib.import_module(NAME)``, ``python
+    -m NAME``, a table of drivers): loads that grimp cannot see. Docstrings are left out."""
+    tree = ast.parse(path.read_text())
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return {
+        node.value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant) and id(node) not in docstrings and node.value in known
+    }
+
+
+def test_no_module_loaded_by_name_sits_above_its_loader(graph):
+    known = {m for m in graph.modules if _under(m, ["bench"]) and m not in BARE_PACKAGES}
+    arrows = []
+    for f in sorted((ROOT / "bench").rglob("*.py")):
+        parts = f.relative_to(ROOT).with_suffix("").parts
+        source = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        for target in modules_named_in_strings(f, known):
+            arrows.append((source, target))
+    assert ("bench.train.runner", "bench.train.supervised") in arrows  # the drivers' table: the check sees it
+    up = [(s, t) for s, t in arrows if s in known and layer_of(t) < layer_of(s)]
+    assert up == []

@@ -7,8 +7,8 @@ import sys
 import time
 
 from bench.core.errors import BenchError
+from bench.execute import python_envs
 from bench.execute.python_envs import (
-    ENVS_DIR,
     FIX,
     PACKAGES,
     PIP_LOG,
@@ -56,7 +56,7 @@ def register(sub) -> None:
 
 
 def cmd_create(args) -> int:
-    root = ENVS_DIR
+    root = python_envs.ENVS_DIR  # read at call time (a test points it elsewhere)
     check_name(args.name)  # bad input: its one line, before the progress line
     _requirements(args.constraints)
     _target(root, args.name, args.replace)
@@ -76,7 +76,7 @@ def cmd_create(args) -> int:
 
 
 def cmd_list(args) -> int:
-    root = ENVS_DIR
+    root = python_envs.ENVS_DIR  # read at call time (a test points it elsewhere)
     envs = sorted(p for p in root.iterdir() if (p / "pyvenv.cfg").is_file()) if root.is_dir() else []
     if not envs:
         print(f"no environments under {root}; {FIX}")

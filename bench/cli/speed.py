@@ -26,6 +26,7 @@ from bench.execute.side_by_side import (
 from bench.plan import planner
 from bench.reporting.speed_stats import table
 from bench.reporting.store import atomic_write
+from bench.train import measurements
 
 
 # the command line --------------------------------------------------------------------------------
@@ -101,6 +102,13 @@ def register(sub) -> None:
         help="a Python environment to run every configuration under (repeatable: a version A/B); NAME alone is "
         ".envs/NAME (bench env create); 'this' is this interpreter (the default when none is given)",
     )
+    p.add_argument(
+        "--measure",
+        default=None,
+        metavar="NAME",
+        help="time a kind of measurement that is a rate (bench.train.measurements, or a plug-in's) instead of "
+        "the train step (default: the train step)",
+    )
     p.add_argument("--copies", type=int, default=1, help="workers per configuration (2: a self-A/B; default 1)")
     p.add_argument("--rounds", type=int, default=ROUNDS, help=f"timed rounds, at least 3 (default {ROUNDS})")
     p.add_argument("--steps", type=int, default=None, help="train steps a round (default: about --round-seconds)")
@@ -131,14 +139,16 @@ def cmd_speed(args) -> int:
         raise BenchError("--device all: bench speed compares on one device; give cpu or gpu")
     cpus = parse_cpus(args.cpus)
     cells = planner.cells(selection.selection_of(args, every=False, seeds=1, tensorboard=None))
+    for cell in cells if args.measure else ():  # a rate of bench.train.measurements, for every cell's kind
+        measurements.get(args.measure, cell.spec.kind, rate=True)
     not_supervised = sorted({c.algo for c in cells if c.spec.kind != "supervised"})
-    if not_supervised:
+    if not_supervised and not args.measure:
         raise BenchError(
             f"bench speed times supervised train steps; {', '.join(not_supervised)} is not supervised "
             "(bench run measures its speed)"
         )
     envs = pythons(args.python)
-    configs = configs_of(cells, envs, args.copies)
+    configs = configs_of(cells, envs, args.copies, args.measure)
     cpus = cpus or default_cpus(max(c.threads for c in cells))
     labels = [c.label for c in configs]
     if args.reference is not None and args.reference not in labels:

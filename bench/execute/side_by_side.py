@@ -65,6 +65,7 @@ class Config:
     env_name: str = "this"
     root: Path = ROOT
     env: dict = field(default_factory=dict)  # extra environment variables (the gate's injected fault)
+    measure: str | None = None  # a rate of bench.train.measurements timed instead of the train step
 
 
 def worker_module(root: Path) -> str | None:
@@ -231,6 +232,7 @@ def interleave(
                 "python": c.python,
                 "env": c.env_name,
                 "root": str(c.root),
+                "measure": c.measure,
                 "status": "starting",
                 "error": None,
                 "rounds": [],
@@ -275,7 +277,14 @@ def interleave(
                 continue
             try:
                 ready = w.ask(
-                    {"cmd": "setup", "cell": c.cell.to_json(), "cpus": cpus, "warmup_s": warmup_s}, SETUP_TIMEOUT_S
+                    {
+                        "cmd": "setup",
+                        "cell": c.cell.to_json(),
+                        "cpus": cpus,
+                        "warmup_s": warmup_s,
+                        "measure": c.measure,
+                    },
+                    SETUP_TIMEOUT_S,
                 )
             except WorkerDied as exc:
                 fail(c.label, str(exc), w.log_tail())
@@ -334,7 +343,9 @@ def _safe(label: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in label)[:80]
 
 
-def configs_of(cells: list[RunConfig], envs: list[tuple[str, str]], copies: int = 1) -> list[Config]:
+def configs_of(
+    cells: list[RunConfig], envs: list[tuple[str, str]], copies: int = 1, measure: str | None = None
+) -> list[Config]:
     """Every cell under every Python environment, ``copies`` times; labels name the environment
     (``@name``) when there are several, and the copy (``#k``) when there are copies."""
     out = []
@@ -342,7 +353,7 @@ def configs_of(cells: list[RunConfig], envs: list[tuple[str, str]], copies: int 
         for name, python in envs:
             for k in range(1, copies + 1):
                 label = cell.label + (f"@{name}" if len(envs) > 1 else "") + (f"#{k}" if copies > 1 else "")
-                out.append(Config(label, cell, python, name))
+                out.append(Config(label, cell, python, name, measure=measure))
     return out
 
 

@@ -40,6 +40,7 @@ from bench.config import RunConfig
 from bench.core import faults
 from bench.core.backends import select_engine
 from bench.core.errors import BenchError
+from bench.train import measurements
 from bench.train.tracking import joined, timed_loop
 
 POOL = 64  # full-size batches sliced once and cycled through: the same data every round
@@ -54,7 +55,8 @@ class Worker:
             pin(message["cpus"])
         if cell.backend == "keras":  # Keras reads its engine once, when first imported
             select_engine(cell.engine)
-        if cell.spec.kind != "supervised":
+        measure = message.get("measure")
+        if cell.spec.kind != "supervised" and measure is None:
             raise BenchError(f"{cell.algo} is a {cell.spec.kind} spec; bench speed times supervised train steps")
         self.cell = cell
         p = runner.prepare(cell)
@@ -70,6 +72,10 @@ class Worker:
         self.next = 0
         self.step = faults.wrap(p.learner.train_step, cell.backend, cell.algo)
         self.many = p.learner.train_steps  # the idiom that trains many steps a call (Keras's fit), or None
+        self.units = self.batch  # work units of one timed call: samples of a train step
+        if measure is not None:  # a kind of measurement that is a rate (bench.train.measurements): its calls
+            call, self.units = measurements.get(measure, cell.spec.kind, rate=True).rate(runner.context(p))
+            self.step, self.many, self.pool = (lambda *_: call()), None, [()]
         self.card = runner.card_of(cell, p)
         # the first step alone: trace and compile
         fn, calls = self._calls(self._batches(1))
@@ -117,7 +123,7 @@ class Worker:
         loss = float(np.ravel(values[-1])[-1])
         return {
             "seconds": seconds,
-            "samples": steps * self.batch,
+            "samples": steps * self.units,
             "inside": inside,
             "loop": loop,
             "loss": loss if math.isfinite(loss) else str(loss),

@@ -484,9 +484,11 @@ def build(
         if fig is not None:
             figs["speed"] = _png(fig)
         mode_rows, best_line = modes_rows([r for r in results if r.algo == algo])
+        measured = measurement_rows([r for r in results if r.algo == algo])
         sections.append(
             {
                 "modes": mode_rows,
+                "measurements": measured,
                 "best_vs_best": best_line,
                 "algo": algo,
                 "title": spec.title if spec else algo,
@@ -512,6 +514,21 @@ def build(
         "backends": [b for b in BACKEND_ORDER if any(r.backend == b for r in results)]
         + sorted({r.backend for r in results} - set(BACKEND_ORDER)),
     }
+
+
+def measurement_rows(results) -> list[dict]:
+    """A row per result that carries measurements beyond the training's own
+    (:mod:`bench.train.measurements`): its cell, then each measurement's value and unit."""
+    names = sorted({n for r in results for n in r.measurements})
+    rows = []
+    for r in results:
+        if r.measurements:
+            row = {"backend": r.backend, "device": r.device, "seed": r.seed}
+            for n in names:
+                m = r.measurements.get(n)
+                row[n] = f"{fmt(m.get('value'))} {m.get('unit') or ''}".strip() if m else "–"
+            rows.append(row)
+    return rows
 
 
 def summary_rows(doc) -> list:
@@ -702,6 +719,9 @@ def render_markdown(doc, image_dir: str) -> str:
             out += _md_table(MODES_COLUMNS, [modes_cells(r) for r in s["modes"]])
             if s["best_vs_best"]:
                 out += ["", f"**{s['best_vs_best']}**"]
+        if s.get("measurements"):
+            out += ["", "Measurements (bench.train.measurements):", ""]
+            out += _md_table(list(s["measurements"][0]), [list(m.values()) for m in s["measurements"]])
         for r in s["rows"]:
             if r["status"]:
                 out.append(f"\n{r['backend']}/{r['device']}: {r['status'][:300]}")

@@ -382,6 +382,7 @@ class Result:
     run_id: str = field(default_factory=lambda: time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8])
     started_at: float = field(default_factory=time.time)
     kind: str | None = None  # the spec's kind ("supervised", "rl"); None when nothing tells
+    measurements: dict = field(default_factory=dict)  # {name: {value, unit}}: bench.train.measurements
 
     schema: ClassVar[int] = SCHEMA_VERSION
 
@@ -409,6 +410,8 @@ class Result:
 
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not out["measurements"]:  # a record without any reads as before
+            del out["measurements"]
         out["schema"] = SCHEMA_VERSION
         return clean(out)
 

@@ -120,6 +120,8 @@ def rows(record: dict) -> list[dict]:
                 "MFU": _pct(c.get("mfu")),
             }
         )
+        if c.get("measure"):  # a rate of bench.train.measurements, timed instead of the train step
+            out[-1] = {"measure": c["measure"], **out[-1]}
     return out
 
 

@@ -22,6 +22,7 @@ from bench.reporting.schema import ConfigCard
 from bench.reporting.store import Result
 from bench.reporting.tensorboard import CurveLogger
 from bench.specs import registry
+from bench.train import measurements
 
 # spec.kind -> the module whose ``train(...)`` runs it
 DRIVERS = {"supervised": "bench.train.supervised", "rl": "bench.train.rl", "prediction": "bench.train.value"}
@@ -65,6 +66,11 @@ def prepare(cell: RunConfig) -> Prepared:
     return Prepared(spec, hp, session, data, learner, source)
 
 
+def context(p: Prepared) -> measurements.Context:
+    """What a measurement sees of a prepared cell."""
+    return measurements.Context(p.learner, p.data, p.hp, p.spec, p.session.sync)
+
+
 def card_of(cell: RunConfig, p: Prepared) -> ConfigCard:
     """The config card of a prepared cell, the one place its facts are written: the library
     versions, device and threads of the session, the learner's facts, and the run's execution axes
@@ -100,6 +106,8 @@ def measure_cell(cell: RunConfig, on_eval=None) -> Result:
         result.card.facts["compiles"] = out.pop("compiles", None)
         for key, value in out.items():
             setattr(result, key, value)
+        if result.status == "ok":  # the kinds of measurement beyond the training's own (bench.train.measurements)
+            result.measurements = measurements.after_training(context(p))
         result.card.load = load.summarise(load_start, load.snapshot())
         if cell.save_weights and result.status == "ok":
             save_checkpoint(
