@@ -199,7 +199,7 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys, monkeypatch):
     assert main(["compare", base, "s1"]) == 0
 
 
-# the gate (python -m bench.cli.gate): its confirmation rerun and its errors, with the cells' runs faked
+# the gate (bench gate): its confirmation rerun and its errors, with the cells' runs faked
 def _baseline_dir(tmp_path, base):
     from bench.execute import gate
 

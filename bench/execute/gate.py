@@ -1,4 +1,4 @@
-"""The regression gate: ``bench gate`` (alias: ``python -m bench.cli.gate``).
+"""The regression gate: ``bench gate`` (alias: ``bench gate``).
 
 Runs the quick suite of the committed baseline (results/baselines/quick-cpu: its manifest names
 the algorithms, backends, seeds, threads and settings) into a temporary directory, then

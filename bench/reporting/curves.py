@@ -1,5 +1,5 @@
 """Head-to-head learning curves of two algorithms run on the same seeds:
-``bench curves A B DIR [DIR ...] --metric M [--from-epoch E]`` (alias: ``python -m bench.reporting.curves``).
+``bench curves A B DIR [DIR ...] --metric M [--from-epoch E]``.
 
 Runs of A and B are paired on (backend, device, seed). For every pair it counts, over the
 evaluations both made at the same epoch (from ``--from-epoch`` on), how often A's metric is at

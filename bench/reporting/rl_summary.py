@@ -1,8 +1,7 @@
 """Summaries of recorded RL results: per (algorithm, backend) over seeds, how many seeds
 solved, the median time to solve (wall seconds of training and env steps) with a
 distribution-free confidence interval, throughput, and the learning-curve area (mean greedy
-return over the run's evaluations). ``bench rl-summary [DIR ...]`` prints a Markdown table
-(alias: ``python -m bench.reporting.rl_summary``).
+return over the run's evaluations). ``bench rl-summary [DIR ...]`` prints a Markdown table.
 
 Time to solve is *censored*: a seed that never reached the target took longer than its budget,
 so it counts as +inf, not as missing (dropping it would make the median look faster than the
