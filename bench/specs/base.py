@@ -9,7 +9,7 @@ smoke runs, ``full`` for the figures we report). Users override any hyperparamet
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Mapping
 
 from bench.core.errors import BenchError, choices
@@ -32,6 +32,9 @@ KERAS_INIT = {
     "*moving_mean": "zeros",
     "*moving_variance": "ones",
 }
+# Keras's BatchNormalization defaults, written out: momentum 0.99 (the moving statistics keep 0.99
+# of their old value; PyTorch's momentum is 1 - 0.99 = 0.01) and epsilon 1e-3 (PyTorch's default is 1e-5)
+KERAS_BATCHNORM = dict(bn_momentum=0.99, bn_epsilon=1e-3)
 
 
 @dataclass(frozen=True)
@@ -96,58 +99,96 @@ class Spec:
         return value >= self.target if self.higher_is_better else value <= self.target
 
 
+@dataclass(frozen=True)
+class ByName:
+    """A :class:`Family` field that depends on the member's name: ``make(name)`` is its value
+    (e.g. a ``validate`` hook whose messages name the spec)."""
+
+    make: Callable[[str], Any]
+
+
+MERGED_FIELDS = ("hparams", "tolerances", "budgets")
+
+
+class Family:
+    """What a family of specs shares, written once: any :class:`Spec` field but ``name`` and
+    ``title``. :meth:`spec` declares one member, stating only what differs from the family:
+
+    * ``hparams``: settings over the family's, key by key (a new setting is added after them);
+    * ``tolerances``: over the family's, key by key; ``None`` drops one the member does not check;
+    * ``budgets``: each budget named replaces the family's budget of that name (a budget is one
+      set of overrides), the others are the family's;
+    * any other field replaces the family's.
+
+    :meth:`extend` makes a sub-family by the same rules. A field given as :class:`ByName` is
+    made from the member's name."""
+
+    def __init__(self, **defaults: Any):
+        unknown = set(defaults) - _FAMILY_FIELDS
+        if unknown:
+            raise TypeError(f"Family() got fields that Spec does not have: {sorted(unknown)}")
+        self._defaults = defaults
+
+    def __getattr__(self, key: str) -> Any:  # family.hparams, family.tolerances, ...
+        defaults = self.__dict__.get("_defaults", {})
+        if key in defaults:
+            return defaults[key]
+        raise AttributeError(f"this Family sets no field '{key}'")
+
+    def extend(self, **changes: Any) -> Family:
+        return Family(**_declared(self._defaults, changes))
+
+    def spec(self, name: str, title: str, **changes: Any) -> Spec:
+        declared = _declared(self._defaults, changes)
+        return Spec(
+            name=name,
+            title=title,
+            **{k: v.make(name) if isinstance(v, ByName) else v for k, v in declared.items()},
+        )
+
+
+def _declared(defaults: Mapping[str, Any], changes: Mapping[str, Any]) -> dict:
+    out = dict(defaults, **changes)
+    for key in MERGED_FIELDS:
+        if key in out:
+            out[key] = {**defaults.get(key, {}), **changes.get(key, {})}
+    if "tolerances" in out:
+        out["tolerances"] = {k: v for k, v in out["tolerances"].items() if v is not None}
+    if "budgets" in out:  # in the order of BUDGETS
+        out["budgets"] = dict(sorted(out["budgets"].items(), key=lambda kv: _budget_rank(kv[0])))
+    return out
+
+
+def _budget_rank(budget: str) -> int:
+    return BUDGETS.index(budget) if budget in BUDGETS else len(BUDGETS)
+
+
+_FAMILY_FIELDS = {f.name for f in fields(Spec)} - {"name", "title"}
+# the root of the supervised families (bench.train.supervised trains them)
+SUPERVISED = Family(kind="supervised")
+
+
 # Ranges every spec's settings obey, by name: (low, high, low inclusive, high inclusive); a
 # tuple setting (``hidden=(64, 64)``) is checked item by item. A setting a spec does not have is
 # not checked; a spec's own cross-setting constraints go in ``Spec.validate``.
 INF = float("inf")
 AT_LEAST_1 = (1, INF, True, False)
+NON_NEGATIVE = (0, INF, True, False)
+POSITIVE = (0, INF, False, False)
+FRACTION = (0, 1, True, False)  # [0, 1)
+PROBABILITY = (0, 1, True, True)  # [0, 1]
 RANGES: dict[str, tuple] = {
-    "epochs": AT_LEAST_1,
-    "batch_size": AT_LEAST_1,
-    "eval_every": AT_LEAST_1,
-    "total_steps": AT_LEAST_1,
-    "eval_episodes": AT_LEAST_1,
-    "replay_size": AT_LEAST_1,
-    "train_every": AT_LEAST_1,
-    "target_update_every": AT_LEAST_1,
-    "n_train": AT_LEAST_1,
-    "n_test": AT_LEAST_1,
-    "n_eval": AT_LEAST_1,
-    "n_classes": AT_LEAST_1,
-    "kernel_size": AT_LEAST_1,
-    "pool": AT_LEAST_1,
-    "pool_size": AT_LEAST_1,
-    "hidden": AT_LEAST_1,
-    "units": AT_LEAST_1,
-    "blocks": (0, INF, True, False),
-    "learn_start": (0, INF, True, False),
-    "lr": (0, INF, False, False),
-    "lr_decay": (0, INF, False, False),
-    "dropout": (0, 1, True, False),
-    "bn_momentum": (0, 1, True, False),
-    "bn_epsilon": (0, INF, False, False),
-    "head_units": (0, INF, True, False),
-    "adam_beta1": (0, 1, True, False),
-    "adam_beta2": (0, 1, True, False),
-    "adam_epsilon": (0, INF, False, False),
+    # counts of the training loop, the data and the net: at least 1
+    **dict.fromkeys(("epochs", "batch_size", "eval_every", "total_steps", "eval_episodes", "train_every"), AT_LEAST_1),
+    **dict.fromkeys(("replay_size", "target_update_every", "n_train", "n_test", "n_eval", "n_classes"), AT_LEAST_1),
+    **dict.fromkeys(("kernel_size", "pool", "pool_size", "hidden", "units", "obs_shape", "n_actions"), AT_LEAST_1),
+    **dict.fromkeys(("blocks", "learn_start", "head_units", "l2", "grad_clip_norm", "reward_noise_std"), NON_NEGATIVE),
+    **dict.fromkeys(("per_alpha", "eps_decay", "eps_steps", "max_episode_steps", "eval_max_steps"), NON_NEGATIVE),
+    **dict.fromkeys(("lr", "lr_decay", "bn_epsilon", "adam_epsilon", "per_eps", "obs_scale", "huber_delta"), POSITIVE),
+    **dict.fromkeys(("dropout", "bn_momentum", "adam_beta1", "adam_beta2"), FRACTION),
+    **dict.fromkeys(("eps_min", "eps_max", "per_beta0"), PROBABILITY),
     "gamma": (0, 1, False, True),
-    "l2": (0, INF, True, False),
     "tau": (0, 1, False, True),
-    "grad_clip_norm": (0, INF, True, False),
-    "reward_noise_std": (0, INF, True, False),
-    "eps_min": (0, 1, True, True),
-    "eps_max": (0, 1, True, True),
-    "per_alpha": (0, INF, True, False),
-    "per_beta0": (0, 1, True, True),
-    "per_eps": (0, INF, False, False),
-    "obs_shape": AT_LEAST_1,
-    "n_actions": AT_LEAST_1,
-    "obs_scale": (0, INF, False, False),
-    "eps_decay": (0, INF, True, False),
-    "eps_steps": (0, INF, True, False),
-    "huber_delta": (0, INF, False, False),
-    "max_episode_steps": (0, INF, True, False),
-    "eval_max_steps": (0, INF, True, False),
 }
 # settings whose name ends so are layer widths: at least 1
 WIDTH_SUFFIXES = ("_units", "_filters")

@@ -4,17 +4,12 @@
 seed 002's decks run plain DQN); ``dqn_doc`` the documented settings on CartPole-v0 (bootstrap
 from the online network, as the Double Q document's DQN branch)."""
 
-from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
-
-DOCUMENTED = dict(CARTPOLE)
-TUNED = dict(TUNED_Q, target_mode="target", target_update="hard")
+from bench.specs.families.rl import pair
 
 SPECS = pair(
     "dqn",
     "DQN (target network, hard copy every 200 updates), CartPole-v1, tuned",
     "DQN with replay, CartPole-v0, documented settings (bootstrap from the online network, as the Double Q "
     "document's DQN branch)",
-    "seed 000, Double Q reinforcement learning (TensorFlow 2 code constants); seed 002, DQN with experience replay",
-    DOCUMENTED,
-    TUNED,
+    tuned=dict(target_mode="target", target_update="hard"),
 )

@@ -5,28 +5,22 @@ epsilon after DELAY_TRAINING = 300 over EPSILON_MIN_ITER = 5000 steps, memory 50
 ``dueling_ddqn`` runs the tuned settings on CartPole-v1; ``dueling_ddqn_doc`` the documented
 settings on CartPole-v0."""
 
-from bench.specs.families.rl import CARTPOLE, TUNED_Q, pair
-
-DOCUMENTED = dict(
-    CARTPOLE,
-    target_mode="double",
-    target_update="soft",
-    tau=0.08,
-    head_units=30,
-    dueling=True,
-    dueling_agg="mean",
-    eps_schedule="linear",
-    learn_start=300,
-    eps_steps=5000,
-    replay_size=500000,
-)
-TUNED = dict(TUNED_Q, replay_size=100000, head_units=128, target_update="hard")
+from bench.specs.families.rl import pair
 
 SPECS = pair(
     "dueling_ddqn",
     "Dueling Double DQN (mean aggregation), CartPole-v1, tuned",
     "Dueling Double DQN (mean aggregation), CartPole-v0, documented settings",
-    "seed 000 Dueling Q networks; seed 002 Dueling DQN",
-    DOCUMENTED,
-    TUNED,
+    source="seed 000 Dueling Q networks; seed 002 Dueling DQN",
+    # tau 0.08, mean aggregation and eps_steps 5000: the family's
+    documented=dict(
+        target_mode="double",
+        target_update="soft",
+        head_units=30,
+        dueling=True,
+        eps_schedule="linear",
+        learn_start=300,
+        replay_size=500000,
+    ),
+    tuned=dict(replay_size=100000, head_units=128, target_update="hard"),
 )

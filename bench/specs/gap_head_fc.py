@@ -1,11 +1,6 @@
 """Cats vs Dogs: shared 3-conv head + fully-connected tail
 (seed 000, "An introduction to Global Average Pooling"); see bench/specs/families/gap_head.py."""
 
-from bench.specs.families import gap_head as _gap_head
+from bench.specs.families.gap_head import FC_TAIL
 
-SPEC = _gap_head.make(
-    "gap_head_fc",
-    "Cats vs Dogs: shared 3-conv head + fully-connected tail",
-    tail="fc",
-    dropout=0.0,
-)
+SPEC = FC_TAIL.spec("gap_head_fc", "Cats vs Dogs: shared 3-conv head + fully-connected tail")

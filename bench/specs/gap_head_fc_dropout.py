@@ -1,11 +1,10 @@
 """Cats vs Dogs: shared 3-conv head + fully-connected tail with dropout 0.5
 (seed 000, "An introduction to Global Average Pooling"); see bench/specs/families/gap_head.py."""
 
-from bench.specs.families import gap_head as _gap_head
+from bench.specs.families.gap_head import FC_TAIL
 
-SPEC = _gap_head.make(
+SPEC = FC_TAIL.spec(
     "gap_head_fc_dropout",
     "Cats vs Dogs: shared 3-conv head + fully-connected tail with dropout 0.5",
-    tail="fc",
-    dropout=0.5,
+    hparams=dict(dropout=0.5),
 )

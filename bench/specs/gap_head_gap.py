@@ -1,10 +1,6 @@
 """Cats vs Dogs: shared 3-conv head + global average pooling tail
 (seed 000, "An introduction to Global Average Pooling"); see bench/specs/families/gap_head.py."""
 
-from bench.specs.families import gap_head as _gap_head
+from bench.specs.families.gap_head import GAP_HEAD
 
-SPEC = _gap_head.make(
-    "gap_head_gap",
-    "Cats vs Dogs: shared 3-conv head + global average pooling tail",
-    tail="gap",
-)
+SPEC = GAP_HEAD.spec("gap_head_gap", "Cats vs Dogs: shared 3-conv head + global average pooling tail")

@@ -12,14 +12,13 @@ budget (400 episodes) learns with alpha = 1e-3, 50x the book's, so that VE drops
 seconds (it is noisier: a smoke and learning check, not a figure).
 """
 
-from bench.specs.families.value import make_spec
+from bench.specs.families.value import PREDICTION
 
-SPEC = make_spec(
+SPEC = PREDICTION.spec(
     "gradient_mc",
     "Gradient Monte Carlo value prediction, 1000-state random walk, state aggregation",
-    lr=2e-5,
-    episodes=60000,
-    quick=dict(episodes=400, eval_every=50, lr=1e-3, latency_updates=50),
-    target_note="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the "
+    hparams=dict(method="gradient_mc", lr=2e-5, episodes=60000),
+    budgets={"quick": dict(episodes=400, eval_every=50, lr=1e-3, latency_updates=50)},
+    notes="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the "
     "state-aggregation optimum (the mu-weighted group means of v_pi); target 0.02.",
 )

@@ -25,16 +25,13 @@ PyTorch, 98.67% Keras, having each touched 98.8% on the way), so whether the fin
 hyperparameters (``lr_decay_epoch=0``) are the document's constant rate.
 """
 
-from bench.specs.base import Spec
-from bench.specs.families import mnist as _mnist
+from bench.specs.families.mnist import MNIST
 
-SPEC = Spec(
-    name="lenet5",
-    title="LeNet-5 on MNIST (32x32), Adam, L2 on the dense kernels",
-    kind="supervised",
+SPEC = MNIST.spec(
+    "lenet5",
+    "LeNet-5 on MNIST (32x32), Adam, L2 on the dense kernels",
     source="seed 002, CNN deck, MNIST LeNet (Tensorflow)",
     hparams=dict(
-        _mnist.COMMON,
         image_size=32,
         flatten=False,
         conv1_filters=6,
@@ -49,34 +46,9 @@ SPEC = Spec(
         lr_decay_epoch=0,
         lr_decay=0.1,
     ),
-    budgets={
-        "quick": dict(epochs=2, train_limit=5000, eval_limit=2000),
-        "full": dict(epochs=12, lr_decay_epoch=11),
-    },  # tuned: see the docstring
-    metric="accuracy",
-    higher_is_better=True,
+    budgets={"full": dict(epochs=12, lr_decay_epoch=11)},  # tuned: see the docstring
     target=0.988,
-    # predict_atol: two conv layers and three dense layers in float32, different kernels per
-    # backend (oneDNN, ATen); ~1e-6 observed. loss_rtol: the spec's Adam, every backend against
-    # TensorFlow: first 10 steps on the digits (tests/test_parity_mnist.py) measured 1.0e-7; 20
-    # steps on MNIST, one thread, seeds 0-4 (tests/test_optim_parity.py, docs/parity.md) at most
-    # 2.4e-7. (A batch order in which a pre-activation lands within float32 rounding of 0 differs
-    # far more, whatever the optimizer: docs/parity.md.) sgd_loss_rtol: 10 plain-SGD steps on
-    # MNIST, one thread: measured 1.8e-7; the generated protocol: 9.2e-8.
-    # own_loss_rtol: 20 steps of the spec's Adam on 20 consecutive batches in the generated
-    # protocol: measured 2.0e-7.
-    # bf16_loss_rtol: _mnist.BF16_LOSS_RTOL (measured there)
-    tolerances={
-        "accuracy": 0.005,
-        "predict_atol": 1e-4,
-        "loss_rtol": 1e-5,
-        "sgd_loss_rtol": 1e-5,
-        "own_loss_rtol": 1e-5,
-        "bf16_loss_rtol": _mnist.BF16_LOSS_RTOL,
-    },
+    # tolerances: the family's (measured figures: docs/parity.md#mnist)
     init={"*kernel": ("normal", 0.1), "conv*/bias": "zeros", "fc1/bias": 0.1, "fc*/bias": ("normal", 0.1)},
-    load_data=_mnist.load_data,
-    evaluate=_mnist.evaluate,
-    datasets=_mnist.datasets,
     notes="Quality: test accuracy on the 10000 MNIST test images; target 98.8%.",
 )

@@ -10,7 +10,7 @@ to reach the closed-form least-squares solution.
 import numpy as np
 
 from bench.core.data.synthetic import linear
-from bench.specs.base import Spec
+from bench.specs.base import SUPERVISED
 
 
 def load_data(hp, seed):
@@ -31,10 +31,9 @@ def evaluate(learner, data, hp):
     }
 
 
-SPEC = Spec(
-    name="linreg",
-    title="Linear regression, full-batch gradient descent",
-    kind="supervised",
+SPEC = SUPERVISED.spec(
+    "linreg",
+    "Linear regression, full-batch gradient descent",
     source="seed 002, Linear Regression Task (numpy and TensorFlow versions)",
     hparams=dict(
         n=100,
@@ -54,16 +53,14 @@ SPEC = Spec(
     metric="param_dist",
     higher_is_better=False,
     target=0.05,
-    # sgd_loss_rtol, own_loss_rtol: 10 gradient-descent steps on one batch of 16 and 20 on 20
-    # consecutive batches (the spec's one optimizer), every backend against the float64 numpy reference:
-    # measured 1.2e-7 and 2.7e-6, float32 against float64.
+    # every figure and how it was measured: docs/parity.md#linreg
     tolerances={
         "param_dist": 0.05,
         "W": 1e-3,
         "predict_atol": 1e-5,
         "loss_rtol": 1e-4,
-        "sgd_loss_rtol": 1e-5,
-        "own_loss_rtol": 1e-5,
+        "sgd_loss_rtol": 1e-5,  # measured 1.2e-7 (float32 against float64); docs/parity.md#linreg
+        "own_loss_rtol": 1e-5,  # measured 2.7e-6 (float32 against float64); docs/parity.md#linreg
     },
     init={"W": ("hp", "init_W"), "b": ("hp", "init_b")},
     load_data=load_data,

@@ -5,17 +5,13 @@ with a 32-unit layer): dense 30-30 he_normal + softmax, one Adam step per episod
 ``reinforce`` runs the tuned settings on CartPole-v1; ``reinforce_doc`` the documented settings
 on CartPole-v0."""
 
-from bench.specs.families.rl import CARTPOLE, TUNED_PG, pair
-
-DOCUMENTED = dict(CARTPOLE, reward_noise_std=0.0, target_mode="online")
-TUNED = dict(TUNED_PG)
+from bench.specs.families.rl import REINFORCE, pair
 
 SPECS = pair(
     "reinforce",
     "REINFORCE, CartPole-v1, tuned",
     "REINFORCE, CartPole-v0, documented settings",
-    "seed 000 Policy Gradient Reinforcement Learning; seed 001 REINFORCE",
-    DOCUMENTED,
-    TUNED,
-    impl="reinforce",
+    source="seed 000 Policy Gradient Reinforcement Learning; seed 001 REINFORCE",
+    documented=dict(reward_noise_std=0.0),
+    family=REINFORCE,
 )

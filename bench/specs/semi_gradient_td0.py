@@ -15,14 +15,13 @@ about 3x the time to the plateau (3 seeds within 0.01 by 7,000-8,000 episodes, p
 quick budget (400 episodes) uses alpha = 1e-2.
 """
 
-from bench.specs.families.value import make_spec
+from bench.specs.families.value import PREDICTION
 
-SPEC = make_spec(
+SPEC = PREDICTION.spec(
     "semi_gradient_td0",
     "Semi-gradient TD(0) value prediction, 1000-state random walk, state aggregation",
-    lr=1e-3,
-    episodes=20000,
-    quick=dict(episodes=400, eval_every=50, lr=1e-2, latency_updates=50),
-    target_note="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the TD fixed "
+    hparams=dict(method="semi_gradient_td0", lr=1e-3, episodes=20000),
+    budgets={"quick": dict(episodes=400, eval_every=50, lr=1e-2, latency_updates=50)},
+    notes="Quality: VE (RMS, on-policy weighted) against v_pi; ve_gap = VE - VE of the TD fixed "
     "point (A w = b, solved in numpy); target 0.02.",
 )

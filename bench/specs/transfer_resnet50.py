@@ -10,28 +10,11 @@ a cache (or can be downloaded), else the CIFAR-10 source-task checkpoint made by
 budget uses ``random`` (no pretraining): it is a smoke run and a speed figure, not a quality one.
 """
 
-from bench.core.data import cats_vs_dogs
-from bench.specs.base import Spec
-from bench.specs.families import transfer as _transfer
+from bench.specs.families.transfer import TRANSFER
 
-SPEC = Spec(
-    name="transfer_resnet50",
-    title="ResNet50 transfer learning (frozen backbone + GAP + Dense 1), Cats vs Dogs 100x100",
-    kind="supervised",
-    source=_transfer.SOURCE,
-    hparams=_transfer.HPARAMS,
-    budgets={"quick": dict(_transfer.ARM_BUDGETS["quick"], weights="random"), "full": _transfer.ARM_BUDGETS["full"]},
-    metric="val_acc",
-    higher_is_better=True,
-    target=0.8,
-    tolerances=_transfer.TOLERANCES,
-    init=_transfer.INIT,
-    impl="resnet50",
-    bench_rounds=(5, 1),
-    load_data=lambda hp, seed: cats_vs_dogs.load(hp["n_train"], hp["n_eval"]),
-    datasets=cats_vs_dogs.needs,
-    evaluate=_transfer.evaluate,
-    pretrained=_transfer.pretrained,
+SPEC = TRANSFER.spec(
+    "transfer_resnet50",
+    "ResNet50 transfer learning (frozen backbone + GAP + Dense 1), Cats vs Dogs 100x100",
     notes="Quality: validation accuracy; params = trainable (2,049 with the frozen backbone), "
     "params_all = 23,589,761. The weights used are named after the dataset.",
 )

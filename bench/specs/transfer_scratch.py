@@ -10,27 +10,16 @@ full budget has 80 updates and a 0.99 moving average would still hold 45% of its
 statistics when the model is evaluated (see bench/specs/families/gap_head.py).
 """
 
-from bench.core.data import cats_vs_dogs
-from bench.specs.base import Spec
-from bench.specs.families import gap_head as _gap_head, transfer as _transfer
+from bench.specs.families.gap_head import GAP_HEAD
+from bench.specs.families.transfer import ARM_BUDGETS, SOURCE
 
-HP = dict(_gap_head.HPARAMS, tail="gap", avg_pool=0, bn_momentum=0.9, eval_every=1)
-
-SPEC = Spec(
-    name="transfer_scratch",
-    title="Small CNN from scratch (3-conv head + GAP + Dense 1), Cats vs Dogs 100x100",
-    kind="supervised",
-    source=_transfer.SOURCE,
-    hparams=HP,
-    budgets=_transfer.ARM_BUDGETS,
-    metric="val_acc",
-    higher_is_better=True,
+SPEC = GAP_HEAD.spec(
+    "transfer_scratch",
+    "Small CNN from scratch (3-conv head + GAP + Dense 1), Cats vs Dogs 100x100",
+    source=SOURCE,
+    hparams=dict(tail="gap", avg_pool=0, bn_momentum=0.9),
+    budgets=ARM_BUDGETS,
     target=0.8,
-    tolerances=dict(_gap_head.TOLERANCES, own_loss_rtol=_gap_head.OWN_LOSS_RTOL["gap"]),
-    init=_gap_head.INIT,
-    impl="gap_head",
-    load_data=_gap_head.load_data,
-    datasets=cats_vs_dogs.needs,
-    evaluate=_gap_head.evaluate,
+    validate=None,
     notes="Quality: validation accuracy, at the same budget as transfer_resnet50.",
 )

@@ -1,8 +1,9 @@
-"""Shared construction of the reinforcement-learning specs (DQN family, REINFORCE).
+"""The reinforcement-learning families (DQN, REINFORCE) and their declarations.
 
-Every RL spec is built from the documents' settings (``DOCUMENTED``) plus, for the specs that
-must solve CartPole-v1 (greedy evaluation return >= 475), a labelled set of changes
-(``TUNED``): the documents train on CartPole-v0 (200-step episodes) with a noisy reward and
+Every RL spec is built from the documents' settings (``documented``, over the Double Q
+document's ``CARTPOLE``) plus, for the specs that must solve CartPole-v1 (greedy evaluation
+return >= 475), a labelled set of changes (``TUNED_Q``, ``TUNED_PG``, and a spec's own
+``tuned``): the documents train on CartPole-v0 (200-step episodes) with a noisy reward and
 never claim a 475 solve. Spec names ending in ``_doc`` run the documented settings on
 CartPole-v0 (target 195, the v0 "solved" threshold); the others run the tuned settings on
 CartPole-v1. ``hparams["settings"]`` says which. One module per algorithm declares both specs
@@ -20,7 +21,7 @@ from bench.core.errors import BenchError, choices
 from bench.rl.environments import EnvDesc, check_compatible
 from bench.rl.evaluation import greedy_evaluation
 from bench.rl.returns import TARGET_MODES
-from bench.specs.base import KERAS_ADAM, Spec
+from bench.specs.base import KERAS_ADAM, ByName, Family, Spec
 
 # The Double Q document (seed 000): constants of its TensorFlow 2 code.
 CARTPOLE = dict(
@@ -97,27 +98,6 @@ TUNED_PG = dict(env_id="CartPole-v1", reward_noise_std=0.0, gamma=0.99, lr=2e-3,
 
 QUICK = dict(total_steps=600, eval_every=300, eval_episodes=2, learn_start=64, replay_size=1000, stop_on_target=False)
 QUICK_PG = dict(total_steps=600, eval_every=300, eval_episodes=2, stop_on_target=False)
-# Parity (tests/test_generated.py: synthetic observations and replay batches or episodes of the
-# spec's shape, quick settings, seed 0; tests/test_optim_parity.py: one Double-DQN update on real
-# CartPole transitions, 1.5e-8). q_atol, probs_atol: the outputs at the canonical initial weights
-# (measured 0 to 1.2e-6, the Atari conv net the largest). loss_rtol, td_atol: the first two
-# updates. own_loss_rtol: the losses of 20 updates of the spec's Adam on one replay batch,
-# free-running: measured at most 9.2e-7 (every DQN variant, PyTorch and Keras against TensorFlow);
-# after them the Q-values agree to 9.5e-7 and REINFORCE's probabilities to 1.2e-7 (q_atol,
-# probs_atol). REINFORCE's loss crosses zero, so its losses are held only over the first steps.
-# bf16_loss_rtol: bf16 mixed precision against fp32, the first two TD losses of the parity
-# protocol (tests/test_modes.py): measured 1.03e-3 (dqn, double_dqn, double_dqn_hard),
-# 9.3e-4 (dqn_doc), 9.0e-4 (per_ddqn), 2.9e-4 (dueling_ddqn), alike in every backend; 3x
-# the largest, rounded (dueling_ddqn_atari states its own)
-TOLERANCES = {
-    "q_atol": 1e-5,
-    "probs_atol": 1e-5,
-    "loss_rtol": 1e-5,
-    "td_atol": 1e-5,
-    "own_loss_rtol": 1e-5,
-    "bf16_loss_rtol": 3e-3,
-}
-
 
 # The settings that take one of a few values, and those values.
 CHOICES = {
@@ -185,57 +165,57 @@ def evaluate(learner, desc, hp):
     return greedy_evaluation(learner, desc, hp, seed=0)
 
 
-def make(
-    name,
-    title,
-    source,
-    documented,
-    tuned=None,
-    quick=None,
-    full=None,
-    target=None,
-    notes="",
+# The family: the Double Q document's DQN on CartPole; a member states the settings that differ
+# from the document's (``hparams``, over CARTPOLE); the REINFORCE family is the same but for its learner.
+DQN = Family(
+    kind="rl",
+    source="seed 000, Double Q reinforcement learning (TensorFlow 2 code constants); seed 002, DQN with experience "
+    "replay",
+    hparams=CARTPOLE,
+    budgets={"quick": QUICK, "full": {}},
+    metric="eval_return",
+    higher_is_better=True,
+    # every figure and how it was measured: docs/parity.md#rl
+    tolerances={
+        "q_atol": 1e-5,  # measured 0 to 1.2e-6; 9.5e-7 after 20 updates; docs/parity.md#rl
+        "probs_atol": 1e-5,  # measured 0 to 1.2e-6; 1.2e-7 after 20 updates (REINFORCE); docs/parity.md#rl
+        "loss_rtol": 1e-5,  # the first two updates (no figure); docs/parity.md#rl
+        "td_atol": 1e-5,  # the first two updates (no figure); docs/parity.md#rl
+        "own_loss_rtol": 1e-5,  # measured at most 9.2e-7; docs/parity.md#rl
+        "bf16_loss_rtol": 3e-3,  # measured at most 1.03e-3 (dqn, double_dqn, double_dqn_hard); docs/parity.md#rl
+    },
+    init={"*kernel": "he_normal", "*bias": "zeros"},
+    load_data=load_data,
+    evaluate=evaluate,
+    validate=ByName(validate_for),
     impl="dqn",
-    init=None,
-    no_target=False,
-    in_default_run=True,
-) -> Spec:
-    hp = dict(documented)
-    if tuned:
-        hp.update(tuned)
-    v1 = hp["env_id"] == "CartPole-v1"
-    return Spec(
-        name=name,
-        title=title,
-        kind="rl",
-        source=source,
-        hparams=hp,
-        budgets={"quick": dict(quick or (QUICK_PG if impl == "reinforce" else QUICK)), "full": dict(full or {})},
-        metric="eval_return",
-        higher_is_better=True,
-        target=None if no_target else (target if target is not None else (475.0 if v1 else 195.0)),
-        tolerances=TOLERANCES,
-        init=init or {"*kernel": "he_normal", "*bias": "zeros"},
-        load_data=load_data,
-        evaluate=evaluate,
-        validate=validate_for(name),
-        impl=impl,
-        in_default_run=in_default_run,
-        notes=f"{notes} Settings: {_settings_note(documented, tuned)}",
-    )
+    notes=" Settings: as documented",
+)
+REINFORCE = DQN.extend(impl="reinforce", budgets={"quick": QUICK_PG})
+# each family's changes for CartPole-v1 (a pair's tuned spec: these, then its own)
+TUNED_OF = {"dqn": TUNED_Q, "reinforce": TUNED_PG}
+# the greedy evaluation return that solves each environment: a pair's targets
+SOLVED = {"CartPole-v0": 195.0, "CartPole-v1": 475.0}
 
 
-def _settings_note(documented, tuned) -> str:
-    if not tuned:
-        return "as documented"
-    changed = ", ".join(f"{k}={documented.get(k)!r}" for k in tuned if k != "settings")
-    return f"tuned (see bench/specs/families/rl.py TUNED_*); documented values: {changed}"
-
-
-def pair(name, title, doc_title, source, documented, tuned, impl="dqn") -> tuple[Spec, Spec]:
+def pair(name, title, doc_title, source=None, documented=None, tuned=None, family=DQN) -> tuple[Spec, Spec]:
     """One algorithm's two specs from one declaration: ``name`` runs the tuned settings on
-    CartPole-v1 (target 475), ``name_doc`` the documented settings on CartPole-v0 (target 195)."""
+    CartPole-v1 (target 475), ``name_doc`` the documented settings on CartPole-v0 (target 195).
+    ``documented``: the document's settings over the family's (CARTPOLE); ``tuned``: the spec's own
+    changes over the family's (TUNED_Q, TUNED_PG); ``source``: the family's unless given."""
+    documented = dict(documented or {})
+    tuned = dict(TUNED_OF[family.impl], **(tuned or {}))
+    doc_hp = dict(family.hparams, **documented)
+    changed = ", ".join(f"{k}={doc_hp.get(k)!r}" for k in tuned if k != "settings")
+    own = {"source": source} if source is not None else {}
     return (
-        make(name, title, source, documented, tuned, impl=impl),
-        make(f"{name}_doc", doc_title, source, documented, impl=impl),
+        family.spec(
+            name,
+            title,
+            hparams=dict(documented, **tuned),
+            target=SOLVED[tuned["env_id"]],
+            notes=f" Settings: tuned (see bench/specs/families/rl.py TUNED_*); documented values: {changed}",
+            **own,
+        ),
+        family.spec(f"{name}_doc", doc_title, hparams=documented, target=SOLVED[doc_hp["env_id"]], **own),
     )
