@@ -29,7 +29,7 @@ from bench.core.errors import BenchError
 from bench.execute.matrix import finished
 from bench.plan import tour
 from bench.reporting import history, store as results
-from bench.reporting.store import Result
+from bench.reporting.schema import STATUSES, Result
 
 ROOT = Path(__file__).resolve().parent.parent
 TINY = ["--set", "epochs=20", "--set", "eval_every=5"]
@@ -486,15 +486,13 @@ def test_mode_all_runs_each_backend_in_its_own_modes(tmp_path, capsys, fake_cell
 
 
 # 5. data before work: skipped, announced, or an error ----------------------------------------------
+RESNET_AND_LINREG = ("run", "--algo", "resnet10,linreg", "--backend", "torch", "--no-progress")  # CIFAR-10, none
+
+
 def test_missing_dataset_cells_are_skipped_with_the_fix(no_data, capsys, fake_cells):
     code, out, err = run(
         capsys,
-        "run",
-        "--algo",
-        "resnet10,linreg",
-        "--backend",
-        "torch",
-        "--no-progress",
+        *RESNET_AND_LINREG,
         "--results-dir",
         no_data / "runs",
     )
@@ -589,12 +587,7 @@ def test_failed_download_skips_the_cells_that_needed_it(no_data, capsys, fake_ce
     monkeypatch.setattr(files, "download", refuse)
     code, _, err = run(
         capsys,
-        "run",
-        "--algo",
-        "resnet10,linreg",
-        "--backend",
-        "torch",
-        "--no-progress",
+        *RESNET_AND_LINREG,
         "--results-dir",
         no_data / "runs",
     )
@@ -607,7 +600,7 @@ def test_failed_download_skips_the_cells_that_needed_it(no_data, capsys, fake_ce
 def test_skipped_is_a_status_of_its_own(tmp_path):
     r = fake_result_for("resnet10", "torch", status="skipped", error="CIFAR-10 is not here")
     path = results.save(r, tmp_path)
-    assert results.load(path).status == "skipped" and "skipped" in results.STATUSES
+    assert results.load(path).status == "skipped" and "skipped" in STATUSES
 
 
 # 6. the data command --------------------------------------------------------------------------------
@@ -733,7 +726,7 @@ def _bench(tmp_path, *argv, env=None):
     e = dict(os.environ, TMPDIR=str(tmp_path / "tmp"), **(env or {}))
     (tmp_path / "tmp").mkdir(exist_ok=True)
     return subprocess.Popen(
-        [sys.executable, "-m", "bench.cli.main", *map(str, argv)],
+        [sys.executable, "-m", "bench", *map(str, argv)],
         cwd=ROOT,
         env=e,
         stdout=subprocess.PIPE,
@@ -910,7 +903,7 @@ def test_bench_rounds_unset_and_set(monkeypatch):
 
 def test_list_into_a_closed_pipe(tmp_path):
     proc = subprocess.run(
-        f"{sys.executable} -m bench.cli.main list | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
+        f"{sys.executable} -m bench list | head -1", shell=True, cwd=ROOT, capture_output=True, text=True
     )
     assert proc.returncode == 0 and proc.stdout.startswith(" ") and proc.stderr == ""
 

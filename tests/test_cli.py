@@ -16,6 +16,7 @@ from bench.cli.main import main
 from bench.config import RunConfig
 from bench.execute.matrix import execute_cells
 from bench.reporting import store as results
+from bench.reporting.schema import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -57,7 +58,7 @@ def test_gpu_request_without_gpu(capsys, monkeypatch):
 
 def test_console_script_prints_no_traceback():
     out = subprocess.run(
-        [sys.executable, "-m", "bench.cli.main", "run", "--algo", "linreg", "--backend", "mxnet"],
+        [sys.executable, "-m", "bench", "run", "--algo", "linreg", "--backend", "mxnet"],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -74,24 +75,8 @@ def test_list_shows_every_algorithm_and_backend(capsys):
 
 
 def test_run_prints_summary_and_writes_results(tmp_path, capsys):
-    code = main(
-        [
-            "run",
-            "--algo",
-            "linreg,mle_normal",
-            "--backend",
-            "numpy",
-            "--seeds",
-            "2",
-            "--set",
-            "epochs=40",
-            "--set",
-            "eval_every=10",
-            "--results-dir",
-            str(tmp_path),
-            "--no-progress",
-        ]
-    )
+    argv = "run --algo linreg,mle_normal --backend numpy --seeds 2 --set epochs=40 --set eval_every=10".split()
+    code = main([*argv, "--results-dir", str(tmp_path), "--no-progress"])
     assert code == 0
     out = capsys.readouterr().out
     assert "param_dist" in out and "nll" in out and "samples/s" in out
@@ -276,7 +261,7 @@ def test_module_aliases_run_the_subcommand(command):
 def test_rl_summary_alias_and_subcommand_print_the_same_table(tmp_path, capsys):
     for seed, solved in ((0, True), (1, False)):
         results.save(
-            results.Result(
+            Result(
                 "dqn",
                 "torch",
                 "cpu",

@@ -10,7 +10,7 @@ import pytest
 from bench.cli.main import main
 from bench.core.errors import BenchError
 from bench.reporting import compare, store as results
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 

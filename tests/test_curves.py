@@ -4,7 +4,8 @@ import pytest
 
 from bench.cli.main import main
 from bench.reporting import curves
-from bench.reporting.store import Result, load_dir, save
+from bench.reporting.schema import Result
+from bench.reporting.store import load_dir, save
 
 
 def _run(tmp_path, algo, backend, seed, values, status="ok", params=10):

@@ -8,7 +8,7 @@ import pytest
 from bench.core.errors import BenchError
 from bench.reporting import history, store as results
 from bench.reporting.history import History
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 

@@ -9,8 +9,8 @@ import pytest
 
 from bench.config import RunConfig
 from bench.core import compiles, modes
-from bench.reporting.report import modes_rows
-from bench.reporting.store import Result
+from bench.reporting.report_modes import modes_rows
+from bench.reporting.schema import Result
 from bench.train.tracking import RunTracker
 
 

@@ -236,7 +236,7 @@ def test_the_embedded_default_starts_a_local_cluster_offline_and_leaves_nothing(
     ]
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "bench.cli.main", *argv],
+            [sys.executable, "-m", "bench", *argv],
             env=env,
             cwd=tmp_path,
             capture_output=True,
@@ -262,30 +262,12 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_what_finished(cluster, tmp_path):
     running. (--resume then skips them as for the local executor: the same code, before the
     executor; tests/test_bad_input.py.)"""
     runs = tmp_path / "runs"
-    argv = [
-        "run",
-        "--executor",
-        "ray",
-        "--ray-address",
-        cluster.address,
-        "--quality-only",
-        "--algo",
-        "linreg,mle_normal",
-        "--backend",
-        "numpy",
-        "--seeds",
-        "2",
-        "--set",
-        "epochs=20",
-        "--set",
-        "eval_every=5",
-        "--results-dir",
-        str(runs),
-        "--no-progress",
-    ]
+    argv = ["run", "--executor", "ray", "--ray-address", cluster.address, "--quality-only"]
+    argv += "--algo linreg,mle_normal --backend numpy --seeds 2 --set epochs=20 --set eval_every=5".split()
+    argv += ["--results-dir", str(runs), "--no-progress"]
     env = dict(os.environ, BENCH_FAULT="hang:mle_normal", PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bench.cli.main", *argv],
+        [sys.executable, "-m", "bench", *argv],
         cwd=ROOT,
         env=env,
         text=True,

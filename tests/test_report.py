@@ -15,8 +15,8 @@ import pytest
 
 from bench.cli.main import main
 from bench.core.errors import BenchError
-from bench.reporting import report, store as results
-from bench.reporting.store import Result
+from bench.reporting import report, report_tables, store as results
+from bench.reporting.schema import Result
 
 MACHINE = {"fingerprint": "abc123def456", "cpu": "Test CPU", "cores": 2, "memory_gib": 8.0}
 SPEED = {"tf": 1000.0, "torch": 1500.0, "keras": 500.0}
@@ -293,7 +293,7 @@ def test_bench_run_then_report_renders(tmp_path):
     )
     assert len(list(runs.glob("*.json"))) == 6
     subprocess.run(
-        [sys.executable, "-m", "bench.cli.main", "report", str(runs), "--out", str(out), "--no-progress"],
+        [sys.executable, "-m", "bench", "report", str(runs), "--out", str(out), "--no-progress"],
         check=True,
         env=env,
         capture_output=True,
@@ -323,7 +323,7 @@ def test_the_speed_of_packed_cells_is_not_compared_unless_asked(tmp_path, capsys
     row = {r["backend"]: r for r in report.build(rs, "tf")["sections"][0]["rows"]}
     assert row["torch"]["quality"] is not None and row["torch"]["tp_median"] is None and row["torch"]["packed"] == 2
     assert row["torch"]["speedup"] is None and row["tf"]["tp_median"] is not None and row["tf"]["packed"] == 0
-    assert report._speed_text(row["torch"])[0] == "– (packed, quality-only run: speed not compared)"
+    assert report_tables._speed_text(row["torch"])[0] == "– (packed, quality-only run: speed not compared)"
     shown = {r["backend"]: r for r in report.build(rs, "tf", packed_speed=True)["sections"][0]["rows"]}
     assert shown["torch"]["tp_median"] is not None and shown["torch"]["speedup"] is not None
     out = tmp_path / "out"

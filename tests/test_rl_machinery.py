@@ -376,19 +376,8 @@ def test_bad_setting_is_one_line_before_any_cell_starts(algo, setting, message, 
     from bench.cli.main import main
 
     code = main(
-        [
-            "run",
-            "--algo",
-            algo,
-            "--backend",
-            "torch",
-            "--set",
-            setting,
-            "--results-dir",
-            str(tmp_path),
-            "--no-progress",
-            "--no-history",
-        ]
+        ["run", "--algo", algo, "--backend", "torch", "--set", setting, "--results-dir", str(tmp_path)]
+        + ["--no-progress", "--no-history"]
     )
     err = capsys.readouterr().err
     assert code == 2 and err.startswith("bench: error: ") and message in err and err.count("\n") == 1, err

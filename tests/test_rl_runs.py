@@ -62,19 +62,8 @@ def test_mismatched_environment_is_one_line_before_any_cell_starts(setting, mess
     from bench.cli.main import main
 
     code = main(
-        [
-            "run",
-            "--algo",
-            "double_dqn",
-            "--backend",
-            "torch",
-            "--set",
-            setting,
-            "--results-dir",
-            str(tmp_path),
-            "--no-progress",
-            "--no-history",
-        ]
+        ["run", "--algo", "double_dqn", "--backend", "torch", "--set", setting, "--results-dir", str(tmp_path)]
+        + ["--no-progress", "--no-history"]
     )
     err = capsys.readouterr().err
     assert code == 2 and message in err and err.count("\n") == 1, err

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from bench.reporting import tensorboard as tb
-from bench.reporting.store import CurvePoint, Result
+from bench.reporting.schema import CurvePoint, Result
 
 
 def _read_with_tf(path):

@@ -210,7 +210,7 @@ def test_generated_tests_cover_the_toy_algorithm(plugin_env, tmp_path):
 def test_bench_list_shows_the_toy_algorithm(plugin_env):
     _, env = plugin_env
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.cli.main", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "bench", "list"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
     row = next((line for line in proc.stdout.splitlines() if line.split()[:1] == ["toy_line"]), None)
@@ -222,7 +222,7 @@ def test_bench_list_shows_the_toy_algorithm(plugin_env):
 def test_a_plugin_that_cannot_be_imported_is_one_line(plugin_env, monkeypatch):
     _, env = plugin_env
     proc = subprocess.run(
-        [sys.executable, "-m", "bench.cli.main", "list"],
+        [sys.executable, "-m", "bench", "list"],
         cwd=ROOT,
         capture_output=True,
         text=True,

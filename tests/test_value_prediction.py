@@ -177,7 +177,7 @@ def test_every_update_agrees_with_the_numpy_reference(algo):
     chosen = [0, 1, 2, longest]
     w0 = {"value/kernel": np.random.default_rng(1).uniform(-1, 1, (10, 1)).astype(np.float32)}
     learners = {b: build_learner(spec, hp, b, 0) for b in (*FRAMEWORKS, "numpy")}
-    exact = registry.load(algo, "numpy")(hp, 0, dtype=np.float64)
+    exact = registry.implementation(algo, "numpy")(hp, 0, dtype=np.float64)
     for i in chosen:
         x, y = _Loop._args(data.inputs, off[i], off[i + 1])
         ref = _one_at_a_time(learners["numpy"], x, y, w0)

@@ -47,3 +47,11 @@ def stdout_gone() -> None:
         os.dup2(devnull, sys.stdout.fileno())
     except (OSError, ValueError, AttributeError):
         pass
+
+
+def command(sub, name: str, func, help: str, description: str | None = None):
+    """The parser of the subcommand ``name``, whose action is ``func(args)``; its description is
+    ``description``'s first paragraph (a command module passes its docstring)."""
+    p = sub.add_parser(name, help=help, description=description.split("\n\n")[0] if description else None)
+    p.set_defaults(func=func)
+    return p

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from bench.cli import selection
+from bench.cli.common import command
 from bench.core.errors import BenchError
 from bench.core.paths import writable_file
 from bench.reporting.compare import EXIT_REGRESSION, Thresholds, compare, print_comparison, resolve
@@ -51,16 +53,13 @@ def thresholds_from(args) -> Thresholds:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compare", help="compare a baseline with a current run, noise-aware")
+    p = command(sub, "compare", cmd_compare, "compare a baseline with a current run, noise-aware")
     p.add_argument("baseline", help="file, directory, session, run id, commit or 'latest'")
     p.add_argument("current", help="file, directory, session, run id, commit or 'latest'")
-    p.add_argument(
-        "--db", default=None, help="history database (default $BENCH_HISTORY or results/runs/history.sqlite)"
-    )
+    selection.add(p, "--db", notes={"--db": "where session, run id and commit selectors are looked up"})
     p.add_argument("--force", action="store_true", help="compare runs from different machines anyway")
     p.add_argument("--json", default=None, metavar="PATH", help="also write the comparison as JSON")
     add_threshold_args(p)
-    p.set_defaults(func=cmd_compare)
 
 
 def cmd_compare(args) -> int:

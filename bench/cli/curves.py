@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.cli.common import existing_dir
+from bench.cli.common import command, existing_dir
 from bench.reporting.curves import compare, markdown
 from bench.reporting.store import load_dir
 
@@ -24,14 +24,9 @@ def cmd_curves(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "curves",
-        help="head-to-head learning curves of two algorithms on the same seeds",
-        description=__doc__.split("\n\n")[0],
-    )
+    p = command(sub, "curves", cmd_curves, "head-to-head learning curves of two algorithms on the same seeds", __doc__)
     p.add_argument("algo_a")
     p.add_argument("algo_b")
     p.add_argument("dirs", nargs="+", type=existing_dir, help="directories of result records")
     p.add_argument("--metric", required=True, help="a key of the curves, for example val_acc")
     p.add_argument("--from-epoch", type=int, default=0, help="ignore evaluations before this epoch")
-    p.set_defaults(func=cmd_curves)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 
+from bench.cli.common import command
 from bench.core.data import catalog, files
 from bench.core.errors import BenchError
 
@@ -119,27 +120,30 @@ def register(sub) -> None:
     )
     ds = p.add_subparsers(dest="data_command", required=True, parser_class=type(p))
     names_help = f"datasets ({', '.join(catalog.DATASETS)}; default: all)"
-    st = ds.add_parser(
+    st = command(
+        ds,
         "status",
-        help="where datasets are looked for, which are here (checked), how to get the rest",
-        description="Where datasets are looked for, which are present (size and checksum checked "
-        "against the known copies), and how to get the others.",
+        cmd_status,
+        "where datasets are looked for, which are here (checked), how to get the rest",
+        "Where datasets are looked for, which are present (size and checksum checked against the known copies), "
+        "and how to get the others.",
     )
     st.add_argument("names", nargs="*", metavar="NAME", help=names_help)
     st.add_argument("--no-network", action="store_true", help="do not test whether download hosts answer")
-    st.set_defaults(func=cmd_status)
-    fe = ds.add_parser(
+    fe = command(
+        ds,
         "fetch",
-        help="download the missing datasets into the suite's cache",
-        description="Download the missing datasets into the suite's cache (BENCH_OFFLINE=1 forbids it).",
+        cmd_fetch,
+        "download the missing datasets into the suite's cache",
+        "Download the missing datasets into the suite's cache (BENCH_OFFLINE=1 forbids it).",
     )
     fe.add_argument("names", nargs="*", metavar="NAME", help=names_help)
-    fe.set_defaults(func=cmd_fetch)
-    ve = ds.add_parser(
+    ve = command(
+        ds,
         "verify",
-        help="check every local copy: size, checksum, arrays",
-        description="Check every local copy of the datasets: size and checksum against the known "
-        "copies, and the arrays as the runs read them. Exit 1 when one is damaged.",
+        cmd_verify,
+        "check every local copy: size, checksum, arrays",
+        "Check every local copy of the datasets: size and checksum against the known copies, and the arrays as "
+        "the runs read them. Exit 1 when one is damaged.",
     )
     ve.add_argument("names", nargs="*", metavar="NAME", help=names_help)
-    ve.set_defaults(func=cmd_verify)

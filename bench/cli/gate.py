@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.cli import selection
+from bench.cli.common import command
 from bench.cli.compare import add_threshold_args, thresholds_from
 from bench.core.errors import BenchError
 from bench.core.paths import writable_dir
@@ -85,11 +86,7 @@ def cmd_gate(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "gate",
-        help="the CI regression gate: run the baseline's quick cells and compare",
-        description=GATE_DOC.split("\n\n")[0],
-    )
+    p = command(sub, "gate", cmd_gate, "the CI regression gate: run the baseline's quick cells and compare", GATE_DOC)
     p.add_argument(
         "--baseline", default=str(DEFAULT_BASELINE), help="baseline directory (default results/baselines/quick-cpu)"
     )
@@ -114,4 +111,3 @@ def register(sub) -> None:
         help="for testing the gate: slow this checkout's train step of BACKEND by FRACTION (e.g. torch=0.10)",
     )
     add_threshold_args(p)
-    p.set_defaults(func=cmd_gate)

@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import time
 
+from bench.cli import selection
 from bench.core.errors import BenchError
 from bench.core.paths import writable_file
-from bench.reporting.history import DEFAULT_DB, History, db_path
+from bench.reporting.history import History, db_path
 from bench.reporting.store import atomic_write
 
 
 # command line ---------------------------------------------------------------------------------
 def register(sub) -> None:
     p = sub.add_parser("history", help="the results database: import, list, export")
-    p.add_argument(
-        "--db",
-        default=None,
-        help=f"database file (default $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or {DEFAULT_DB})",
-    )
+    selection.add(p, "--db")
     hs = p.add_subparsers(dest="history_command", required=True, parser_class=type(p))
     imp = hs.add_parser("import", help="import result JSON files/directories or pytest-benchmark JSON")
     imp.add_argument("paths", nargs="+")

@@ -4,18 +4,25 @@ combinations each backend runs each algorithm in."""
 from __future__ import annotations
 
 from bench import specs
+from bench.cli.common import command
 from bench.core import backends, modes
 from bench.core.errors import BenchError
 from bench.specs import registry
 
+DESCRIPTION = (
+    "Algorithms x backends x devices available here, and the (mode, precision) combinations each "
+    "backend runs each algorithm in (the backend's default mode first; '(gpu)': a mode that needs a GPU)."
+)
+
 
 def register(sub) -> None:
-    sub.add_parser(
+    command(
+        sub,
         "list",
-        help="algorithms x backends x devices, and the modes x precisions of each, available here",
-        description="Algorithms x backends x devices available here, and the (mode, precision) combinations each "
-        "backend runs each algorithm in (the backend's default mode first; '(gpu)': a mode that needs a GPU).",
-    ).set_defaults(func=cmd_list)
+        cmd_list,
+        "algorithms x backends x devices, and the modes x precisions of each, available here",
+        DESCRIPTION,
+    )
 
 
 def cmd_list(args) -> int:

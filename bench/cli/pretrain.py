@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.cli import selection
-from bench.cli.common import say
+from bench.cli.common import command, say
 from bench.cli.run import check_timeout
 from bench.core.errors import BenchError
 from bench.core.paths import writable_file
@@ -47,10 +47,8 @@ def cmd_pretrain(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "pretrain",
-        help="pretrain the ResNet50 backbone on a source task and save a checkpoint",
-        description=__doc__.split("\n\n")[0],
+    p = command(
+        sub, "pretrain", cmd_pretrain, "pretrain the ResNet50 backbone on a source task and save a checkpoint", __doc__
     )
     p.add_argument("--source", default="cifar10", help=f"source task: {', '.join(SOURCES)}")
     selection.add(
@@ -67,4 +65,3 @@ def register(sub) -> None:
         notes={"--backend": "the one that trains it", "--set": "a setting of the source spec"},
     )
     p.add_argument("--out", default=None, help="checkpoint path (default: the suite's cache)")
-    p.set_defaults(func=cmd_pretrain)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from bench.cli import selection
+from bench.cli.common import command
 from bench.core.errors import BenchError
 from bench.core.paths import writable_dir
 from bench.reporting.compare import resolve
@@ -15,7 +17,7 @@ from bench.reporting.store import results_dir
 
 # command line ---------------------------------------------------------------------------------
 def register(sub) -> None:
-    p = sub.add_parser("report", help="HTML + Markdown comparison report of stored results")
+    p = command(sub, "report", cmd_report, "HTML + Markdown comparison report of stored results")
     p.add_argument(
         "sources",
         nargs="*",
@@ -35,7 +37,7 @@ def register(sub) -> None:
         metavar="JUNIT_XML",
         help="JUnit XML of the parity tests (default: results/parity.xml when present)",
     )
-    p.add_argument("--db", default=None, help="history database for selectors")
+    selection.add(p, "--db", notes={"--db": "where session, run id and commit selectors are looked up"})
     p.add_argument("--no-progress", action="store_true")
     p.add_argument(
         "--packed-speed",
@@ -43,7 +45,6 @@ def register(sub) -> None:
         help="also compare the speed of cells that shared their node with other cells (quality-only runs, "
         "--jobs, Ray packing); left out by default",
     )
-    p.set_defaults(func=cmd_report)
 
 
 def cmd_report(args) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.cli.common import existing_dir
+from bench.cli.common import command, existing_dir
 from bench.core.errors import BenchError
 from bench.reporting.rl_summary import DEFAULT_DIR, _kind, markdown, summarise
 from bench.reporting.store import load_dir
@@ -26,11 +26,7 @@ def cmd_rl_summary(args) -> int:
 
 
 def register(sub) -> None:
-    p = sub.add_parser(
-        "rl-summary",
-        help="RL results over seeds: solved seeds, median time to solve",
-        description=__doc__.split("\n\n")[0],
-    )
+    p = command(sub, "rl-summary", cmd_rl_summary, "RL results over seeds: solved seeds, median time to solve", __doc__)
     p.add_argument(
         "dirs",
         nargs="*",
@@ -39,4 +35,3 @@ def register(sub) -> None:
         metavar="DIR",
         help="directories of result records (default results/recorded/rl)",
     )
-    p.set_defaults(func=cmd_rl_summary)

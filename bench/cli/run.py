@@ -14,25 +14,33 @@ import math
 from pathlib import Path
 
 from bench.cli import selection
-from bench.cli.common import EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED, RunFailed, say
+from bench.cli.common import EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED, RunFailed, command, say
 from bench.core import modes
 from bench.core.errors import BenchError
 from bench.execute import executors, matrix, pipeline
 from bench.plan import planner, tour
 from bench.reporting import report
-from bench.reporting.store import Result, results_dir
+from bench.reporting.schema import Result
+from bench.reporting.store import results_dir
 
 SELECTION = ("--algo", "--all", "--backend", "--engine", "--device", "--seeds", "--seed", "--budget", "--mode")
 SELECTION += ("--precision", "--set", "--timeout", "--threads", "--results-dir", "--db")
 
 
+DESCRIPTION = (
+    "With no --algo and no --all: the quick tour (linreg, mle_normal, lenet5 on the digits, dqn, "
+    "reinforce on tf, torch and keras; a few minutes, offline), then its report. Results go to "
+    "--results-dir and its history.sqlite as each cell ends."
+)
+
+
 def register(sub) -> None:
-    run = sub.add_parser(
+    run = command(
+        sub,
         "run",
-        help="run the quick tour, a selection (--algo) or the whole matrix (--all), then summarise",
-        description="With no --algo and no --all: the quick tour (linreg, mle_normal, lenet5 on the digits, dqn, "
-        "reinforce on tf, torch and keras; a few minutes, offline), then its report. Results go to "
-        "--results-dir and its history.sqlite as each cell ends.",
+        cmd_run,
+        "run the quick tour, a selection (--algo) or the whole matrix (--all), then summarise",
+        DESCRIPTION,
     )
     selection.add(run, *SELECTION, notes={"--algo": "none and no --all: the quick tour"})
     run.add_argument(
@@ -80,7 +88,6 @@ def register(sub) -> None:
         metavar="N",
         help="with --executor local and --quality-only: N cells at a time (default 1)",
     )
-    run.set_defaults(func=cmd_run)
 
 
 def cmd_run(args) -> int:

@@ -63,8 +63,8 @@ FLAGS: dict[str, tuple[dict, object, str]] = {
     "--db": (
         dict(),
         None,
-        "history database file (default: history.sqlite in the results directory; $BENCH_HISTORY when no "
-        "--results-dir is given)",
+        "history database file (default: history.sqlite in --results-dir where the command takes it and it is "
+        "given, else $BENCH_HISTORY, else history.sqlite in $BENCH_RESULTS_DIR or results/runs)",
     ),
     "--no-history": (dict(action="store_true"), False, "do not record the results in the history database"),
     "--timeout": (dict(type=float), 1800.0, "seconds per cell, > 0"),

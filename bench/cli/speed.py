@@ -12,7 +12,9 @@ import time
 from pathlib import Path
 
 from bench.cli import selection
+from bench.cli.common import command, say
 from bench.core.errors import BenchError
+from bench.execute import pipeline
 from bench.execute.side_by_side import (
     ROUND_S,
     ROUNDS,
@@ -70,14 +72,21 @@ def pythons(values: list[str] | None) -> list[tuple[str, str]]:
     return list(out.items())
 
 
+DESCRIPTION = (
+    "Speed measured side by side: one persistent worker per configuration (algorithm x backend "
+    "x mode x precision x engine x Python environment), compile and warm-up excluded, then timed rounds run in "
+    "a freshly shuffled order every round; samples/s per configuration and, against the reference, the median "
+    "of the per-round ratios with a bootstrap confidence interval. Supervised specs."
+)
+
+
 def register(sub) -> None:
-    p = sub.add_parser(
+    p = command(
+        sub,
         "speed",
-        help="speed side by side: one worker per configuration, interleaved timed rounds, ratios with intervals",
-        description="Speed measured side by side: one persistent worker per configuration (algorithm x backend "
-        "x mode x precision x engine x Python environment), compile and warm-up excluded, then timed rounds run in "
-        "a freshly shuffled order every round; samples/s per configuration and, against the reference, the median "
-        "of the per-round ratios with a bootstrap confidence interval. Supervised specs.",
+        cmd_speed,
+        "speed side by side: one worker per configuration, interleaved timed rounds, ratios with intervals",
+        DESCRIPTION,
     )
     selection.add(
         p,
@@ -120,7 +129,6 @@ def register(sub) -> None:
     )
     p.add_argument("--efficiency", action="store_true", help="also the model-FLOP utilisation against a measured peak")
     selection.add(p, "--results-dir", "--db", "--no-history", notes={"--results-dir": "the record goes under speed/"})
-    p.set_defaults(func=cmd_speed)
 
 
 def cmd_speed(args) -> int:
@@ -141,6 +149,10 @@ def cmd_speed(args) -> int:
     cells = planner.cells(selection.selection_of(args, every=False, seeds=1, tensorboard=None))
     for cell in cells if args.measure else ():  # a rate of bench.train.measurements, for every cell's kind
         measurements.get(args.measure, cell.spec.kind, rate=True)
+    cells, skipped = pipeline.plan_data(cells, say)  # the data, as for bench run: stand-ins said, absent ones skipped
+    if not cells:
+        say(f"no configuration can run: the data of all {len(skipped)} is not here (see the fix above)")
+        return 1
     not_supervised = sorted({c.algo for c in cells if c.spec.kind != "supervised"})
     if not_supervised and not args.measure:
         raise BenchError(

@@ -17,8 +17,8 @@ Sources (the spec's ``weights`` setting):
 * a path to an ``.h5`` or ``.npz`` file of either kind.
 
 Every file is checked against the architecture (bench/core/arch/resnet50.py) in Keras's layer
-order, and the first layer that is missing or has the wrong shape is named. The ``bench pretrain``
-command that makes the ``cifar10`` checkpoint is bench/execute/pretrain.py.
+order, and the first layer that is missing or has the wrong shape is named. The command
+that makes the ``cifar10`` checkpoint is ``bench pretrain`` (bench/cli/pretrain.py).
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from bench.config import RunConfig
 from bench.core.backends import select_engine
-from bench.reporting.store import Result, atomic_write
+from bench.reporting.schema import Result
+from bench.reporting.store import atomic_write
 from bench.train.runner import measure_cell
 
 

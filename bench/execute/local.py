@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 from bench.config import RunConfig
 from bench.core import backends
 from bench.execute import matrix
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 STOP_WAIT_S = 10.0  # how long a stop waits for the killed cells' threads to remove their temporary files
 

@@ -32,8 +32,7 @@ from bench.core import modes
 from bench.core.data import catalog, files
 from bench.core.errors import BenchError
 from bench.reporting import store as results
-from bench.reporting.schema import clean
-from bench.reporting.store import Result
+from bench.reporting.schema import Result, clean
 from bench.specs.registry import ROOT
 
 DEFAULT_TIMEOUT_S = 1800

@@ -20,7 +20,7 @@ from bench.core.paths import writable_dir, writable_file
 from bench.execute import matrix
 from bench.reporting import store
 from bench.reporting.history import HistoryWriter, db_path
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 
 class Terminated(KeyboardInterrupt):

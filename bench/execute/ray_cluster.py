@@ -43,7 +43,7 @@ from bench.core.data import catalog, files
 from bench.core.errors import BenchError, choices
 from bench.execute import matrix
 from bench.execute.cell_process import compute
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 RESOURCE = "dlbench_node"  # 1 on every node; a speed cell takes all of it
 PACKED_SHARE = 0.01  # a quality-only cell's share of RESOURCE: up to 100 on a node, CPUs permitting

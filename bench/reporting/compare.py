@@ -40,7 +40,7 @@ from bench.core.errors import BenchError
 from bench.core.stats import finite
 from bench.reporting import history
 from bench.reporting.history import source_of
-from bench.reporting.store import Result
+from bench.reporting.schema import Result
 
 EXIT_REGRESSION = 1
 

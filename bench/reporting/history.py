@@ -32,7 +32,7 @@ from pathlib import Path
 from bench import specs
 from bench.core.errors import BenchError
 from bench.reporting import store as res
-from bench.reporting.store import ConfigCard, Result, Throughput
+from bench.reporting.schema import ConfigCard, Result, Throughput
 
 DEFAULT_DB = "results/runs/history.sqlite"
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"

@@ -1,6 +1,6 @@
 """Result records and their storage. Each run is one JSON file, written atomically (a temporary
 file renamed into place), so an interrupted run never leaves a half-written result. The record
-types and their schema versions are defined in :mod:`bench.reporting.schema` and re-exported here."""
+types and their schema versions are :mod:`bench.reporting.schema`'s."""
 
 from __future__ import annotations
 
@@ -10,43 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bench.core.errors import BenchError
-from bench.reporting.schema import (
-    KINDS,
-    SCHEMA_VERSION,
-    STATUSES,
-    X_AXES,
-    ConfigCard,
-    CurvePoint,
-    Machine,
-    RecordError,
-    Result,
-    Throughput,
-    XAxis,
-    clean,
-    x_axis,
-)
-
-__all__ = [
-    "KINDS",
-    "SCHEMA_VERSION",
-    "STATUSES",
-    "X_AXES",
-    "ConfigCard",
-    "CurvePoint",
-    "Machine",
-    "RecordError",
-    "Result",
-    "Throughput",
-    "XAxis",
-    "atomic_write",
-    "clean",
-    "from_data",
-    "load",
-    "load_dir",
-    "results_dir",
-    "save",
-    "x_axis",
-]
+from bench.reporting.schema import STATUSES, RecordError, Result
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -80,7 +80,8 @@ def check(algo: str, backend: str) -> None:
         raise BenchError(f"{algo} has no {backend} implementation; available: {choices(backends_for(algo, True))}")
 
 
-def load(algo: str, backend: str, attr: str = "Learner"):
+def implementation(algo: str, backend: str, attr: str = "Learner"):
+    """The class ``attr`` (the learner) of ``algo``'s translation for ``backend``, imported now."""
     check(algo, backend)
     module = importlib.import_module(impl_path(algo, backend))
     return getattr(module, attr)

@@ -18,8 +18,7 @@ from bench.core.card import config_card
 from bench.core.initial_weights import initial_weights
 from bench.core.pretrained import save_checkpoint
 from bench.core.probe import cpu_probe, normalise
-from bench.reporting.schema import ConfigCard
-from bench.reporting.store import Result
+from bench.reporting.schema import ConfigCard, Result
 from bench.reporting.tensorboard import CurveLogger
 from bench.specs import registry
 from bench.train import measurements
@@ -44,7 +43,7 @@ def build_learner(spec, hp, backend, seed, device="cpu", with_source=False, mode
     settings carry the execution axes (``mode``: None for the backend's default; ``precision``),
     as bench.core.interface describes."""
     axes = modes.learner_axes(backend, mode, precision)
-    learner = registry.load(spec.name, backend)({**hp, **axes}, seed, device)
+    learner = registry.implementation(spec.name, backend)({**hp, **axes}, seed, device)
     shapes = {k: v.shape for k, v in learner.get_weights().items()}
     weights, source = initial_weights(shapes, seed, spec.init, hp), None
     if spec.pretrained is not None:
