@@ -13,12 +13,8 @@ A :class:`Protocol` applies to the specs of some kinds and says
   ``Spec.tolerances``; a spec that lacks a key its protocols need fails with a message saying
   that the spec must state it (and tests/test_specs_and_init.py requires the keys per kind).
 
-The outputs of one run (:class:`Outcome`): ``forward``, the model's output at the initial weights
-on a fixed input (supervised: ``predict`` on the first evaluation examples of the spec's real
-data; RL: ``q_values`` or ``probs`` on synthetic observations of the spec's shape), ``losses``,
-the loss of each training step (supervised: a slice of the real training data; RL: one synthetic
-replay batch, or one synthetic episode for a policy learner), and ``after``, the forward output
-after the last step.
+The outputs of one run are a :class:`bench.train.parity.Outcome` (the runs themselves are
+bench/train/parity.py's, which the quick tour runs too).
 
 Adding a protocol, e.g. ten plain-SGD steps or twenty steps of the spec's own optimizer, is one
 more entry in :data:`PROTOCOLS` (its settings, its number of steps and the tolerance key each
@@ -44,10 +40,14 @@ from support import build, reference_backend, settings
 
 from bench import specs
 from bench.core.backends import parse_label
-from bench.train.tracking import joined
-
-N_FORWARD = 32  # examples (or observations) of the forward comparison
-BATCH = 16  # largest training batch a protocol uses (the spec's batch size when smaller)
+from bench.train.parity import (
+    Outcome,
+    comparable,
+    forward_key,
+    run_prediction,
+    run_rl,
+    run_supervised,
+)
 
 
 @dataclass(frozen=True)
@@ -68,21 +68,6 @@ class Protocol:
     fresh: bool = False
     # spec -> why the protocol cannot compare it (the test is reported as skipped with this), or None
     skip: Callable[[specs.Spec], str | None] = field(default=lambda spec: None)
-
-
-def forward_key(spec: specs.Spec) -> str:
-    """The tolerance of a spec's forward output: ``predict_atol`` for a supervised model, RL:
-    ``probs_atol`` for a policy learner, ``q_atol`` for a Q-learner."""
-    if spec.kind == "prediction":
-        return "weights_atol"
-    if spec.kind != "rl":
-        return "predict_atol"
-    return "probs_atol" if spec.module == "reinforce" else "q_atol"
-
-
-def comparable(hp: Mapping) -> dict:
-    """Dropout off: the frameworks draw different dropout masks."""
-    return {"dropout": 0.0} if hp.get("dropout") else {}
 
 
 def sgd(hp: Mapping) -> dict:
@@ -181,17 +166,6 @@ def missing_tolerances(spec: specs.Spec, protocol: Protocol) -> str | None:
     )
 
 
-@dataclass
-class Outcome:
-    forward: np.ndarray  # output at the initial weights on the fixed input
-    losses: np.ndarray  # loss of each training step
-    after: np.ndarray  # output on the same input after the last step
-    shape: tuple  # what the output's shape must be
-    extra: dict = field(default_factory=dict)  # e.g. the RL TD errors of each step
-    moving: np.ndarray | None = None  # BatchNorm moving statistics after each step (resync runs)
-    initial: dict = field(default_factory=dict)  # canonical weight name -> digest, right after the build
-
-
 _DATA: dict = {}
 _OUTCOMES: dict = {}
 
@@ -217,9 +191,11 @@ def outcome(
         learner, hp, spec = build(algo, backend, dict(overrides), mode=mode, precision=precision)
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
         if spec.kind == "supervised":
-            _OUTCOMES[key] = _run_supervised(learner, hp, spec, steps, fresh)
+            _OUTCOMES[key] = run_supervised(learner, hp, data(spec, hp), steps, fresh)
+        elif spec.kind == "rl":
+            _OUTCOMES[key] = run_rl(learner, hp, steps)
         else:
-            _OUTCOMES[key] = {"rl": _run_rl, "prediction": _run_prediction}[spec.kind](learner, hp, spec, steps)
+            _OUTCOMES[key] = run_prediction(learner, hp, data(spec, hp), steps)
         _OUTCOMES[key].initial = initial
     return _OUTCOMES[key]
 
@@ -256,13 +232,9 @@ def protocol_outcome(
         path = None if backend == reference else protocol_outcome(algo, reference, protocol).extra["path"]
         learner, hp, spec = build(algo, backend, dict(overrides))
         initial = {name: digest(w) for name, w in learner.get_weights().items()}
-        _OUTCOMES[key] = _run_supervised(learner, hp, spec, protocol.steps, path=path, resync=True)
+        _OUTCOMES[key] = run_supervised(learner, hp, data(spec, hp), protocol.steps, path=path, resync=True)
         _OUTCOMES[key].initial = initial
     return _OUTCOMES[key]
-
-
-def _moving(weights: Mapping[str, np.ndarray]) -> np.ndarray:
-    return np.concatenate([np.ravel(w) for n, w in sorted(weights.items()) if "/moving_" in n] or [np.zeros(0)])
 
 
 # Worker processes: Keras on each of its other engines (one engine per process), and the costly
@@ -378,88 +350,3 @@ def data(spec: specs.Spec, hp: Mapping):
     if key not in _DATA:
         _DATA[key] = spec.load_data(hp, 0)
     return _DATA[key]
-
-
-def _run_supervised(learner, hp, spec, steps, fresh=False, path=None, resync=False) -> Outcome:
-    """``steps`` steps on one batch of the training data, or with ``fresh`` on consecutive ones.
-    With ``resync`` the weights after every step are kept: each step's moving statistics
-    (``moving``) and, for the reference (``path`` None), the whole path (``extra["path"]``); another
-    backend is given ``path`` and starts step k from the reference's weights before step k."""
-    d = data(spec, hp)
-    x = d.x_eval[:N_FORWARD]
-    bs = min(hp.get("batch_size") or d.n_train, BATCH, d.n_train)
-    starts = [(k * bs) % (d.n_train - bs + 1) if fresh else 0 for k in range(steps)]
-    forward, own, losses = np.asarray(learner.predict(x)), [learner.get_weights()], []
-    if learner.train_steps is not None and not resync:  # the idiom that trains the steps in one call (fit)
-        xs, ys = joined([(d.x_train[i : i + bs], d.y_train[i : i + bs]) for i in starts])
-        losses, starts = list(learner.train_steps(xs, ys, bs)), []
-    for k, i in enumerate(starts):
-        if path is not None:
-            learner.set_weights(path[k])
-        losses.append(float(learner.train_step(d.x_train[i : i + bs], d.y_train[i : i + bs])))
-        if resync:
-            own.append(learner.get_weights())
-    out = Outcome(forward, np.array(losses), np.asarray(learner.predict(x)), (len(x),) + forward.shape[1:])
-    if resync:
-        out.moving = np.array([_moving(w) for w in own[1:]])
-        if path is None:
-            out.extra["path"] = own
-    else:
-        moving = [_moving(w) for w in (own[0], learner.get_weights())]
-        out.extra["moving_trained"] = bool(moving[0].size and np.any(moving[0] != moving[1]))
-    return out
-
-
-def episode_args(d, i: int) -> tuple[dict, np.ndarray]:
-    """The training call of episode ``i`` of a value-prediction dataset, as the driver makes it."""
-    a, b = int(d.episodes.offsets[i]), int(d.episodes.offsets[i + 1])
-    return {k: d.inputs[k][a:b] for k in ("states", "next_states", "discounts")}, d.inputs["rewards"][a:b]
-
-
-def _run_prediction(learner, hp, spec, steps) -> Outcome:
-    d = data(spec, hp)
-    states = np.arange(1, d.walk.n_states + 1)
-    forward = np.asarray(learner.predict(states))
-    losses = [float(learner.train_step(*episode_args(d, i))) for i in range(steps)]
-    return Outcome(forward, np.array(losses), np.asarray(learner.predict(states)), (len(states),))
-
-
-def synthetic_obs(hp: Mapping, n: int, rng: np.random.Generator) -> np.ndarray:
-    """Observations of the spec's shape, as the driver feeds them (Atari frames scaled to [0, 1])."""
-    obs = rng.uniform(-1, 1, (n, *tuple(hp["obs_shape"]))).astype(np.float32)
-    return (obs + 1) / 2 if hp.get("atari") else obs
-
-
-def synthetic_batch(hp: Mapping, n: int, seed: int) -> dict:
-    """A replay batch: observations, next observations, actions, rewards, terminations and,
-    for prioritized replay, importance weights."""
-    rng = np.random.default_rng(seed)
-    batch = {
-        "obs": synthetic_obs(hp, n, rng),
-        "next_obs": synthetic_obs(hp, n, rng),
-        "actions": rng.integers(0, hp["n_actions"], n),
-        "rewards": rng.normal(1, 1, n).astype(np.float32),
-        "terminated": (rng.random(n) < 0.3).astype(np.float32),
-    }
-    batch["weights"] = rng.uniform(0.2, 1.0, n).astype(np.float32) if hp.get("prioritized") else None
-    return batch
-
-
-def _run_rl(learner, hp, spec, steps) -> Outcome:
-    from bench.rl.agent import PolicyLearner
-
-    n = min(int(hp.get("batch_size") or N_FORWARD), N_FORWARD)
-    batch = synthetic_batch(hp, n, seed=1)
-    x = batch["obs"]
-    shape = (n, int(hp["n_actions"]))
-    if isinstance(learner, PolicyLearner):
-        returns = np.random.default_rng(2).normal(0, 1, n).astype(np.float32)
-        forward = np.asarray(learner.probs(x))
-        losses = [float(learner.update(x, batch["actions"], returns)) for _ in range(steps)]
-        return Outcome(forward, np.array(losses), np.asarray(learner.probs(x)), shape)
-    forward, losses, tds = np.asarray(learner.q_values(x)), [], []
-    for _ in range(steps):
-        loss, td = learner.update(batch, batch["weights"])
-        losses.append(float(loss))
-        tds.append(np.asarray(td))
-    return Outcome(forward, np.array(losses), np.asarray(learner.q_values(x)), shape, {"td": np.array(tds)})

@@ -86,16 +86,38 @@ def fake_result(cell) -> Result:
     )
 
 
+class _Ended:
+    """A process that has ended well (the tour's parity process, faked)."""
+
+    returncode = 0
+
+    def wait(self, timeout=None):
+        return 0
+
+    def poll(self):
+        return 0
+
+    def kill(self):
+        pass
+
+
 @pytest.fixture
 def fake_cells(monkeypatch):
-    """No cell process: every cell 'finishes ok' at once; the list holds the cells started."""
+    """No cell process: every cell 'finishes ok' at once; the list holds the cells started. The
+    tour's parity process and speed rounds are measurements too: faked (no rows, no record)."""
     started = []
 
     def fake(cell, timeout_s=None):
         started.append(cell)
         return fake_result(cell)
 
+    def fake_parity(algos, backends, out):
+        out.write_text(json.dumps({"rows": [], "errors": {"*": "faked"}}))
+        return _Ended()
+
     monkeypatch.setattr("bench.execute.matrix.spawn", fake)
+    monkeypatch.setattr("bench.execute.tour.start_parity", fake_parity)
+    monkeypatch.setattr("bench.execute.tour.speed", lambda *a, **k: [])
     return started
 
 
@@ -304,7 +326,9 @@ def test_tour_report_that_cannot_be_written_is_one_line_after_the_results(in_tmp
     monkeypatch.setattr("bench.reporting.report.write", broken)
     code, out, err = run(capsys, "run", "--backend", "numpy", "--no-progress")
     assert code == 1 and err.strip().splitlines()[-1].startswith("bench: error: the results are in results/runs")
-    assert "report could not be written" in err and len(json_files(in_tmp / "results/runs")) == 2
+    kept = json_files(in_tmp / "results/runs")  # the two cells' results and the tour's record
+    assert "report could not be written" in err and len([p for p in kept if not p.name.startswith("tour-")]) == 2
+    assert [p.name for p in kept if p.name.startswith("tour-")] != []
 
 
 # 3. nonsense settings, timeout, seed and threads: refused before anything -------------------------
@@ -961,7 +985,7 @@ def test_plain_run_is_the_tour_with_its_report(in_tmp, capsys, fake_cells):
     assert [(c.algo, c.backend) for c in fake_cells] == [(a, b) for a in tour.ALGOS for b in tour.BACKENDS]
     lenet = next(c for c in fake_cells if c.algo == "lenet5")
     assert lenet.hparams["dataset"] == "digits" and lenet.overrides["dataset"] == "digits"
-    assert next(c for c in fake_cells if c.algo == "linreg").hparams["epochs"] == 1000
+    assert next(c for c in fake_cells if c.algo == "linreg").hparams["epochs"] == 11000
     assert "the quick tour: 15 cells" in err and "'bench run --all' runs the whole matrix" in err
     assert out.strip().splitlines()[-1] == "report: results/runs/report.html (and results/runs/report.md)"
     assert (in_tmp / "results/runs/report.html").is_file()

@@ -158,8 +158,8 @@ def test_cli_reports_missing_and_damaged_file_in_one_line(data_dir, tmp_path, ca
         "--timeout",
         "300",
     ]
-    # missing, downloads off: the cell is skipped before it starts, with the fix; nothing else to run: exit 0
-    assert bench.cli.main.main(argv) == 0
+    # missing, downloads off: the cell is skipped before it starts, with the fix; no cell ran: exit 1
+    assert bench.cli.main.main(argv) == bench.cli.main.EXIT_FAILED_CELLS
     cap = capsys.readouterr()
     err = cap.out + cap.err
     assert "skipped 1 cell(s): MNIST is not here (downloads are off (BENCH_OFFLINE=1)): mlp x torch" in err

@@ -70,6 +70,9 @@ def cluster():
 
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
     temp_dir = tempfile.mkdtemp(prefix="rayt")  # short: Ray's socket paths live under it
+    # Ray's cluster utility writes the address of the newest cluster into its default folder, which it
+    # does not make itself (on a fresh machine no Ray has run yet): made here
+    Path(tempfile.gettempdir(), "ray").mkdir(exist_ok=True)
     node = {"num_cpus": 2, "resources": {RESOURCE: 1}, "object_store_memory": 100 * 2**20}
     c = Cluster(initialize_head=True, head_node_args={**node, "include_dashboard": False, "temp_dir": temp_dir})
     try:

@@ -7,11 +7,17 @@ from pathlib import Path
 
 from bench.cli.common import command, existing_dir
 from bench.reporting.curves import compare, markdown
-from bench.reporting.store import load_dir
+from bench.reporting.store import check_algorithms, load_dir
 
 
 def cmd_curves(args) -> int:
     results = [r for d in args.dirs for r in load_dir(Path(d))]
+    check_algorithms(
+        (args.algo_a, args.algo_b),
+        results,
+        ", ".join(str(d) for d in args.dirs),
+        consequence=f"no (backend, device, seed) has finished runs of both {args.algo_a} and {args.algo_b}",
+    )
     print(
         markdown(
             compare(results, args.algo_a, args.algo_b, args.metric, args.from_epoch),

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bench.cli import selection
 from bench.cli.common import command, existing_dir
 from bench.core.errors import BenchError
 from bench.reporting.rl_summary import DEFAULT_DIR, _kind, markdown, summarise
-from bench.reporting.store import load_dir
+from bench.reporting.store import check_algorithms, load_dir
 
 
 def cmd_rl_summary(args) -> int:
     results = [r for d in args.dirs for r in load_dir(Path(d))]
+    algos = [a.strip() for a in ",".join(args.algo or ()).split(",") if a.strip()]
+    if algos:
+        check_algorithms(algos, results, ", ".join(str(d) for d in args.dirs))
+        results = [r for r in results if r.algo in algos]
     rl = [r for r in results if _kind(r) in ("rl", None)]  # a record that does not say is given the benefit
     if not rl:
         raise BenchError(
@@ -35,3 +40,4 @@ def register(sub) -> None:
         metavar="DIR",
         help="directories of result records (default results/recorded/rl)",
     )
+    selection.add(p, "--algo", notes={"--algo": "only these algorithms' rows (default: every RL algorithm there)"})

@@ -10,6 +10,7 @@ only the cells that have no result yet."""
 from __future__ import annotations
 
 import argparse
+import json
 import math
 from pathlib import Path
 
@@ -17,9 +18,9 @@ from bench.cli import selection
 from bench.cli.common import EXIT_FAILED_CELLS, EXIT_INTERRUPTED, EXIT_TERMINATED, RunFailed, command, say
 from bench.core import modes
 from bench.core.errors import BenchError
-from bench.execute import executors, matrix, pipeline
+from bench.execute import executors, matrix, pipeline, tour as execute_tour
 from bench.plan import planner, tour
-from bench.reporting import report
+from bench.reporting import report, report_verdict
 from bench.reporting.schema import Result
 from bench.reporting.store import results_dir
 
@@ -91,9 +92,12 @@ def register(sub) -> None:
 
 
 def cmd_run(args) -> int:
-    executor = executors.create(args.executor, args.jobs, args.ray_address, args.quality_only)
+    jobs, quality_only = args.jobs, args.quality_only
+    if not args.all and args.algo is None and args.executor == "local" and jobs is None and not quality_only:
+        jobs, quality_only = tour.JOBS, True  # the tour's speed is measured side by side, after its cells
+    executor = executors.create(args.executor, jobs, args.ray_address, quality_only)
     try:
-        return _run(args, executor)
+        return _run(args, executor, quality_only)
     finally:
         executor.close()  # a local Ray cluster started for the run stops here
 
@@ -103,9 +107,9 @@ def check_timeout(timeout: float) -> None:
         raise BenchError(f"--timeout must be a positive number of seconds, got {timeout:g}")
 
 
-def _run(args, executor) -> int:
+def _run(args, executor, quality_only: bool) -> int:
     notes: list[str] = []
-    sel = selection.selection_of(args)
+    sel = selection.selection_of(args, quality_only=quality_only)
     cells = planner.cells(sel, notes, place=executor)
     check_timeout(args.timeout)
     if args.results_dir is not None and not args.results_dir.strip():
@@ -122,6 +126,12 @@ def _run(args, executor) -> int:
             f"the quick tour: {len(cells)} cells, {', '.join(algos)} on {', '.join(bks)} ({args.budget} budget; "
             f"tour settings: {tour.describe(args.budget)}); 'bench run --all' runs the whole matrix"
         )
+        at_once = f", {executor.jobs} at a time" if executor.name == "local" else ""
+        say(
+            f"the cells measure quality{at_once}; the backends' parity (first steps) is checked beside them, "
+            "and their speed side by side after them"
+        )
+    showcase = execute_tour.Showcase(cells, out_dir, tour.targets(), tour.SPEED) if sel.tour else None
     got = pipeline.run_cells(
         cells,
         out_dir,
@@ -146,6 +156,15 @@ def _run(args, executor) -> int:
             where += f"; recorded in {recorder.path} as session {recorder.session}"
     print(f"\n{where}", flush=True)
     final, failure = got.final, got.failure  # a lost cell that ran again counts once, by its last attempt
+    tour_record = None
+    if showcase is not None:
+        if failure is None:
+            record = showcase.finish(say)
+            tour_record = json.loads(record.read_text())
+            print_verdict(got.kept + done, tour_record, report.speed_records_in(out_dir))
+            say(f"the tour's parity and side-by-side speed: {record}")
+        else:
+            showcase.stop()
     if isinstance(failure, KeyboardInterrupt):
         left = len(runnable) - len(final)
         kept_words = f"the {len(final)} that finished are kept" if final else "none had finished"
@@ -167,10 +186,13 @@ def _run(args, executor) -> int:
         )
     report_failed = None
     if want_report:
-        report_failed = _write_report(got.kept + done, out_dir)
+        report_failed = _write_report(got.kept + done, out_dir, tour_record)
     bad = [r for r in final if r.status != "ok"]
     if bad:
         say(f"{len(bad)} of {len(final)} cells did not finish ok")
+        return EXIT_FAILED_CELLS
+    if got.skipped and not final:  # nothing was measured: a script must not read this as a pass
+        say(f"no cell ran: all {len(got.skipped)} were skipped for want of their data (see the fix above)")
         return EXIT_FAILED_CELLS
     if got.skipped:
         say(f"{len(got.skipped)} cell(s) skipped for want of their data (see the fix above); the others finished ok")
@@ -219,6 +241,14 @@ def print_summary(results: list[Result]) -> None:
         print(summary_table(results).to_string(index=False), flush=True)
 
 
+def print_verdict(results, tour_record: dict, speed_records: list) -> None:
+    """The tour's verdict (bench.reporting.report_verdict): quality against the tour's targets,
+    parity and the side-by-side speed, per algorithm."""
+    rows = report_verdict.verdict(results, tour_record, speed_records)
+    if rows:
+        print("\nthe tour's verdict:\n" + "\n".join(report_verdict.lines(rows)), flush=True)
+
+
 def _cluster_line(executor) -> str:
     nodes, totals = executor.nodes(), executor.totals()
     started = f", started in {executor.startup_s:.1f} s" if executor.embedded and executor.startup_s else ""
@@ -226,7 +256,7 @@ def _cluster_line(executor) -> str:
     return f"Ray: {executor.where}{started}: {len(nodes)} node(s), {totals.get('CPU', 0):g} CPUs{gpus}"
 
 
-def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
+def _write_report(results: list[Result], out_dir: Path, tour: dict | None = None) -> BenchError | None:
     """The report of this run's results next to them; its path last on the console. A report that
     cannot be written is an error, after the results are safe."""
     ok = [r for r in results if r.status == "ok"]
@@ -235,7 +265,8 @@ def _write_report(results: list[Result], out_dir: Path) -> BenchError | None:
         return None
     present = [b for b in report.BACKEND_ORDER if any(r.backend == b for r in ok)] or sorted({r.backend for r in ok})
     try:
-        html, md = report.write(results, out_dir, reference=present[0], speed_records=report.speed_records_in(out_dir))
+        speed = report.speed_records_in(out_dir)
+        html, md = report.write(results, out_dir, reference=present[0], speed_records=speed, tour=tour)
     except (OSError, BenchError) as exc:
         return RunFailed(
             f"the results are in {out_dir}, but the report could not be written there ({exc}); "

@@ -16,6 +16,10 @@ The database (:func:`db_path`) is ``--db`` when given; else, for ``bench run``, 
 inside the ``--results-dir`` given on its command line, so the history travels with its
 results; else ``$BENCH_HISTORY``; else ``history.sqlite`` in ``$BENCH_RESULTS_DIR`` or
 ``results/runs``. Relative paths are relative to the working directory.
+
+A database another process holds locked (a write in progress) is waited for, up to
+:data:`LOCK_TIMEOUT_S` (said once on stderr when it waits); only a lock held longer is a one-line
+error (opening it) or the one warning of a history that stopped taking writes (recording a run).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import json
 import math
 import os
 import sqlite3
+import sys
 import time
 import uuid
 from pathlib import Path
@@ -35,6 +40,10 @@ from bench.reporting import store as res
 from bench.reporting.schema import ConfigCard, Result, Throughput
 
 DEFAULT_DB = "results/runs/history.sqlite"
+# How long a command waits for a history database another process holds locked (a write in
+# progress, ``BEGIN EXCLUSIVE``) before it gives up with a one-line error: sqlite3's busy timeout
+# on every connection, so opening, reading and each write wait alike.
+LOCK_TIMEOUT_S = 30.0
 SOURCE_RUN, SOURCE_PYTEST = "bench-run", "pytest-benchmark"
 
 COLUMNS = (
@@ -132,10 +141,18 @@ def _num(v):
     return f if math.isfinite(f) else None
 
 
-class History:
-    """A results database. Opening a path that does not exist creates it only when writing."""
+def locked(exc: BaseException) -> bool:
+    """An sqlite3 error that says another connection holds the database locked."""
+    code = getattr(exc, "sqlite_errorcode", None)  # Python 3.11 on
+    return code in (getattr(sqlite3, "SQLITE_BUSY", 5), getattr(sqlite3, "SQLITE_LOCKED", 6)) or "locked" in str(exc)
 
-    def __init__(self, path: str | os.PathLike | None = None, create: bool = True):
+
+class History:
+    """A results database. Opening a path that does not exist creates it only when writing.
+    Every connection waits up to ``timeout_s`` (default :data:`LOCK_TIMEOUT_S`) for a database
+    another process holds locked; one held longer is a BenchError saying so."""
+
+    def __init__(self, path: str | os.PathLike | None = None, create: bool = True, timeout_s: float | None = None):
         self.path = db_path(path)
         if self.path.is_dir():
             raise BenchError(
@@ -146,12 +163,57 @@ class History:
                 f"no history database at {self.path}; record results with 'bench run' "
                 f"or 'bench history import results/runs'"
             )
+        self.timeout_s = LOCK_TIMEOUT_S if timeout_s is None else float(timeout_s)
+        self.conn = None
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(self.path)
-            self.conn.executescript(SCHEMA)
+            # IMMEDIATE: a write takes the database's write lock when its transaction begins, so
+            # that it waits for another writer (the busy timeout) instead of failing at once when
+            # two writers would deadlock
+            self.conn = sqlite3.connect(self.path, timeout=self.timeout_s, isolation_level="IMMEDIATE")
+            self._open()
         except (sqlite3.DatabaseError, OSError) as exc:
+            if self.conn is not None:
+                self.conn.close()
+            if isinstance(exc, sqlite3.OperationalError) and locked(exc):
+                raise BenchError(self.locked_message()) from None
             raise BenchError(f"cannot open history database {self.path}: {exc}") from None
+
+    def _open(self) -> None:
+        """The schema, waiting up to :attr:`timeout_s` for a database another process holds
+        locked, and saying once that it waits."""
+        self._busy_timeout(min(self.timeout_s, 0.5))
+        start = time.monotonic()
+        try:
+            self.conn.executescript(SCHEMA)
+            return
+        except sqlite3.OperationalError as exc:
+            left = self.timeout_s - (time.monotonic() - start)
+            if not locked(exc) or left <= 0:
+                raise
+        finally:
+            self._busy_timeout(self.timeout_s)
+        print(
+            f"bench: history database {self.path} is locked by another process; waiting for it "
+            f"(up to {self.timeout_s:g} s)",
+            file=sys.stderr,
+            flush=True,
+        )
+        self._busy_timeout(left)
+        try:
+            self.conn.executescript(SCHEMA)
+        finally:
+            self._busy_timeout(self.timeout_s)
+
+    def _busy_timeout(self, seconds: float) -> None:
+        self.conn.execute(f"PRAGMA busy_timeout = {max(0, int(seconds * 1000))}")
+
+    def locked_message(self) -> str:
+        where = " (bench.reporting.history.LOCK_TIMEOUT_S)" if self.timeout_s == LOCK_TIMEOUT_S else ""
+        return (
+            f"history database {self.path} is locked by another process: waited {self.timeout_s:g} s{where}; "
+            "try again when it is free, or record elsewhere (--db FILE) or not at all (--no-history)"
+        )
 
     def close(self):
         self.conn.close()
@@ -464,7 +526,11 @@ class HistoryWriter:
             self.added += self.history.add([result], self.session, SOURCE_RUN, self.origin)[0]
             return True
         except (sqlite3.Error, OSError) as exc:
-            self.problem = f"{type(exc).__name__}: {exc}"
+            self.problem = (
+                f"locked by another process for over {self.history.timeout_s:g} s"
+                if isinstance(exc, sqlite3.OperationalError) and locked(exc)
+                else f"{type(exc).__name__}: {exc}"
+            )
             return False
 
     def close(self) -> None:

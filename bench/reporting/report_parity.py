@@ -64,3 +64,28 @@ def parity_status(counts: dict, algo: str, backend: str) -> str:
     if skipped:
         return "skipped"
     return NOT_RUN
+
+
+def tour_parity(tour: dict | None) -> dict:
+    """The quick tour's first-steps protocol as parity counts: each backend held against the
+    reference passed or failed once; the reference passes with the others (nothing to hold it to
+    but them)."""
+    counts: dict = {}
+    rows = ((tour or {}).get("parity") or {}).get("rows") or []
+    for r in rows:
+        counts.setdefault((r["algo"], r["backend"]), [0, 0, 0])[0 if r["ok"] else 1] += 1
+    for algo in {r["algo"] for r in rows}:
+        mine = [r for r in rows if r["algo"] == algo]
+        counts.setdefault((algo, mine[0]["reference"]), [0, 0, 0])[0 if all(r["ok"] for r in mine) else 1] += 1
+    return counts
+
+
+def merged(*parts: dict) -> dict:
+    """Parity counts of several sources, added up."""
+    out: dict = {}
+    for part in parts:
+        for key, got in part.items():
+            have = out.setdefault(key, [0, 0, 0])
+            for i, n in enumerate(got):
+                have[i] += n
+    return out

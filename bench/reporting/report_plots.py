@@ -37,6 +37,19 @@ def _curve_series(result, key: str) -> dict:
     return {x: y for x, y in pts if x is not None and finite([y]).size}
 
 
+def coincide(lines, rtol: float = 1e-3) -> bool:
+    """Whether two or more drawn lines lie on top of each other (the same x and, within ``rtol``
+    of the plot's range, the same y): the backends computed the same thing."""
+    if len(lines) < 2:
+        return False
+    xs, ys = [np.asarray(ln.get_xdata(), float) for ln in lines], [np.asarray(ln.get_ydata(), float) for ln in lines]
+    if any(x.shape != xs[0].shape or not np.array_equal(x, xs[0]) for x in xs):
+        return False
+    stack = np.vstack(ys)
+    scale = np.nanmax(stack) - np.nanmin(stack)
+    return bool(np.nanmax(np.abs(stack - stack[0])) <= rtol * (scale if scale > 0 else 1.0))
+
+
 def plot_curves(algo: str, cells: dict, metric: str):
     """Quality metric and training loss against the kind of spec's x-axis (epochs, environment
     steps): one line per backend and device (median over seeds), band from the lowest to the
@@ -64,9 +77,10 @@ def plot_curves(algo: str, cells: dict, metric: str):
     for ax, key in zip(axes, (metric, "loss"), strict=True):
         ax.set_xlabel(xlabel)
         ax.set_ylabel(key)
-        ax.set_title(f"{algo}: {key}")
-        ax.grid(alpha=0.3)
         lines = ax.get_lines()
+        same = " (the backends' curves coincide: one line shows them all)" if coincide(lines) else ""
+        ax.set_title(f"{algo}: {key}{same}", fontsize=10 if same else None)
+        ax.grid(alpha=0.3)
         if lines:
             data = np.concatenate([ln.get_ydata() for ln in lines]).astype(float)
             data = data[np.isfinite(data)]
@@ -97,9 +111,47 @@ def plot_speed(algo: str, rows: list, reference: str):
     axes[1].set_ylim(0, max([1.0] + sp) * 1.18)
     for i, v in enumerate(sp):
         axes[1].text(i, v, f"{v:.2f}×" if v else "n/a", ha="center", va="bottom", fontsize=9)
-    axes[1].set_title(f"{algo}: speedup relative to {reference}")
+    axes[1].set_title(f"{algo}: speedup relative to {reference}\n(cells run one after another: no interval)")
     axes[1].set_ylabel(f"× {reference}")
     axes[1].grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_ratios(record: dict):
+    """A ``bench speed`` record's ratios, each configuration's speed against its reference's in
+    the same rounds, with their 95% intervals (None: fewer than two configurations measured)."""
+    from bench.reporting.speed_stats import summarise
+
+    summary = summarise(record, record.get("reference"), record.get("seed", 0))
+    short = {c["label"]: f"{c.get('algo') or ''}: {c.get('backend') or c['label']}" for c in record["configs"]}
+    if len(set(short.values())) < len(short):  # environments, copies, modes: the whole labels
+        short = {c["label"]: c["label"] for c in record["configs"]}
+    rows = []
+    for c in record["configs"]:
+        s = summary["configs"].get(c["label"], {})
+        r = s.get("ratio")
+        if r is None and s.get("samples_per_s", {}).get("median"):
+            rows.append((short[c["label"]], c.get("backend"), 1.0, 1.0, 1.0, True))
+        elif r is not None and r.get("median") is not None:
+            lo, hi = r.get("lo") or r["median"], r.get("hi") or r["median"]
+            name = f"{short[c['label']]} / {short[s['reference']].split(': ')[-1]}"
+            rows.append((name, c.get("backend"), r["median"], lo, hi, False))
+    if len(rows) < 2:
+        return None
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.3))
+    ys = list(range(len(rows)))
+    med = [r[2] for r in rows]
+    err = [[r[2] - r[3] for r in rows], [r[4] - r[2] for r in rows]]
+    colors = [COLORS.get(r[1], "#888") if not r[5] else "#ccc" for r in rows]
+    ax.barh(ys, med, xerr=err, capsize=4, color=colors)
+    ax.axvline(1.0, color="k", lw=1)
+    ax.set_yticks(ys, [r[0] + (" (reference)" if r[5] else "") for r in rows], fontsize=8)
+    ax.invert_yaxis()
+    ax.set_xlabel("train-step speed against the reference in the same rounds (×), 95% interval")
+    ax.set_title("side by side: interleaved rounds")
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 

@@ -20,6 +20,17 @@ SIDE_BY_SIDE_NOTE = (
 
 
 PLOTS = (("curves", "learning curves"), ("speed", "throughput and speedup"))
+VERDICT_NOTE = (
+    "Quality: every backend against the tour's target, reached at the first evaluation that passes it. "
+    "Parity: the first-steps protocol, every backend built from the same canonical initial weights and held "
+    "against the reference under the spec's own tolerances. Speed: the train steps side by side, in interleaved "
+    "rounds, the median of the per-round ratios with a 95% bootstrap interval."
+)
+PARITY_NOTE = (
+    "The backends start from the same weights (drawn once in numpy), see the same batches in the same order and "
+    "compute the same formulas, so where they agree their learning curves lie on top of each other: one line "
+    "shows where three are drawn."
+)
 
 
 def _status_class(text: str) -> str:
@@ -65,9 +76,16 @@ def render_html(doc) -> str:
         }
         for s in doc["sections"]
     ]
+    side = [
+        {**t, "plot": base64.b64encode(t["png"]).decode() if t.get("png") else None}
+        for t in doc.get("side_by_side") or []
+    ]
     return _template().render(
         doc=doc,
-        side_by_side=doc.get("side_by_side") or [],
+        verdict=doc.get("verdict") or [],
+        verdict_note=VERDICT_NOTE,
+        parity_note=PARITY_NOTE,
+        side_by_side=side,
         side_by_side_note=SIDE_BY_SIDE_NOTE,
         summary=summary_rows(doc),
         sections=sections,
@@ -97,6 +115,15 @@ def render_markdown(doc, image_dir: str) -> str:
         f"{'; '.join(doc['machines']) or '?'}. Commits: {', '.join(doc['commits']) or '?'}. "
         f"Speedups are relative to **{ref}** on the same device.",
         "",
+    ]
+    if doc.get("verdict"):
+        out += ["## Verdict", "", VERDICT_NOTE, ""]
+        out += _md_table(
+            ["algorithm", "quality (the tour's target)", "parity", "speed (side by side)"],
+            [[v["algo"], f"{v['quality']}; {v['target']}", v["parity"], v["speed"]] for v in doc["verdict"]],
+        )
+        out += ["", "## Parity: the same computation", "", PARITY_NOTE, ""]
+    out += [
         "## Summary",
         "",
         "Each backend cell: quality (median over seeds) · throughput (median over timed rounds) "

@@ -64,3 +64,26 @@ def from_data(data, path) -> Result:
 
 def load_dir(directory: Path) -> list[Result]:
     return [load(p) for p in sorted(Path(directory).glob("*.json"))]
+
+
+def check_algorithms(names, results, where: str, consequence: str = "") -> None:
+    """Every name in ``names`` has results among ``results`` (read from ``where``); else a
+    one-line BenchError naming it. A name that is neither an algorithm of this checkout nor one of
+    the results' is an unknown algorithm, and the nearest names of both are suggested, as
+    ``bench run --algo`` names one it does not know; ``consequence``: what the command cannot do
+    without it, said when there is no name near it to suggest."""
+    import difflib
+
+    from bench import specs
+
+    there = sorted({r.algo for r in results})
+    known = set(specs.all_specs())
+    listed = ", ".join(there) or "none"
+    for name in names:
+        if name in there:
+            continue
+        if name in known:
+            raise BenchError(f"no results of algorithm '{name}' in {where} (algorithms with results there: {listed})")
+        near = difflib.get_close_matches(name, sorted(set(there) | known), n=3)
+        said = f"; did you mean {' or '.join(near)}?" if near else (f": {consequence}" if consequence else "")
+        raise BenchError(f"unknown algorithm '{name}'{said} (algorithms with results in {where}: {listed})")
