@@ -32,10 +32,16 @@ def _speed_record(path: Path) -> bool:
     return SPEED in path.parents or json.loads(path.read_text()).get("kind") == "speed"
 
 
+def _tour_record(path: Path) -> bool:
+    """The quick tour's record (``"kind": "tour"``: its targets, parity rows and speed records)."""
+    return path.name.startswith("tour-") and json.loads(path.read_text()).get("kind") == "tour"
+
+
 SPEED_RECORDS = sorted(p for p in (ROOT / "results" / "recorded").rglob("speed-*.json") if _speed_record(p))
-COMMITTED = sorted(p for p in (ROOT / "results" / "recorded").rglob("*.json") if not _speed_record(p)) + sorted(
-    (ROOT / "results" / "baselines").rglob("*.json")
-)
+TOUR_RECORDS = sorted(p for p in (ROOT / "results" / "recorded").rglob("tour-*.json") if _tour_record(p))
+COMMITTED = sorted(
+    p for p in (ROOT / "results" / "recorded").rglob("*.json") if not _speed_record(p) and not _tour_record(p)
+) + sorted((ROOT / "results" / "baselines").rglob("*.json"))
 ALL_RESULT_FILES = [p for p in COMMITTED if "algo" in json.loads(p.read_text())]
 RESULT_FILES = [p for p in ALL_RESULT_FILES if "schema" not in json.loads(p.read_text())]  # version 1
 CURRENT_FILES = [p for p in ALL_RESULT_FILES if "schema" in json.loads(p.read_text())]
@@ -87,6 +93,23 @@ def test_the_committed_speed_records_read_as_speed_records():
         rows = speed_records.rows(rec)
         assert [r["configuration"] for r in rows] == [c["label"] for c in rec["configs"]]
         assert all(r["status"] == "ok" and r["rounds"] >= 5 for r in rows)
+
+
+def test_the_committed_tour_reached_every_target_computed_the_same_and_measured_speed():
+    """The recorded tour (results/recorded/tour): every cell reached the tour's target, every
+    backend passed the first-steps parity, and the supervised algorithms' speed has intervals."""
+    from bench.reporting import report_verdict, speed_stats
+
+    assert TOUR_RECORDS
+    for path in TOUR_RECORDS:
+        tour = json.loads(path.read_text())
+        results_here = results.load_dir(path.parent)
+        speed = speed_stats.load_records(path.parent)
+        rows = report_verdict.verdict(results_here, tour, speed)
+        assert [r["algo"] for r in rows] == list(tour["targets"]) and len(rows) == 5
+        assert all(r["reached"] and r["same"] for r in rows), rows
+        supervised = [r for r in rows if specs.get(r["algo"]).kind == "supervised"]
+        assert supervised and all(re.search(r"× \[[\d.]+, [\d.]+\]", r["speed"]) for r in supervised)
 
 
 def _point(**kw):

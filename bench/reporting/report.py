@@ -74,6 +74,7 @@ def build(
             {
                 "modes": mode_rows,
                 "measurements": measured,
+                "tour_target": None,  # the tour's target and how the cells stand (write(): a tour's report)
                 "best_vs_best": best_line,
                 "algo": algo,
                 "title": spec.title if spec else algo,
@@ -151,6 +152,10 @@ def write(
     doc = build(results, reference, parity, progress, packed_speed)
     doc["side_by_side"] = side_by_side(speed_records or [])
     doc["verdict"] = verdict(results, tour, speed_records or []) if tour else []
+    for row in doc["verdict"]:  # each section says how its cells stand against the tour's target
+        for s in doc["sections"]:
+            if s["algo"] == row["algo"]:
+                s["tour_target"] = f"{row['target']}; {row['quality']}"
     out_dir = Path(out_dir)
     image_dir = f"{name}_files"
     html_text = render_html(doc)

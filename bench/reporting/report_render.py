@@ -147,6 +147,12 @@ def render_markdown(doc, image_dir: str) -> str:
             f"{', '.join(s['budgets'])}; dataset used: {', '.join(s['datasets']) or 'unknown'}.",
             "",
         ]
+        if s.get("tour_target"):
+            out += [
+                f"**The tour's target**: {s['tour_target']} (the table's target is the spec's own, for its full "
+                "budget).",
+                "",
+            ]
         out += _md_table(COLUMNS[:-1], [cell_cells(r, ref) for r in s["rows"]])
         if s.get("modes"):
             out += [

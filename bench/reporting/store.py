@@ -62,8 +62,14 @@ def from_data(data, path) -> Result:
     return r
 
 
+# records of other kinds kept beside the results, by the names their writers give them
+OTHER_RECORDS = ("tour-*.json", "speed-*.json")
+
+
 def load_dir(directory: Path) -> list[Result]:
-    return [load(p) for p in sorted(Path(directory).glob("*.json"))]
+    """Every result file in ``directory`` (the tour's and speed records beside them left out)."""
+    others = {p for pattern in OTHER_RECORDS for p in Path(directory).glob(pattern)}
+    return [load(p) for p in sorted(Path(directory).glob("*.json")) if p not in others]
 
 
 def check_algorithms(names, results, where: str, consequence: str = "") -> None:
