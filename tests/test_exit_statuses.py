@@ -9,26 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from test_bad_input import NUMPY, assert_usage, run
 
-from bench.cli.main import main
 from bench.reporting import history, store
 from bench.reporting.schema import Result
-
-TINY = ["--set", "epochs=20", "--set", "eval_every=5"]
-NUMPY = ["--algo", "linreg", "--backend", "numpy", *TINY, "--no-progress"]
-
-
-def _run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def _one_line_usage(code, err, message):
-    assert code == 2, err
-    assert err.startswith("bench: error: ") and err.count("\n") == 1, err
-    assert message in err, err
-    assert "Traceback" not in err
 
 
 def _curve_run(d, algo, seed=0):
@@ -60,37 +44,37 @@ def _rl_run(d, algo="dqn", seed=0):
 def test_curves_names_an_unknown_algorithm_and_the_nearest(tmp_path, capsys):
     for algo in ("linreg", "mle_normal"):
         _curve_run(tmp_path, algo)
-    code, _, err = _run(capsys, "curves", "linre", "mle_normal", tmp_path, "--metric", "param_dist")
-    _one_line_usage(code, err, "unknown algorithm 'linre'; did you mean linreg?")
+    code, _, err = run(capsys, "curves", "linre", "mle_normal", tmp_path, "--metric", "param_dist")
+    assert_usage(code, err, "unknown algorithm 'linre'; did you mean linreg?")
     assert f"algorithms with results in {tmp_path}: linreg, mle_normal" in err
-    code, _, err = _run(capsys, "curves", "linreg", "mle_normall", tmp_path, "--metric", "param_dist")
-    _one_line_usage(code, err, "unknown algorithm 'mle_normall'; did you mean mle_normal")
-    assert _run(capsys, "curves", "linreg", "mle_normal", tmp_path, "--metric", "param_dist")[0] == 0
+    code, _, err = run(capsys, "curves", "linreg", "mle_normall", tmp_path, "--metric", "param_dist")
+    assert_usage(code, err, "unknown algorithm 'mle_normall'; did you mean mle_normal")
+    assert run(capsys, "curves", "linreg", "mle_normal", tmp_path, "--metric", "param_dist")[0] == 0
 
 
 def test_curves_of_a_known_algorithm_without_results_says_so(tmp_path, capsys):
     _curve_run(tmp_path, "linreg")
-    code, _, err = _run(capsys, "curves", "linreg", "mle_hetero", tmp_path, "--metric", "param_dist")
-    _one_line_usage(code, err, f"no results of algorithm 'mle_hetero' in {tmp_path}")
+    code, _, err = run(capsys, "curves", "linreg", "mle_hetero", tmp_path, "--metric", "param_dist")
+    assert_usage(code, err, f"no results of algorithm 'mle_hetero' in {tmp_path}")
     assert "(algorithms with results there: linreg)" in err
 
 
 def test_curves_of_a_name_like_no_other_still_says_what_is_missing(tmp_path, capsys):
     _curve_run(tmp_path, "linreg")
-    code, _, err = _run(capsys, "curves", "linreg", "zzz", tmp_path, "--metric", "param_dist")
-    _one_line_usage(code, err, "unknown algorithm 'zzz': no (backend, device, seed) has finished runs of both")
+    code, _, err = run(capsys, "curves", "linreg", "zzz", tmp_path, "--metric", "param_dist")
+    assert_usage(code, err, "unknown algorithm 'zzz': no (backend, device, seed) has finished runs of both")
 
 
 def test_rl_summary_narrows_to_named_algorithms_and_names_an_unknown_one(tmp_path, capsys):
     _rl_run(tmp_path, "dqn")
     _rl_run(tmp_path, "double_dqn")
-    code, out, err = _run(capsys, "rl-summary", tmp_path, "--algo", "dqn")
+    code, out, err = run(capsys, "rl-summary", tmp_path, "--algo", "dqn")
     assert code == 0, err
     assert "| dqn | torch |" in out and "double_dqn" not in out
-    code, _, err = _run(capsys, "rl-summary", tmp_path, "--algo", "dqnn")
-    _one_line_usage(code, err, "unknown algorithm 'dqnn'; did you mean dqn")
-    code, _, err = _run(capsys, "rl-summary", tmp_path, "--algo", "dqn,reinforce")
-    _one_line_usage(code, err, f"no results of algorithm 'reinforce' in {tmp_path}")
+    code, _, err = run(capsys, "rl-summary", tmp_path, "--algo", "dqnn")
+    assert_usage(code, err, "unknown algorithm 'dqnn'; did you mean dqn")
+    code, _, err = run(capsys, "rl-summary", tmp_path, "--algo", "dqn,reinforce")
+    assert_usage(code, err, f"no results of algorithm 'reinforce' in {tmp_path}")
 
 
 # a busy history database ---------------------------------------------------------------------------
@@ -161,7 +145,7 @@ def test_bench_run_waits_for_a_lock_held_a_few_seconds(runs, fake_cells, capsys,
     holder = _hold_lock(runs / "history.sqlite", 2.0)
     start = time.monotonic()
     try:
-        code, _, err = _run(capsys, "run", *NUMPY, "--results-dir", runs)
+        code, _, err = run(capsys, "run", *NUMPY, "--results-dir", runs)
     finally:
         holder.wait(timeout=30)
     assert code == 0, err
@@ -177,12 +161,12 @@ def test_a_lock_held_past_the_timeout_is_one_line_and_keeps_what_is_on_disk(runs
     on_disk = {p: p.read_bytes() for p in runs.iterdir()}
     holder = _hold_lock(runs / "history.sqlite", 2.0)
     try:
-        code, out, err = _run(capsys, "run", *NUMPY, "--results-dir", runs)
+        code, out, err = run(capsys, "run", *NUMPY, "--results-dir", runs)
     finally:
         holder.kill()
         holder.wait(timeout=30)
     lines = [line for line in err.splitlines() if not line.startswith("bench: history database ")]
-    _one_line_usage(code, "\n".join(lines) + "\n", "is locked by another process: waited 0.3 s")
+    assert_usage(code, "\n".join(lines) + "\n", "is locked by another process: waited 0.3 s")
     assert "(bench.reporting.history.LOCK_TIMEOUT_S)" in err and "--no-history" in err
     assert not fake_cells and out == ""  # refused before any cell started
     assert {p: p.read_bytes() for p in runs.iterdir()} == on_disk  # nothing lost, nothing added

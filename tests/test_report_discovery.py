@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from test_report import fake
 
 from bench.cli.main import main
 from bench.reporting import history, report, store
@@ -16,17 +17,7 @@ RECORDED = ROOT / "results" / "recorded"
 
 
 def _result(algo="linreg", backend="numpy", seed=0) -> Result:
-    return Result(
-        algo,
-        backend,
-        "cpu",
-        seed,
-        "quick",
-        metric="param_dist",
-        metrics={"param_dist": 0.1 + seed},
-        throughput={"unit": "samples/s", "median": 100.0, "n": 3, "values": [90.0, 100.0, 110.0]},
-        curve=[{"epoch": e, "step": e, "loss": 1.0 / (e + 1), "param_dist": 1.0 / (e + 1)} for e in range(3)],
-    )
+    return fake(algo, "tf" if backend == "numpy" else backend, seed, metric="param_dist")
 
 
 def _speed(session: str, started_at: float = 1.0) -> dict:
@@ -182,14 +173,17 @@ def test_hidden_directories_are_not_searched(tree, tmp_path):
 
 def test_every_committed_record_is_found():
     """results/recorded as the record tests count it: every result file (pytest-benchmark ones with
-    a result per benchmark), every bench speed record; only the gate's calibration is neither."""
+    a result per benchmark), every bench speed record, the tour's record; only the gate's
+    calibration is none of them."""
     found = report.find_records(RECORDED)
     files = sorted(RECORDED.rglob("*.json"))
     speed = [p for p in files if json.loads(p.read_text()).get("kind") == "speed"]
+    tours = [p for p in files if json.loads(p.read_text()).get("kind") == "tour"]
     calibration = RECORDED / "speed" / "gate-calibration.json"
-    results = [r for p in files if p not in speed and p != calibration for r in history.load_any(p)[0]]
+    others = [*speed, *tours, calibration]
+    results = [r for p in files if p not in others for r in history.load_any(p)[0]]
     assert found.damaged == [] and found.not_records == [calibration]
-    assert len(found.speed) == len(speed) >= 11
+    assert len(found.speed) == len(speed) >= 11 and len(found.tours) == len(tours) >= 1
     assert sorted(r.run_id for r in found.results) == sorted(r.run_id for r in results)
     assert found.files == len(files)
 

@@ -8,6 +8,7 @@ the cells of the per-algorithm table as text (``COLUMNS``)."""
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -97,19 +98,27 @@ def spec_of(algo):
 
 def timed(results, packed_speed: bool = False) -> list:
     """The results whose speed the report compares: those that had their node to themselves (a
-    quality-only run packs its cells; ``packed_speed``: theirs too)."""
-    return [r for r in results if packed_speed or not r.card.shared]
+    quality-only run packs its cells; ``packed_speed``: theirs too), in one unit: the cell's
+    commonest (an RL cell's env steps/s are not pooled with a pytest-benchmark file's samples/s of
+    one update)."""
+    alone = [r for r in results if packed_speed or not r.card.shared]
+    units = Counter(r.throughput.unit or "samples/s" for r in alone if r.throughput.values)
+    if len(units) < 2:
+        return alone
+    unit = units.most_common(1)[0][0]
+    return [r for r in alone if (r.throughput.unit or "samples/s") == unit]
 
 
 def cell_row(c: CellStats, ref_speed: float | None, parity: dict, packed_speed: bool = False) -> dict:
     metric = next((r.metric for r in c.results if r.metric), None)
     q, lo, hi, cov = median_ci(finite([r.metrics.get(metric) for r in c.ok] if metric else []))
-    rounds = rounds_of(timed(c.ok, packed_speed))
+    compared = timed(c.ok, packed_speed)
+    rounds = rounds_of(compared)
     tp_med = float(np.median(rounds)) if rounds.size else None
     reached = [r for r in c.ok if r.target_reached]
     # seeds that did not reach the target count as +inf (censored), not as missing
     ttt = median_ci([r.time_to_target_s if r.target_reached else None for r in c.ok])[0]
-    unit = next((r.throughput.unit for r in c.ok if r.throughput.unit), "samples/s")
+    unit = next((r.throughput.unit for r in compared + c.ok if r.throughput.unit), "samples/s")
     compile_s = finite([r.compile_s for r in c.ok])
     return {
         "backend": c.backend,
