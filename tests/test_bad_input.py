@@ -529,6 +529,28 @@ def test_missing_dataset_cells_are_skipped_with_the_fix(no_data, capsys, fake_ce
     assert [results.load(p).algo for p in json_files(no_data / "runs")] == ["linreg"]  # nothing recorded for it
 
 
+def test_a_run_in_which_no_cell_ran_exits_1_after_its_fix_line(no_data, capsys, fake_cells):
+    code, out, err = run(capsys, "run", "--algo", "resnet10", "--backend", "torch", "--results-dir", no_data / "runs")
+    assert code == 1 and fake_cells == []  # a script must not read "nothing measured" as a pass
+    assert "bench:   fix: run 'bench data fetch cifar10' when online" in err
+    assert (
+        err.strip().splitlines()[-1]
+        == "bench: no cell ran: all 1 were skipped for want of their data (see the fix above)"
+    )
+
+
+def test_bench_speed_checks_the_data_before_any_worker(no_data, capsys, monkeypatch):
+    from bench.execute import side_by_side
+
+    monkeypatch.setattr(side_by_side, "interleave", lambda *a, **k: pytest.fail("a worker started"))
+    code, out, err = run(capsys, "speed", "--algo", "resnet10", "--backend", "torch", "--results-dir", no_data / "r")
+    assert code == 1 and "skipped 1 cell(s): CIFAR-10 is not here" in err
+    assert (
+        err.strip().splitlines()[-1]
+        == "bench: no configuration can run: the data of all 1 is not here (see the fix above)"
+    )
+
+
 def test_full_matrix_offline_skips_the_image_datasets_at_once(no_data, capsys, fake_cells):
     t0 = time.perf_counter()
     code, _, err = run(capsys, "run", "--all", "--no-progress", "--results-dir", no_data / "runs", "--no-history")
