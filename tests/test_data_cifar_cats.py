@@ -222,8 +222,8 @@ def test_cli_reports_data_problem_in_one_line(empty_env, tmp_path, capsys, corru
     )
     out, err = capsys.readouterr()
     assert "Traceback" not in out + err
-    if not corrupt:  # absent and downloads off: skipped before any cell starts, with the fix; exit 0
-        assert code == 0
+    if not corrupt:  # absent and downloads off: skipped before any cell starts, with the fix; no cell ran: exit 1
+        assert code == 1
         assert (
             "bench: skipped 1 cell(s): CIFAR-10 is not here (downloads are off (BENCH_OFFLINE=1)): resnet10 x torch"
             in err

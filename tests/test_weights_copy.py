@@ -50,7 +50,7 @@ def _train_once(learner, spec, hp):
         }
         return learner.train_step(batch, None)
     if spec.kind == "prediction":
-        from protocols import episode_args
+        from bench.train.parity import episode_args
 
         return learner.train_step(*episode_args(spec.load_data(hp, 0), 0))
     return learner.train_step(*_supervised_batch(spec, hp))
