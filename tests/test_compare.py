@@ -320,3 +320,36 @@ def test_packed_runs_speed_is_not_judged_unless_asked():
     assert row.tp_verdict == "packed" and not row.regression and "speed not judged" in " ".join(row.notes)
     row = compare.compare(base, cur, compare.Thresholds(judge_packed=True)).rows[0]
     assert row.tp_verdict == "SLOWER" and row.regression
+
+
+def test_a_cell_slower_side_by_side_is_measured_again_and_fails_only_when_confirmed(tmp_path, monkeypatch, capsys):
+    from bench.execute import gate
+
+    d = _baseline_dir(tmp_path, [run(backend=b, rng_seed=i) for i, b in enumerate(("tf", "torch"))])
+    sessions = []
+
+    def side_by_side(cells, ref, work, inject=None, rounds=30, *a, **k):
+        sessions.append(sorted(c.backend for c in cells))
+        slow = len(sessions) == 1 or confirm_too  # the first session flags torch; the second as told
+        return [
+            {"cell": f"{c.algo}/{c.name}", "median": 0.9, "lo": 0.85, "hi": 0.95, "n": 30, "verdict": "SLOWER"}
+            if c.backend == "torch" and slow
+            else {"cell": f"{c.algo}/{c.name}", "median": 1.0, "lo": 0.97, "hi": 1.03, "n": 30, "verdict": "same"}
+            for c in cells
+        ]
+
+    monkeypatch.setattr(gate, "speed_side_by_side", side_by_side)
+    for confirm_too, code in ((False, 0), (True, 1)):
+        sessions.clear()
+        _fake_runs(monkeypatch, [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)])
+        out = tmp_path / f"confirm-{confirm_too}"
+        assert main(["gate", "--baseline", str(d), "--out", str(out)]) == code
+        assert sessions == [["tf", "torch"], ["torch"]]  # only the flagged cell is measured again
+        rows = json.loads((out / "comparison.json").read_text())["speed_side_by_side"]
+        torch = next(r for r in rows if r["cell"].endswith("/torch"))
+        assert torch["verdict"] == ("SLOWER" if confirm_too else "same (unconfirmed)")
+        assert torch["rerun"]["verdict"] == ("SLOWER" if confirm_too else "same")
+    sessions.clear()
+    _fake_runs(monkeypatch, [run(backend="tf", rng_seed=11), run(backend="torch", rng_seed=12)])
+    assert main(["gate", "--baseline", str(d), "--out", str(tmp_path / "no"), "--no-confirm"]) == 1
+    assert sessions == [["tf", "torch"]]  # --no-confirm: one session, its verdict stands

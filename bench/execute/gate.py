@@ -27,8 +27,11 @@ checkouts as ``bench speed`` workers (:mod:`bench.execute.side_by_side`), in int
 every round. For each cell, the ratio current / baseline of the rounds' speeds gets a bootstrap
 interval; the cell is SLOWER when that whole interval lies below ``1 - threshold``
 (:data:`SPEED_THRESHOLD`). A burst of load slows both sides of a round alike, so the ratio holds
-where raw samples/s would not. When the baseline's working tree cannot be made (no git, a
-shallow clone without that commit, code older than side-by-side speed), the gate says so and
+where raw samples/s would not. A SLOWER cell is measured again in a second session and stays
+SLOWER only when that one is too (``--no-confirm``: not measured again), as a flagged quality
+cell is run again: identical code was once flagged at 0.907 [0.855, 0.962] on this machine.
+When the baseline's working tree cannot be made (no git, a shallow clone without that commit,
+code older than side-by-side speed), the gate says so and
 compares quality only. ``--inject-slowdown BACKEND=FRACTION`` slows the current side's train
 step of one backend by that fraction (:mod:`bench.core.faults`): for testing the gate itself.
 Recorded: 5 runs of identical code and 5 with a 10% slowdown injected (docs/speed.md).
@@ -181,6 +184,25 @@ def speed_side_by_side(
     return rows
 
 
+def confirm_speed(rows: list[dict], cells, ref: str, work: Path, inject, rounds: int) -> None:
+    """A cell SLOWER side by side is measured again in a second session; it stays SLOWER only when
+    the second is too, as a flagged quality or recorded-speed cell is run again: a burst of load on
+    one side of a 3% threshold does not fail the build, a real slowdown, which repeats, does."""
+    flagged = [c for c in cells if any(r["cell"] == f"{c.algo}/{c.name}" and r["verdict"] == "SLOWER" for r in rows)]
+    if not flagged:
+        return
+    print(f"gate: {len(flagged)} cell(s) slower side by side; measuring them again to confirm", file=sys.stderr)
+    (work / "confirm-speed").mkdir(parents=True, exist_ok=True)
+    again = {r["cell"]: r for r in speed_side_by_side(flagged, ref, work / "confirm-speed", inject, rounds)}
+    print_speed(list(again.values()), SPEED_THRESHOLD)
+    for r in rows:
+        if r["verdict"] == "SLOWER":
+            second = again.get(r["cell"], {})
+            r["rerun"] = {k: second.get(k) for k in ("median", "lo", "hi", "n", "verdict")}
+            if second.get("verdict") != "SLOWER":
+                r["verdict"] = "same (unconfirmed)"
+
+
 def print_speed(rows: list[dict], threshold: float) -> None:
     print(f"\nspeed side by side (current / baseline, median of per-round ratios, 95% interval; SLOWER: the "
           f"interval below {1 - threshold:g}):")  # fmt: skip
@@ -296,6 +318,8 @@ def gate(
         try:
             speed_rows = speed_side_by_side(cells, baseline_ref, work, inject, speed_rounds)
             print_speed(speed_rows, SPEED_THRESHOLD)
+            if confirm:
+                confirm_speed(speed_rows, cells, baseline_ref, work, inject, speed_rounds)
             print(f"gate: side-by-side speed took {time.perf_counter() - t0:.0f} s", file=sys.stderr)
         except NoBaselineCode as exc:
             speed_note = f"speed not compared: {exc}; quality only"
