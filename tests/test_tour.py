@@ -133,3 +133,33 @@ def test_the_tour_record_is_found_beside_the_results(tmp_path):
     (tmp_path / "tour-20261208-000000.json").write_text(json.dumps(tour_record()))
     assert [r["kind"] for r in report_verdict.tour_records_in(tmp_path)] == ["tour"]
     assert report.find_records(tmp_path).tours[0]["targets"]["linreg"]["value"] == 1.5
+
+
+@pytest.mark.slow
+def test_the_real_tour_reaches_every_target_agrees_and_measures_speed(tmp_path):
+    """The whole first run, offline, with no data directory: ``bench run`` exits 0, every cell
+    reaches the tour's target, every backend passes the first-steps parity, the supervised steps
+    have side-by-side intervals, and the report's verdict comes first (results/recorded/tour)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "BENCH_DATA_DIR"}
+    env.update(BENCH_OFFLINE="1", HOME=str(tmp_path / "home"), TF_CPP_MIN_LOG_LEVEL="3")
+    runs = tmp_path / "runs"
+    got = subprocess.run(
+        [sys.executable, "-m", "bench", "run", "--results-dir", str(runs), "--no-progress", "--no-history"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert got.returncode == 0, got.stderr[-2000:]
+    (record,) = report_verdict.tour_records_in(runs)
+    from bench.reporting import speed_stats, store
+
+    rows = report_verdict.verdict(store.load_dir(runs), record, speed_stats.load_records(runs))
+    assert len(rows) == 5 and all(r["reached"] and r["same"] for r in rows), rows
+    assert all("×" in r["speed"] for r in rows if specs.get(r["algo"]).kind == "supervised")
+    md = (runs / "report.md").read_text()
+    assert md.index("## Verdict") < md.index("## Summary") and "the tour's verdict:" in got.stdout
