@@ -131,8 +131,8 @@ def test_the_tour_report_shows_its_verdict_and_parity_first(tmp_path):
 
 def test_the_tour_record_is_found_beside_the_results(tmp_path):
     (tmp_path / "tour-20261208-000000.json").write_text(json.dumps(tour_record()))
-    assert [r["kind"] for r in report_verdict.tour_records_in(tmp_path)] == ["tour"]
-    assert report.find_records(tmp_path).tours[0]["targets"]["linreg"]["value"] == 1.5
+    (found,) = report.find_records(tmp_path).tours
+    assert found["kind"] == "tour" and found["targets"]["linreg"]["value"] == 1.5
 
 
 @pytest.mark.slow
@@ -155,7 +155,7 @@ def test_the_real_tour_reaches_every_target_agrees_and_measures_speed(tmp_path):
         timeout=900,
     )
     assert got.returncode == 0, got.stderr[-2000:]
-    (record,) = report_verdict.tour_records_in(runs)
+    (record,) = report.find_records(runs).tours
     from bench.reporting import speed_stats, store
 
     rows = report_verdict.verdict(store.load_dir(runs), record, speed_stats.load_records(runs))

@@ -156,12 +156,13 @@ def _run(args, executor, quality_only: bool) -> int:
             where += f"; recorded in {recorder.path} as session {recorder.session}"
     print(f"\n{where}", flush=True)
     final, failure = got.final, got.failure  # a lost cell that ran again counts once, by its last attempt
-    tour_record = None
+    tour_record, speed = None, None
     if showcase is not None:
         if failure is None:
             record = showcase.finish(say)
             tour_record = json.loads(record.read_text())
-            print_verdict(got.kept + done, tour_record, report.speed_records_in(out_dir))
+            speed = report.speed_records_in(out_dir)  # read once: the verdict's and the report's
+            print_verdict(got.kept + done, tour_record, speed)
             say(f"the tour's parity and side-by-side speed: {record}")
         else:
             showcase.stop()
@@ -186,7 +187,7 @@ def _run(args, executor, quality_only: bool) -> int:
         )
     report_failed = None
     if want_report:
-        report_failed = _write_report(got.kept + done, out_dir, tour_record)
+        report_failed = _write_report(got.kept + done, out_dir, tour_record, speed)
     bad = [r for r in final if r.status != "ok"]
     if bad:
         say(f"{len(bad)} of {len(final)} cells did not finish ok")
@@ -256,7 +257,7 @@ def _cluster_line(executor) -> str:
     return f"Ray: {executor.where}{started}: {len(nodes)} node(s), {totals.get('CPU', 0):g} CPUs{gpus}"
 
 
-def _write_report(results: list[Result], out_dir: Path, tour: dict | None = None) -> BenchError | None:
+def _write_report(results: list[Result], out_dir: Path, tour=None, speed=None) -> BenchError | None:
     """The report of this run's results next to them; its path last on the console. A report that
     cannot be written is an error, after the results are safe."""
     ok = [r for r in results if r.status == "ok"]
@@ -265,7 +266,7 @@ def _write_report(results: list[Result], out_dir: Path, tour: dict | None = None
         return None
     present = [b for b in report.BACKEND_ORDER if any(r.backend == b for r in ok)] or sorted({r.backend for r in ok})
     try:
-        speed = report.speed_records_in(out_dir)
+        speed = report.speed_records_in(out_dir) if speed is None else speed
         html, md = report.write(results, out_dir, reference=present[0], speed_records=speed, tour=tour)
     except (OSError, BenchError) as exc:
         return RunFailed(

@@ -8,13 +8,14 @@ for its verdict and parity sections."""
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
 
-from bench.core.errors import BenchError
 from bench.execute.side_by_side import ROOT, configs_of, interleave
 from bench.reporting.store import atomic_write
 
@@ -99,7 +100,7 @@ def main(argv=None) -> int:
     for algo in algos.split(","):
         try:
             rows += parity.first_steps(algo, backends.split(","))
-        except (BenchError, Exception) as exc:  # the others are still compared; this one says why
+        except Exception as exc:  # the others are still compared; this one says why
             errors[algo] = f"{type(exc).__name__}: {exc}"
             traceback.print_exc()
     atomic_write(Path(out), json.dumps({"rows": rows, "errors": errors}, default=str))
@@ -116,8 +117,6 @@ class Showcase:
     writes the tour record; :meth:`stop` ends the parity process (an interrupted run)."""
 
     def __init__(self, cells, out_dir: Path, targets: dict, speed_settings: dict):
-        import tempfile
-
         self.cells, self.out_dir, self.targets, self.speed_settings = cells, out_dir, targets, speed_settings
         self.session = time.strftime("tour-%Y%m%d-%H%M%S")
         self.algos = list(dict.fromkeys(c.algo for c in cells))
@@ -144,6 +143,4 @@ class Showcase:
         self._clean()
 
     def _clean(self) -> None:
-        import shutil
-
         shutil.rmtree(self.scratch, ignore_errors=True)

@@ -6,27 +6,9 @@ report puts it at its top and ``bench run`` prints it after the tour."""
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 from bench.reporting.speed_stats import summarise
-
-TOUR_KIND = "tour"
-
-
-def tour_records_in(directory: Path) -> list[dict]:
-    """The tour records directly in a results directory, oldest first (a file that is not one is
-    passed over; the report's own search names those)."""
-    found = []
-    for path in sorted(Path(directory).glob("tour-*.json")):
-        try:
-            record = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-        if isinstance(record, dict) and record.get("kind") == TOUR_KIND:
-            found.append(record)
-    return found
 
 
 def first_reached(result, metric: str, goal: str, value: float):
